@@ -1,0 +1,257 @@
+/**
+ * Training a positive RBM wavefunction on Z-basis shots by (persistent) contrastive divergence.
+ *
+ * The cost is the negative log-likelihood of the shots, NLL = ⟨F(v)⟩_data + log Z, i.e. the KL
+ * divergence to the data distribution up to a constant. Its gradient is
+ *
+ *   ∂NLL/∂λ = ⟨∂F/∂λ⟩_data − ⟨∂F/∂λ⟩_model,
+ *
+ * the lecture's ⟨∂E/∂λ⟩_data − ⟨∂E/∂λ⟩_model with the hidden units summed out analytically
+ * (h_j replaced by p(h_j = 1 | v)). The positive phase is exact over the mini-batch; the negative
+ * phase averages over Gibbs chains that persist between updates (PCD), or restart at the batch
+ * (CD-k).
+ */
+import { QstError } from "./errors.js";
+import { exactMetrics, type ExactMetrics } from "./exact.js";
+import type { Wavefunction } from "./io.js";
+import { makeOptimizer, type Optimizer, type OptimizerName, type OptimizerState } from "./optimizers.js";
+import { RBM, accumulateFreeEnergyGradient } from "./rbm.js";
+import { Rng } from "./rng.js";
+import { GibbsSampler } from "./sampling.js";
+
+export interface TrainOptions {
+  nHidden: number;
+  epochs: number;
+  batchSize: number;
+  /** Persistent chains for the negative phase (CD: chains = batch size, restarted at the batch). */
+  chains: number;
+  /** Gibbs sweeps per update. */
+  k: number;
+  learningRate: number;
+  optimizer: OptimizerName;
+  /** SGD momentum. */
+  momentum: number;
+  /** "constant", or "cosine": η(t) = η_min + (η − η_min)(1 + cos(π t/T))/2 over the run. */
+  schedule: "constant" | "cosine";
+  /** Final learning rate of the cosine schedule, as a fraction of the initial one. */
+  finalLearningRateFraction: number;
+  method: "pcd" | "cd";
+  /** L2 penalty on the weights (0 = none). */
+  weightDecay: number;
+  seed: number;
+  /** Exact metrics every this many epochs when ground truth exists (0 = never). */
+  evalEvery: number;
+}
+
+/** Defaults, chosen by measurement on the TFIM chain N = 10, h = 1, 10^4 shots (docs/training.md). */
+export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
+  epochs: 100,
+  batchSize: 100,
+  chains: 100,
+  k: 10,
+  learningRate: 0.01,
+  optimizer: "adam",
+  momentum: 0.9,
+  schedule: "cosine",
+  finalLearningRateFraction: 0.05,
+  method: "pcd",
+  weightDecay: 0,
+  seed: 1234,
+  evalEvery: 10,
+};
+
+export function resolveOptions(nVisible: number, partial: Partial<TrainOptions>): TrainOptions {
+  const o: TrainOptions = { ...DEFAULTS, nHidden: nVisible, ...stripUndefined(partial) };
+  const positiveInt = (name: keyof TrainOptions) => {
+    const v = o[name] as number;
+    if (!Number.isInteger(v) || v < 1) throw new QstError(`--${kebab(name)} must be a positive integer, got ${v}`);
+  };
+  (["nHidden", "epochs", "batchSize", "chains", "k"] as const).forEach(positiveInt);
+  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 0) throw new QstError(`--eval-every must be an integer ≥ 0, got ${o.evalEvery}`);
+  if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate)) throw new QstError(`--lr must be a positive number, got ${o.learningRate}`);
+  if (!(o.momentum >= 0 && o.momentum < 1)) throw new QstError(`--momentum must be in [0, 1), got ${o.momentum}`);
+  if (!(o.weightDecay >= 0)) throw new QstError(`--weight-decay must be ≥ 0, got ${o.weightDecay}`);
+  if (o.optimizer !== "sgd" && o.optimizer !== "adam") throw new QstError(`--optimizer must be sgd or adam, got ${o.optimizer}`);
+  if (o.method !== "pcd" && o.method !== "cd") throw new QstError(`--method must be pcd or cd, got ${o.method}`);
+  if (o.schedule !== "constant" && o.schedule !== "cosine") throw new QstError(`--schedule must be constant or cosine, got ${o.schedule}`);
+  if (!Number.isSafeInteger(o.seed)) throw new QstError(`--seed must be an integer, got ${o.seed}`);
+  if (o.method === "cd") o.chains = o.batchSize;
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function kebab(s: string): string {
+  const special: Record<string, string> = { nHidden: "hidden", batchSize: "batch", learningRate: "lr" };
+  return special[s] ?? s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}
+
+/** Learning rate at update `step` of `totalSteps`. */
+export function learningRateAt(o: TrainOptions, step: number, totalSteps: number): number {
+  if (o.schedule === "constant") return o.learningRate;
+  const floor = o.learningRate * o.finalLearningRateFraction;
+  return floor + (o.learningRate - floor) * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
+}
+
+export interface EpochRecord {
+  epoch: number;
+  step: number;
+  time_s: number;
+  lr: number;
+  grad_norm: number;
+  nll?: number;
+  fidelity?: number;
+  kl?: number;
+  logZ?: number;
+}
+
+/** Everything needed to continue a run bit for bit. */
+export interface TrainerState {
+  epoch: number;
+  step: number;
+  elapsed: number;
+  params: number[];
+  optimizer: OptimizerState;
+  chains: number[];
+  rng: number[];
+}
+
+/**
+ * Gradient of the NLL for one mini-batch: rows `batch[0..count)` of `samples`, negative phase
+ * from the sampler's current chains. Writes into `grad` (same layout as rbm.params).
+ */
+export function batchGradient(
+  rbm: RBM,
+  samples: Uint8Array,
+  batch: Uint32Array,
+  count: number,
+  negative: Uint8Array,
+  nChains: number,
+  grad: Float64Array,
+  scratch: Float64Array,
+): void {
+  const nV = rbm.nVisible;
+  grad.fill(0);
+  // accumulateFreeEnergyGradient adds weight·∂F/∂λ: +1/B for the data, −1/C for the chains.
+  for (let r = 0; r < count; r++) accumulateFreeEnergyGradient(rbm, samples, batch[r] * nV, 1 / count, grad, scratch);
+  for (let c = 0; c < nChains; c++) accumulateFreeEnergyGradient(rbm, negative, c * nV, -1 / nChains, grad, scratch);
+}
+
+export class Trainer {
+  readonly options: TrainOptions;
+  readonly rbm: RBM;
+  readonly samples: Uint8Array;
+  readonly nShots: number;
+  readonly psi: Wavefunction | null;
+  readonly rng: Rng;
+  readonly sampler: GibbsSampler;
+  readonly optimizer: Optimizer;
+  epoch = 0;
+  step = 0;
+  /** Seconds spent in training epochs (excluding exact evaluation), carried across resumes. */
+  elapsed = 0;
+  private readonly order: Uint32Array;
+  private readonly grad: Float64Array;
+  private readonly scratch: Float64Array;
+
+  constructor(samples: Uint8Array, nQubits: number, psi: Wavefunction | null, options: TrainOptions, state?: TrainerState) {
+    this.options = options;
+    this.samples = samples;
+    this.nShots = samples.length / nQubits;
+    this.psi = psi;
+    this.rng = new Rng(options.seed);
+    this.rbm = RBM.random(nQubits, options.nHidden, this.rng);
+    this.sampler = new GibbsSampler(this.rbm, options.chains, this.rng);
+    this.optimizer = makeOptimizer(options.optimizer, this.rbm.params.length, options.momentum);
+    this.order = new Uint32Array(this.nShots);
+    for (let m = 0; m < this.nShots; m++) this.order[m] = m;
+    this.grad = new Float64Array(this.rbm.params.length);
+    this.scratch = new Float64Array(Math.max(options.nHidden, nQubits));
+    if (state) this.restore(state);
+  }
+
+  get totalSteps(): number {
+    return this.options.epochs * Math.ceil(this.nShots / this.options.batchSize);
+  }
+
+  /** One pass over the shuffled data. Returns the epoch's record (exact metrics added by evaluate()). */
+  runEpoch(): EpochRecord {
+    const t0 = performance.now();
+    const o = this.options, rbm = this.rbm, nV = rbm.nVisible;
+    const batch = new Uint32Array(o.batchSize);
+    this.rng.shuffle(this.order);
+    let gradNorm2 = 0, lr = 0, batches = 0;
+    for (let start = 0; start < this.nShots; start += o.batchSize) {
+      const count = Math.min(o.batchSize, this.nShots - start);
+      batch.set(this.order.subarray(start, start + count));
+      if (o.method === "cd") {
+        // CD-k: chains restart at the batch (padded cyclically if the last batch is short).
+        for (let c = 0; c < o.chains; c++) this.sampler.visible.set(this.samples.subarray(batch[c % count] * nV, batch[c % count] * nV + nV), c * nV);
+      }
+      this.sampler.step(o.k, this.rng);
+      batchGradient(rbm, this.samples, batch, count, this.sampler.visible, o.chains, this.grad, this.scratch);
+      if (o.weightDecay > 0) for (let w = 0; w < rbm.weights.length; w++) this.grad[w] += o.weightDecay * rbm.weights[w];
+      let n2 = 0;
+      for (let p = 0; p < this.grad.length; p++) n2 += this.grad[p] * this.grad[p];
+      gradNorm2 += n2;
+      lr = learningRateAt(o, this.step, this.totalSteps);
+      this.optimizer.update(rbm.params, this.grad, lr);
+      this.sampler.syncWeights();
+      this.step++;
+      batches++;
+    }
+    this.epoch++;
+    this.elapsed += (performance.now() - t0) / 1000;
+    this.checkFinite();
+    return { epoch: this.epoch, step: this.step, time_s: this.elapsed, lr, grad_norm: Math.sqrt(gradNorm2 / batches) };
+  }
+
+  /** Exact NLL (and fidelity, KL, log Z when the system is small enough). */
+  evaluate(): ExactMetrics {
+    return exactMetrics(this.rbm, this.samples, this.psi);
+  }
+
+  private checkFinite(): void {
+    for (let p = 0; p < this.rbm.params.length; p++) {
+      if (!Number.isFinite(this.rbm.params[p])) {
+        throw new TrainingDivergedError(
+          `training diverged at epoch ${this.epoch}: a parameter became ${this.rbm.params[p]} (try a smaller --lr)`,
+        );
+      }
+    }
+  }
+
+  getState(): TrainerState {
+    return {
+      epoch: this.epoch,
+      step: this.step,
+      elapsed: this.elapsed,
+      params: Array.from(this.rbm.params),
+      optimizer: this.optimizer.getState(),
+      chains: Array.from(this.sampler.visible),
+      rng: this.rng.getState(),
+    };
+  }
+
+  private restore(s: TrainerState): void {
+    if (s.params.length !== this.rbm.params.length) throw new QstError(`checkpoint has ${s.params.length} parameters, the model needs ${this.rbm.params.length}`);
+    if (s.chains.length !== this.sampler.visible.length) throw new QstError(`checkpoint has ${s.chains.length / this.rbm.nVisible} chains, the options ask for ${this.options.chains}`);
+    this.epoch = s.epoch;
+    this.step = s.step;
+    this.elapsed = s.elapsed;
+    this.rbm.params.set(s.params);
+    this.optimizer.setState(s.optimizer);
+    this.sampler.visible.set(s.chains);
+    this.sampler.syncWeights();
+    this.rng.setState(s.rng);
+  }
+}
+
+export class TrainingDivergedError extends QstError {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainingDivergedError";
+  }
+}
