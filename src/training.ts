@@ -12,7 +12,8 @@
  * (CD-k).
  */
 import { QstError } from "./errors.js";
-import { exactMetrics, type ExactMetrics } from "./exact.js";
+import { exactMetrics } from "./exact.js";
+import { rbmToJson, type ModelFile } from "./model.js";
 import type { Wavefunction } from "./io.js";
 import { makeOptimizer, type Optimizer, type OptimizerName, type OptimizerState } from "./optimizers.js";
 import { RBM, accumulateFreeEnergyGradient } from "./rbm.js";
@@ -139,7 +140,22 @@ export function batchGradient(
   for (let c = 0; c < nChains; c++) accumulateFreeEnergyGradient(rbm, negative, c * nV, -1 / nChains, grad, scratch);
 }
 
-export class Trainer {
+/**
+ * What the CLI drives, for the positive model here and the complex model (src/complex.ts) alike.
+ */
+export interface TomographyTrainer {
+  readonly options: TrainOptions;
+  readonly epoch: number;
+  readonly totalSteps: number;
+  runEpoch(): EpochRecord;
+  /** Exact metrics against the ground truth (and NLL of the shots); needs N ≤ MAX_EXACT_QUBITS. */
+  evaluate(): Record<string, number | undefined>;
+  getState(): TrainerState;
+  /** The model-file description of the current parameters (kind and RBM sections). */
+  modelSections(): Pick<ModelFile, "kind" | "rbm" | "rbms">;
+}
+
+export class Trainer implements TomographyTrainer {
   readonly options: TrainOptions;
   readonly rbm: RBM;
   readonly samples: Uint8Array;
@@ -181,6 +197,8 @@ export class Trainer {
     const t0 = performance.now();
     const o = this.options, rbm = this.rbm, nV = rbm.nVisible;
     const batch = new Uint32Array(o.batchSize);
+    // Shuffle from the identity so the permutation depends only on the RNG state (bit-exact resume).
+    for (let m = 0; m < this.nShots; m++) this.order[m] = m;
     this.rng.shuffle(this.order);
     let gradNorm2 = 0, lr = 0, batches = 0;
     for (let start = 0; start < this.nShots; start += o.batchSize) {
@@ -208,9 +226,13 @@ export class Trainer {
     return { epoch: this.epoch, step: this.step, time_s: this.elapsed, lr, grad_norm: Math.sqrt(gradNorm2 / batches) };
   }
 
-  /** Exact NLL (and fidelity, KL, log Z when the system is small enough). */
-  evaluate(): ExactMetrics {
-    return exactMetrics(this.rbm, this.samples, this.psi);
+  /** Exact NLL, log Z and, with ground truth, fidelity and KL, by enumeration. */
+  evaluate(): Record<string, number | undefined> {
+    return { ...exactMetrics(this.rbm, this.samples, this.psi) };
+  }
+
+  modelSections(): Pick<ModelFile, "kind" | "rbm" | "rbms"> {
+    return { kind: "positive-rbm", rbm: rbmToJson(this.rbm) };
   }
 
   private checkFinite(): void {

@@ -1,0 +1,66 @@
+/**
+ * What every qst command shares: turning errors into one clear line and an exit code,
+ * the `--json` convention (the last stdout line is one JSON object), and progress on stderr.
+ */
+import { QstError } from "../src/errors.js";
+import { removePendingTemporaries } from "../src/atomic.js";
+
+export const EXIT_USER_ERROR = 1;
+export const EXIT_INTERNAL_ERROR = 70;
+
+let debug = process.argv.includes("--debug");
+
+export function setDebug(on: boolean): void {
+  debug = on;
+}
+
+/** Prints an error as one line (a stack trace only with --debug) and exits non-zero. */
+export function fail(error: unknown): never {
+  removePendingTemporaries();
+  if (error instanceof QstError) {
+    process.stderr.write(`qst: ${error.message}\n`);
+    if (debug && error.stack) process.stderr.write(error.stack + "\n");
+    process.exit(EXIT_USER_ERROR);
+  }
+  const e = error as Error;
+  process.stderr.write(`qst: internal error: ${e?.message ?? String(error)} (rerun with --debug for the stack trace, and please report it)\n`);
+  if (debug && e?.stack) process.stderr.write(e.stack + "\n");
+  process.exit(EXIT_INTERNAL_ERROR);
+}
+
+/** Wraps a command handler so that every failure goes through fail(). */
+export function handler<A>(fn: (args: A) => Promise<void> | void): (args: A) => Promise<void> {
+  return async (args: A) => {
+    try {
+      await fn(args);
+    } catch (e) {
+      fail(e);
+    }
+  };
+}
+
+/** The machine-readable result: one JSON object on the last line of stdout. */
+export function printJson(result: unknown): void {
+  process.stdout.write(JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)) + "\n");
+}
+
+/** Formats a number for tables: fixed decimals for ordinary magnitudes, exponent otherwise. */
+export function fmt(x: number | undefined | null, digits = 4): string {
+  if (x === undefined || x === null || Number.isNaN(x)) return "—";
+  if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential(digits - 1);
+  return x.toFixed(digits);
+}
+
+/** Parses "0,1,2" or "0-4" or "0-2,5" into site indices. */
+export function parseSites(spec: string | number | undefined, what: string): number[] | undefined {
+  if (spec === undefined) return undefined;
+  const out: number[] = [];
+  for (const part of String(spec).split(",").map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new QstError(`${what}: cannot read '${part}' as a site or range (use e.g. 0,1,2 or 0-4)`);
+    const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) throw new QstError(`${what}: range '${part}' is empty`);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * The qst command line. Each command lives in cli/commands/; this file only assembles them.
+ * Errors never escape as stack traces: see cli/common.ts.
+ */
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { QstError } from "../src/errors.js";
+import { qstVersion } from "../src/model.js";
+import { fail } from "./common.js";
+import { commands } from "./commands/index.js";
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName("qst")
+  .usage("qst — neural-network quantum-state tomography\n\nUsage: qst <command> [options]")
+  .version(qstVersion())
+  .option("debug", { type: "boolean", default: false, describe: "show stack traces of errors" })
+  .strict()
+  .demandCommand(1, "name a command (qst --help lists them)")
+  .recommendCommands()
+  .wrap(Math.min(110, process.stdout.columns ?? 100))
+  .fail((msg, err) => fail(err ?? new QstError(`${msg} (see qst --help)`)));
+for (const command of commands) cli.command(command as never);
+await cli.parseAsync();
