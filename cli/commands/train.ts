@@ -39,6 +39,7 @@ interface TrainArgs {
   checkpoint?: string;
   "checkpoint-every": number;
   resume?: string;
+  "stop-after"?: number;
   json: boolean;
   quiet: boolean;
   "samples-path"?: string;
@@ -92,6 +93,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("log", { type: "string", describe: "per-epoch log, JSON lines (default <out>.log.jsonl)" })
       .option("checkpoint", { type: "string", describe: "checkpoint file (default <out>.ckpt.json)" })
       .option("checkpoint-every", { type: "number", default: 0, describe: "write a checkpoint every K epochs (0 = only when interrupted)" })
+      .option("stop-after", { type: "number", describe: "stop after this epoch with a checkpoint, as if interrupted (to split a run over batch-queue slots)" })
       .option("resume", { type: "string", describe: "continue a run from a checkpoint (bit-identical to an uninterrupted run)" })
       .option("json", { type: "boolean", default: false, describe: "print the result as one JSON object on the last stdout line" })
       .option("quiet", { type: "boolean", default: false, describe: "no progress output" }) as unknown as Argv<TrainArgs>,
@@ -124,7 +126,9 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const logPath = args.log ?? `${base}.log.jsonl`;
   const checkpointPath = args.checkpoint ?? `${base}.ckpt.json`;
   for (const p of [out, logPath, checkpointPath]) ensure(fs.existsSync(path.dirname(path.resolve(p))), `${p}: the directory does not exist`);
-  ensure(!Number.isNaN(args["checkpoint-every"]) && args["checkpoint-every"] >= 0, `--checkpoint-every must be ≥ 0`);
+  ensure(Number.isInteger(args["checkpoint-every"]) && args["checkpoint-every"] >= 0, `--checkpoint-every must be an integer ≥ 0`);
+  const stopAfter = args["stop-after"];
+  ensure(stopAfter === undefined || (Number.isInteger(stopAfter) && stopAfter > 0), `--stop-after must be a positive integer`);
 
   const trainer = factory(data, options, resumed?.state);
   const dataSha256 = sha256OfFile(args.data);
@@ -177,6 +181,12 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       progress.update(record.epoch, { fidelity: last.fidelity, kl: last.kl, nll: last.nll });
       if (args["checkpoint-every"] > 0 && record.epoch % args["checkpoint-every"] === 0) writeCheckpoint();
       await new Promise((r) => setImmediate(r)); // let signals in
+      if (stopAfter !== undefined && trainer.epoch >= stopAfter && trainer.epoch < options.epochs) {
+        progress.done();
+        writeCheckpoint();
+        if (!args.quiet) process.stderr.write(`qst: stopped after epoch ${trainer.epoch} as asked; checkpoint written to ${checkpointPath}\n`);
+        return;
+      }
       if (stop) {
         progress.done();
         writeCheckpoint();
