@@ -46,11 +46,11 @@ export interface TrainOptions {
 
 /** Defaults, chosen by measurement on the TFIM chain N = 10, h = 1, 10^4 shots (docs/training.md). */
 export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
-  epochs: 100,
+  epochs: 50,
   batchSize: 100,
   chains: 100,
   k: 10,
-  learningRate: 0.01,
+  learningRate: 0.03,
   optimizer: "adam",
   momentum: 0.9,
   schedule: "cosine",

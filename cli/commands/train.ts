@@ -13,7 +13,7 @@ import { QstError, ensure } from "../../src/errors.js";
 import { MAX_EXACT_QUBITS } from "../../src/exact.js";
 import { readMeasurements, type MeasurementData } from "../../src/io.js";
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/model.js";
-import { Trainer, TrainingDivergedError, resolveOptions, type EpochRecord, type TomographyTrainer, type TrainOptions, type TrainerState } from "../../src/training.js";
+import { DEFAULTS, Trainer, TrainingDivergedError, resolveOptions, type EpochRecord, type TomographyTrainer, type TrainOptions, type TrainerState } from "../../src/training.js";
 import { fmt, handler, printJson } from "../common.js";
 import { Progress } from "../progress.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
@@ -76,18 +76,18 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     dataOptions(y)
       .positional("data", { type: "string", describe: "measurement file (HDF5, or QuCumber text)", demandOption: true })
       .option("hidden", { type: "number", describe: "hidden units (default: N, the number of qubits)" })
-      .option("epochs", { type: "number", describe: "passes over the data (default 100)" })
-      .option("lr", { type: "number", describe: "learning rate (default 0.01)" })
-      .option("optimizer", { choices: ["sgd", "adam"] as const, describe: "optimiser (default adam)" })
-      .option("momentum", { type: "number", describe: "SGD momentum (default 0.9)" })
-      .option("schedule", { choices: ["constant", "cosine"] as const, describe: "learning-rate schedule (default cosine)" })
-      .option("method", { choices: ["pcd", "cd"] as const, describe: "persistent chains (pcd) or CD-k restarted at the data (default pcd)" })
-      .option("k", { type: "number", describe: "Gibbs sweeps per update (default 10)" })
-      .option("batch", { type: "number", describe: "mini-batch size (default 100)" })
-      .option("chains", { type: "number", describe: "persistent chains for the negative phase (default 100)" })
-      .option("seed", { type: "number", describe: "random seed; the same seed gives a bit-identical model (default 1234)" })
-      .option("weight-decay", { type: "number", describe: "L2 penalty on the weights (default 0)" })
-      .option("eval-every", { type: "number", describe: "exact fidelity/KL/NLL every E epochs when N is small enough (default 10; 0 = only at the end)" })
+      .option("epochs", { type: "number", describe: `passes over the data (default ${DEFAULTS.epochs})` })
+      .option("lr", { type: "number", describe: `learning rate (default ${DEFAULTS.learningRate})` })
+      .option("optimizer", { choices: ["sgd", "adam"] as const, describe: `optimiser (default ${DEFAULTS.optimizer})` })
+      .option("momentum", { type: "number", describe: `SGD momentum (default ${DEFAULTS.momentum})` })
+      .option("schedule", { choices: ["constant", "cosine"] as const, describe: `learning-rate schedule (default ${DEFAULTS.schedule})` })
+      .option("method", { choices: ["pcd", "cd"] as const, describe: `persistent chains (pcd) or CD-k restarted at the data (default ${DEFAULTS.method})` })
+      .option("k", { type: "number", describe: `Gibbs sweeps per update (default ${DEFAULTS.k})` })
+      .option("batch", { type: "number", describe: `mini-batch size (default ${DEFAULTS.batchSize})` })
+      .option("chains", { type: "number", describe: `persistent chains for the negative phase (default ${DEFAULTS.chains})` })
+      .option("seed", { type: "number", describe: `random seed; the same seed gives a bit-identical model (default ${DEFAULTS.seed})` })
+      .option("weight-decay", { type: "number", describe: `L2 penalty on the weights (default ${DEFAULTS.weightDecay})` })
+      .option("eval-every", { type: "number", describe: `exact fidelity/KL/NLL every E epochs when N is small enough (default ${DEFAULTS.evalEvery}; 0 = only at the end)` })
       .option("model", { choices: ["auto", "positive", "complex"] as const, default: "auto" as const, describe: "wavefunction model: auto picks complex when the file has X/Y bases" })
       .option("out", { type: "string", describe: "model file to write (default <data>.model.json in the current directory)" })
       .option("log", { type: "string", describe: "per-epoch log, JSON lines (default <out>.log.jsonl)" })
