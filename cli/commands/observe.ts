@@ -1,0 +1,221 @@
+/**
+ * qst observe MODEL --observable energy,abs_magnetization --hamiltonian tfim --h 1 …
+ *
+ * Observables of a trained model from its Gibbs samples, each with an error bar that accounts for
+ * autocorrelation, plus the diagnostics that say whether to believe it (τ, R̂, n_eff, warnings).
+ * With --exact DATA the table also shows the exact value in the file's ground-truth psi and the
+ * exact value in the model's own ψ_λ (enumerated, N ≤ 20): their difference is the reconstruction
+ * bias, the estimate's distance from the latter is sampling error.
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { QstError, ensure } from "../../src/errors.js";
+import { chain, square, tfim, xxz, type Boundary, type Hamiltonian, type Lattice } from "../../src/hamiltonians.js";
+import { readMeasurements } from "../../src/io.js";
+import { loadModel } from "../../src/model.js";
+import {
+  MAX_ENUMERATION_SITES,
+  OBSERVABLE_NAMES,
+  enumerateWaveFunction,
+  estimateObservables,
+  parseObservable,
+  stateExpectation,
+  type Estimate,
+  type Observable,
+  type StateVector,
+} from "../../src/observables.js";
+import { fmt, handler, parseSites, printJson } from "../common.js";
+import { dataOptions, readOptionsFrom } from "./shared-options.js";
+
+interface ObserveArgs {
+  model: string;
+  observable: string[];
+  hamiltonian?: string;
+  J?: number;
+  h?: number;
+  delta?: number;
+  lattice: string;
+  boundary: string;
+  Lx?: number;
+  Ly?: number;
+  sites?: string;
+  block?: string;
+  samples: number;
+  chains: number;
+  "burn-in": number;
+  thin: number;
+  seed: number;
+  exact?: string;
+  json: boolean;
+}
+
+export const observeCommand: CommandModule<object, ObserveArgs> = {
+  command: "observe <model>",
+  describe: "Estimate observables of a trained model from Gibbs samples, with autocorrelation-aware error bars, τ and R̂",
+  builder: (y: Argv) =>
+    dataOptions(y)
+      .positional("model", { type: "string", describe: "model file written by qst train", demandOption: true })
+      .option("observable", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: `what to estimate (repeatable or comma-separated): ${OBSERVABLE_NAMES.join(", ")}`,
+      })
+      .option("hamiltonian", { type: "string", choices: ["tfim", "xxz"], describe: "Hamiltonian for 'energy': tfim (−J ΣZZ − h ΣX) or xxz (J Σ XX+YY+ΔZZ)", group: "Hamiltonian:" })
+      .option("J", { type: "number", describe: "coupling J (default 1)", group: "Hamiltonian:" })
+      .option("h", { type: "number", describe: "TFIM transverse field h (default 1)", group: "Hamiltonian:" })
+      .option("delta", { type: "number", describe: "XXZ anisotropy Δ (default 1)", group: "Hamiltonian:" })
+      .option("lattice", { type: "string", choices: ["chain", "square"], default: "chain", describe: "lattice of the Hamiltonian and of bond averages (zz, xx, yy)", group: "Hamiltonian:" })
+      .option("boundary", { type: "string", choices: ["open", "periodic"], default: "open", describe: "boundary conditions", group: "Hamiltonian:" })
+      .option("Lx", { type: "number", describe: "square lattice width (default √N)", group: "Hamiltonian:" })
+      .option("Ly", { type: "number", describe: "square lattice height (default N/Lx)", group: "Hamiltonian:" })
+      .option("sites", { type: "string", describe: "sx/sy/sz: sites to average (default all); zz/xx/yy: the two sites i,j (default: average over bonds)" })
+      .option("block", { type: "string", describe: "renyi2: block A, e.g. 0-4 or 0,2,3 (default the first half)" })
+      .option("samples", { type: "number", default: 20000, describe: "total samples kept (split evenly over the chains)", group: "Sampling:" })
+      .option("chains", { type: "number", default: 10, describe: "independent Gibbs chains (≥ 2 for R̂ between chains)", group: "Sampling:" })
+      .option("burn-in", { type: "number", default: 500, describe: "sweeps discarded at the start of each chain", group: "Sampling:" })
+      .option("thin", { type: "number", default: 1, describe: "sweeps between kept samples", group: "Sampling:" })
+      .option("seed", { type: "number", default: 1, describe: "random seed", group: "Sampling:" })
+      .option("exact", { type: "string", describe: "measurement file with ground-truth /psi: also show exact values in psi and in the model's ψ_λ (N ≤ 20)" })
+      .option("json", { type: "boolean", default: false, describe: "print the results as one JSON object on the last stdout line" }) as unknown as Argv<ObserveArgs>,
+  handler: handler(async (args: ArgumentsCamelCase<ObserveArgs>) => {
+    const int = (x: unknown, min: number, flag: string) =>
+      ensure(typeof x === "number" && Number.isSafeInteger(x) && x >= min, `--${flag} must be an integer ≥ ${min}, got ${String(x)}`);
+    int(args.chains, 1, "chains");
+    int(args.samples, 1, "samples");
+    int(args["burn-in"], 0, "burn-in");
+    int(args.thin, 1, "thin");
+    ensure(Number.isSafeInteger(args.seed), `--seed must be an integer, got ${args.seed}`);
+    const samplesPerChain = Math.ceil(args.samples / args.chains);
+    ensure(samplesPerChain >= 4, `--samples ${args.samples} over --chains ${args.chains} leaves ${samplesPerChain} samples per chain; error bars and R̂ need at least 4`);
+
+    const { wavefunction: wf } = loadModel(args.model);
+    const N = wf.nVisible;
+    const lattice = buildLattice(args, N);
+    const hamiltonian = args.hamiltonian ? buildHamiltonian(args.hamiltonian, lattice, args) : undefined;
+    const sites = parseSites(args.sites, "--sites");
+    const block = parseSites(args.block, "--block");
+
+    // Requested names, comma lists and repeats flattened, duplicates dropped (first one wins).
+    const names = [...new Set(args.observable.flatMap((s) => String(s).split(",")).map((s) => s.trim().toLowerCase()).filter(Boolean))];
+    ensure(names.length > 0, `--observable: name at least one of ${OBSERVABLE_NAMES.join(", ")}`);
+    const observables: Observable[] = names.map((name) => parseObservable(name, { nSites: N, hamiltonian, lattice, sites, block }));
+
+    // Ground truth, if asked for, is read before the (possibly long) sampling so that a bad file fails fast.
+    let truth: StateVector | null = null;
+    if (args.exact) {
+      const data = await readMeasurements(args.exact, readOptionsFrom(args));
+      ensure(data.psi, `${args.exact}: has no ground-truth /psi, which --exact needs`);
+      ensure(data.nQubits === N, `${args.exact}: has N = ${data.nQubits} qubits but the model ${args.model} has ${N}`);
+      truth = data.psi;
+    }
+
+    const estimates = estimateObservables(wf, observables, {
+      chains: args.chains,
+      samplesPerChain,
+      burnIn: args["burn-in"],
+      thin: args.thin,
+      seed: args.seed,
+    });
+
+    // Exact values: in the data's psi, and in the model's own normalised ψ_λ (enumerated once).
+    let exactData: (number | undefined)[] = observables.map(() => undefined);
+    let exactModel: (number | undefined)[] = observables.map(() => undefined);
+    let modelNote: string | undefined;
+    if (truth) {
+      exactData = observables.map((o) => stateExpectation(truth!, N, o));
+      if (N <= MAX_ENUMERATION_SITES) {
+        const psiModel = enumerateWaveFunction(wf);
+        exactModel = observables.map((o) => stateExpectation(psiModel, N, o));
+      } else modelNote = `the model's exact values need N ≤ ${MAX_ENUMERATION_SITES} (N = ${N})`;
+    }
+
+    const result: Record<string, unknown> = {};
+    names.forEach((name, k) => {
+      const e = estimates[k];
+      result[name] = {
+        observable: e.name,
+        mean: e.mean,
+        stderr: e.stderr,
+        tau: e.tau,
+        rhat: e.rhat,
+        nEffective: e.nEffective,
+        nSamples: e.nSamples,
+        nChains: e.nChains,
+        warnings: e.warnings,
+        stderrTau: e.stderrTau,
+        stderrBetween: e.stderrBetween,
+        stderrBinning: e.stderrBinning,
+        ...(e.imagMean !== undefined ? { imagMean: e.imagMean, imagStderr: e.imagStderr } : {}),
+        ...(e.swap ? { swapMean: e.swap.mean, swapStderr: e.swap.stderr } : {}),
+        ...(observables[k].kind === "renyi2" ? { block: (observables[k] as { block: number[] }).block } : {}),
+        ...(exactModel[k] !== undefined ? { exactModel: exactModel[k] } : {}),
+        ...(exactData[k] !== undefined ? { exactData: exactData[k] } : {}),
+      };
+    });
+
+    if (args.json) {
+      printJson(result);
+      return;
+    }
+    process.stdout.write(table(names, estimates, exactModel, exactData, truth !== null) + "\n");
+    process.stdout.write(
+      `${estimates[0].nSamples} samples = ${estimates[0].nChains} chains × ${samplesPerChain}, burn-in ${args["burn-in"]}, thin ${args.thin}, seed ${args.seed}` +
+        (hamiltonian ? `; H = ${hamiltonian.name}` : "") + "\n",
+    );
+    if (modelNote) process.stdout.write(`(${modelNote})\n`);
+    for (let k = 0; k < names.length; k++) {
+      for (const w of estimates[k].warnings) process.stdout.write(`warning: ${names[k]}: ${w}\n`);
+    }
+  }),
+};
+
+function buildLattice(args: ObserveArgs, N: number): Lattice {
+  const boundary = args.boundary as Boundary;
+  if (args.lattice === "square") {
+    let Lx: number, Ly: number;
+    if (args.Lx === undefined && args.Ly === undefined) {
+      const L = Math.round(Math.sqrt(N));
+      ensure(L * L === N, `--lattice square: the model has N = ${N} sites, not a perfect square; give --Lx and --Ly`);
+      Lx = Ly = L;
+    } else if (args.Lx === undefined) {
+      Ly = args.Ly!;
+      Lx = N / Ly;
+    } else {
+      Lx = args.Lx;
+      Ly = args.Ly ?? N / Lx;
+    }
+    ensure(Number.isInteger(Lx) && Number.isInteger(Ly) && Lx * Ly === N, `--Lx ${Lx} × --Ly ${Ly} must equal the model's N = ${N}`);
+    return square(Lx, Ly, boundary);
+  }
+  return chain(N, boundary);
+}
+
+function buildHamiltonian(name: string, lattice: Lattice, args: ObserveArgs): Hamiltonian {
+  switch (name) {
+    case "tfim":
+      return tfim(lattice, { J: args.J ?? 1, h: args.h ?? 1 });
+    case "xxz":
+      return xxz(lattice, { J: args.J ?? 1, delta: args.delta ?? 1 });
+    default:
+      throw new QstError(`--hamiltonian: unknown Hamiltonian '${name}' (known: tfim, xxz)`);
+  }
+}
+
+function table(names: string[], estimates: Estimate[], exactModel: (number | undefined)[], exactData: (number | undefined)[], withExact: boolean): string {
+  const header = ["observable", "estimate ± stderr", "τ", "R̂", "n_eff"];
+  if (withExact) header.push("exact (model)", "exact (data)");
+  const rows = names.map((name, k) => {
+    const e = estimates[k];
+    const label = e.name !== name ? `${name} [${e.name}]` : name;
+    const row = [label + (e.warnings.length ? " (!)" : ""), `${fmt(e.mean, 5)} ± ${fmt(e.stderr, 5)}`, e.tau.toFixed(2), fmtRhat(e.rhat), e.nEffective.toFixed(0)];
+    if (withExact) row.push(fmt(exactModel[k], 5), fmt(exactData[k], 5));
+    return row;
+  });
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+function fmtRhat(r: number): string {
+  return Number.isFinite(r) ? r.toFixed(3) : "∞";
+}
