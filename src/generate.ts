@@ -1,0 +1,216 @@
+/**
+ * Synthetic tomography data sets: exact ground state of a spin model plus projective
+ * measurement shots drawn from it. Pure computation: writing files is io's job (the HDF5
+ * writer), and the CLI calls `generateDataset`.
+ */
+import { ensure } from "./errors.js";
+import { ensureGroundStateFits, groundState, type GroundStateOptions } from "./groundstate.js";
+import { chain, heisenberg, square, tfim, xxz, type Boundary, type Hamiltonian, type Lattice } from "./hamiltonians.js";
+import { Rng } from "./rng.js";
+import { absMagnetization, magnetization, sampleMeasurements, torlaiBases, type BasisSet } from "./states.js";
+
+export type ModelName = "tfim" | "xxz" | "heisenberg";
+export type LatticeName = "chain" | "square";
+
+export interface ModelOptions {
+  model: ModelName;
+  /** Number of sites (qubits). */
+  N: number;
+  /** Coupling J (default 1). */
+  J?: number;
+  /** TFIM transverse field (default 1, the critical point of the chain). Only for model "tfim". */
+  h?: number;
+  /** XXZ anisotropy Δ (default 1). Only for "xxz"; "heisenberg" is Δ = 1 (giving another value is an error). */
+  delta?: number;
+  /** Default "chain". */
+  lattice?: LatticeName;
+  /** Default "open". */
+  boundary?: Boundary;
+  /** Square lattice width; default √N (N must then be a perfect square). Ly = N / Lx. */
+  Lx?: number;
+}
+
+export interface GenerateOptions extends ModelOptions {
+  /** Number of measurement shots. */
+  shots: number;
+  /** Measurement basis set (see sampleMeasurements); default "Z". */
+  bases?: BasisSet;
+  /** Seeds both the Lanczos start vector and the sampling. Default 0. */
+  seed?: number;
+  /** Lanczos controls (defaults of groundState). */
+  tol?: number;
+  maxIter?: number;
+  krylovSize?: number;
+}
+
+export interface Dataset {
+  /** Outcome bits, shots × N row-major (shot m, qubit i at m·N + i). */
+  samples: Uint8Array;
+  /** ASCII 'X'/'Y'/'Z' per shot and qubit, same layout; null when every shot is in the Z basis. */
+  bases: Uint8Array | null;
+  /** Exact ground state (normalised, largest amplitude positive). */
+  psiRe: Float64Array;
+  /** Always null: TFIM and XXZ ground states are real. */
+  psiIm: Float64Array | null;
+  /** Scalar metadata, meant to become HDF5 attributes. */
+  attributes: Record<string, string | number>;
+  nShots: number;
+  nQubits: number;
+}
+
+const MODELS: readonly ModelName[] = ["tfim", "xxz", "heisenberg"];
+
+function finiteParam(value: unknown, name: string): number {
+  ensure(
+    typeof value === "number" && Number.isFinite(value),
+    () => `generateDataset: ${name} must be a finite number, got ${String(value)}`,
+  );
+  return value;
+}
+
+/** Validates the model options and builds the lattice and Hamiltonian they describe. */
+export function buildModel(options: ModelOptions & { krylovSize?: number }): { lattice: Lattice; hamiltonian: Hamiltonian; params: Record<string, string | number> } {
+  const where = "generateDataset";
+  ensure(options !== null && typeof options === "object", `${where}: options must be an object`);
+  const { model } = options;
+  ensure(
+    MODELS.includes(model),
+    () => `${where}: unknown model ${JSON.stringify(model)}; use one of ${MODELS.join(", ")}`,
+  );
+  const N = options.N;
+  ensure(
+    typeof N === "number" && Number.isInteger(N) && N >= 2,
+    () => `${where}: N must be an integer ≥ 2, got ${String(N)}`,
+  );
+  ensureGroundStateFits(N, options.krylovSize, where);
+
+  const J = finiteParam(options.J ?? 1, "J");
+  if (model !== "tfim") {
+    ensure(options.h === undefined, () => `${where}: h applies only to model "tfim", not "${model}"`);
+  }
+  if (model === "tfim") {
+    ensure(options.delta === undefined, `${where}: delta applies only to models "xxz" and "heisenberg", not "tfim"`);
+  }
+  if (model === "heisenberg" && options.delta !== undefined) {
+    finiteParam(options.delta, "delta");
+    ensure(options.delta === 1, () => `${where}: model "heisenberg" has delta = 1; got delta = ${options.delta} (use model "xxz")`);
+  }
+
+  const latticeName = options.lattice ?? "chain";
+  ensure(
+    latticeName === "chain" || latticeName === "square",
+    () => `${where}: lattice must be "chain" or "square", got ${JSON.stringify(latticeName)}`,
+  );
+  const boundary = options.boundary ?? "open";
+  ensure(
+    boundary === "open" || boundary === "periodic",
+    () => `${where}: boundary must be "open" or "periodic", got ${JSON.stringify(boundary)}`,
+  );
+  const params: Record<string, string | number> = { model, N, J };
+  let lattice: Lattice;
+  if (latticeName === "chain") {
+    ensure(options.Lx === undefined, `${where}: Lx applies only to lattice "square"`);
+    lattice = chain(N, boundary);
+  } else {
+    let Lx = options.Lx;
+    if (Lx === undefined) {
+      Lx = Math.round(Math.sqrt(N));
+      ensure(Lx * Lx === N, () => `${where}: lattice "square" needs N to be a perfect square, or Lx to be given; N = ${N}`);
+    }
+    ensure(
+      Number.isInteger(Lx) && Lx >= 2 && N % Lx === 0 && N / Lx >= 2,
+      () => `${where}: Lx = ${String(Lx)} must be an integer ≥ 2 dividing N = ${N} with N / Lx ≥ 2`,
+    );
+    lattice = square(Lx, N / Lx, boundary);
+    params.Lx = Lx;
+    params.Ly = N / Lx;
+  }
+
+  let hamiltonian: Hamiltonian;
+  if (model === "tfim") {
+    const h = finiteParam(options.h ?? 1, "h");
+    params.h = h;
+    hamiltonian = tfim(lattice, { J, h });
+  } else if (model === "xxz") {
+    const delta = finiteParam(options.delta ?? 1, "delta");
+    params.delta = delta;
+    hamiltonian = xxz(lattice, { J, delta });
+  } else {
+    params.delta = 1;
+    hamiltonian = heisenberg(lattice, { J });
+  }
+  params.lattice = latticeName;
+  params.boundary = boundary;
+  return { lattice, hamiltonian, params };
+}
+
+const FORMULAS: Record<ModelName, string> = {
+  tfim: "H = -J sum_<ij> Z_i Z_j - h sum_i X_i (Pauli matrices)",
+  xxz: "H = J sum_<ij> (X_i X_j + Y_i Y_j + delta Z_i Z_j) (Pauli matrices)",
+  heisenberg: "H = J sum_<ij> (X_i X_j + Y_i Y_j + Z_i Z_j) (Pauli matrices; = 4J sum S_i.S_j)",
+};
+
+/** Describes the basis set for the attributes. */
+function basisSetName(bases: BasisSet): string {
+  if (bases === "Z" || bases === "torlai" || bases === "random") return bases;
+  return "custom";
+}
+
+/**
+ * Exact ground state of the model and `shots` projective measurements of it.
+ * Every parameter is validated with a QstError naming it; N is refused (with the memory it
+ * would need) when the exact ground state would not fit in memory.
+ */
+export function generateDataset(options: GenerateOptions): Dataset {
+  const where = "generateDataset";
+  const { hamiltonian, lattice, params } = buildModel(options);
+  const N = lattice.nSites;
+  const shots = options.shots;
+  ensure(
+    typeof shots === "number" && Number.isInteger(shots) && shots >= 1,
+    () => `${where}: shots must be a positive integer, got ${String(shots)}`,
+  );
+  const bases: BasisSet = options.bases ?? "Z";
+  ensure(
+    bases === "Z" || bases === "torlai" || bases === "random" || Array.isArray(bases),
+    () => `${where}: bases must be "Z", "torlai", "random" or an array of basis strings, got ${JSON.stringify(bases)}`,
+  );
+  if (bases === "torlai") {
+    ensure(lattice.Lx === undefined, `${where}: the "torlai" basis set is defined for chains (neighbouring pairs i, i+1), not for lattice "square"`);
+  }
+  const seed = options.seed ?? 0;
+  ensure(
+    typeof seed === "number" && Number.isInteger(seed) && seed >= 0 && seed <= Number.MAX_SAFE_INTEGER,
+    () => `${where}: seed must be a non-negative integer, got ${String(seed)}`,
+  );
+
+  const gsOptions: GroundStateOptions = { seed, tol: options.tol, maxIter: options.maxIter, krylovSize: options.krylovSize };
+  const gs = groundState(hamiltonian, gsOptions);
+  // The solver and the sampler each get their own Rng seeded with `seed`, so the shots do not
+  // depend on how many random numbers the solver happened to draw.
+  const rng = new Rng(seed);
+  const data = sampleMeasurements(gs.psi, { shots, bases, rng });
+
+  const attributes: Record<string, string | number> = {
+    ...params,
+    hamiltonian: FORMULAS[options.model],
+    lattice_name: lattice.name,
+    n_bonds: lattice.edges.length,
+    energy: gs.energy,
+    energy_per_site: gs.energy / N,
+    abs_magnetization: absMagnetization(gs.psi),
+    magnetization: magnetization(gs.psi),
+    residual: gs.residual,
+    lanczos_iterations: gs.iterations,
+    lanczos_tol: options.tol ?? 1e-10,
+    seed,
+    shots,
+    basis_set: basisSetName(bases),
+    n_bases: bases === "random" ? 3 ** N : bases === "torlai" ? torlaiBases(N).length : bases === "Z" ? 1 : bases.length,
+    convention:
+      "basis index = sum_i bit_i 2^(N-1-i) (qubit 0 most significant); bit 0 = Z eigenvalue +1; " +
+      "X outcome 0 = |+>, Y outcome 0 = |+i>",
+  };
+  if (Array.isArray(bases)) attributes.bases_list = bases.join(",");
+  return { samples: data.samples, bases: data.bases, psiRe: gs.psi, psiIm: null, attributes, nShots: shots, nQubits: N };
+}
