@@ -59,16 +59,22 @@ async function h5(): Promise<typeof h5wasm> {
 }
 
 /**
- * Runs a synchronous HDF5 call with the library's own diagnostics (HDF5-DIAG stack dumps on
- * stderr) silenced: we report problems in one line of our own instead.
+ * Runs a synchronous HDF5 call with the library's own diagnostics silenced: on a corrupt file
+ * HDF5 prints "HDF5-DIAG" error stacks to stderr (through the Emscripten file layer, i.e.
+ * fs.writeSync on descriptor 2). We report problems in one line of our own instead.
  */
 function quietly<T>(fn: () => T): T {
-  const write = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  const writeSync = fs.writeSync;
+  // Pretend the write to stderr succeeded: report as many bytes as were asked to be written.
+  const swallowed = (data: unknown, offset?: unknown, length?: unknown): number =>
+    typeof data === "string" ? Buffer.byteLength(data) : typeof length === "number" ? length : (data as ArrayBufferView).byteLength - (Number(offset) || 0);
+  const filtered = ((fd: number, ...rest: unknown[]) =>
+    fd === 2 ? swallowed(rest[0], rest[1], rest[2]) : (writeSync as (...a: unknown[]) => number)(fd, ...rest)) as typeof fs.writeSync;
+  fs.writeSync = filtered;
   try {
     return fn();
   } finally {
-    process.stderr.write = write;
+    fs.writeSync = writeSync;
   }
 }
 
