@@ -1,0 +1,597 @@
+/**
+ * Complex wavefunctions learnt from measurements in rotated bases (Torlai et al., Nature Physics
+ * 14, 447 (2018); QuCumber's ComplexWaveFunction).
+ *
+ * Model. Two RBMs over the same N visible units, an amplitude RBM λ and a phase RBM μ:
+ *
+ *     ψ_λμ(σ) = e^{−F_λ(σ)/2} · e^{−i F_μ(σ)/2} / sqrt(Z_λ),      Z_λ = Σ_σ e^{−F_λ(σ)},
+ *
+ * so |ψ(σ)|² = p_λ(σ) and the phase is φ(σ) = −F_μ(σ)/2 (QuCumber: amplitude e^{−ℰ_λ/2}, phase
+ * −ℰ_μ/2, its "effective energy" ℰ being our free energy F). log ψ = {re: −F_λ/2, im: −F_μ/2}
+ * up to the constant −log Z_λ/2.
+ *
+ * Data. Shot m was measured in basis b_m (one Pauli letter per qubit) with outcome σ_m. Its
+ * probability is |ψ_b(σ)|² with ψ_b(σ) = Σ_σ′ U_b(σ, σ′) ψ(σ′), a sum over the 2^t
+ * configurations σ′ that agree with σ on the Z qubits (src/rotations.ts).
+ *
+ * Cost and gradients. With the unnormalised ψ̃ = e^{−F_λ/2 − iF_μ/2}, |ψ_b|² = |ψ̃_b|²/Z_λ and
+ *
+ *     NLL = −(1/M) Σ_m log |ψ̃_{b_m}(σ_m)|² + log Z_λ.
+ *
+ * Writing the complex weights w_σ′ = U_b(σ, σ′) ψ̃(σ′) / ψ̃_b(σ) (Σ_σ′ w_σ′ = 1),
+ * ∂ log ψ̃_b = Σ_σ′ w_σ′ ∂ log ψ̃(σ′), with ∂_λ log ψ̃ = −∂_λF_λ/2 and ∂_μ log ψ̃ = −i ∂_μF_μ/2, so
+ *
+ *     ∂_λ [−log|ψ̃_b(σ)|²] = −2 Re Σ w (−∂_λF_λ/2) =  Re Σ_σ′ w_σ′ ∂_λF_λ(σ′)
+ *     ∂_μ [−log|ψ̃_b(σ)|²] = −2 Re Σ w (−i∂_μF_μ/2) = −Im Σ_σ′ w_σ′ ∂_μF_μ(σ′)
+ *     ∂_λ log Z_λ = −⟨∂_λF_λ⟩_{p_λ},     ∂_μ log Z_λ = 0.
+ *
+ * (QuCumber's rotated_gradient: the real part for the amplitude, minus the imaginary part for the
+ * phase.) For an all-Z shot w = 1 and the λ term is the positive trainer's ⟨∂F⟩_data while the
+ * μ term vanishes. The negative phase −⟨∂F_λ⟩ comes from persistent Gibbs chains of the
+ * amplitude RBM, exactly as in the positive Trainer; μ has none.
+ */
+import { QstError, ensure } from "./errors.js";
+import { registerEvaluator, type Evaluation } from "./evaluation.js";
+import { checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact.js";
+import type { MeasurementData, Wavefunction } from "./io.js";
+import { rbmFromJson, rbmToJson, registerModelKind, type ModelFile } from "./model.js";
+import { makeOptimizer, type Optimizer } from "./optimizers.js";
+import { RBM, accumulateFreeEnergyGradient, freeEnergyFromActivation, sigmoid } from "./rbm.js";
+import { Rng } from "./rng.js";
+import { basisOfShot, buildRotatedShotTable, rotateStateToBasis, type RotatedShotTable } from "./rotations.js";
+import { GibbsSampler } from "./sampling.js";
+import {
+  TrainingDivergedError,
+  learningRateAt,
+  type EpochRecord,
+  type TomographyTrainer,
+  type TrainOptions,
+  type TrainerState,
+} from "./training.js";
+import { FreeEnergyDifference, type Complex, type LocalEvaluator, type WaveFunction } from "./wavefunction.js";
+
+// ---------------------------------------------------------------------------------------------
+// The wavefunction
+// ---------------------------------------------------------------------------------------------
+
+export class ComplexWaveFunction implements WaveFunction {
+  readonly isComplex = true;
+  /** λ: |ψ(σ)|² ∝ e^{−F_λ(σ)}. */
+  readonly amplitude: RBM;
+  /** μ: arg ψ(σ) = −F_μ(σ)/2. */
+  readonly phase: RBM;
+  private readonly scratchA: Float64Array;
+  private readonly scratchP: Float64Array;
+
+  constructor(amplitude: RBM, phase: RBM) {
+    if (amplitude.nVisible !== phase.nVisible) {
+      throw new QstError(`the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`);
+    }
+    this.amplitude = amplitude;
+    this.phase = phase;
+    this.scratchA = new Float64Array(amplitude.nHidden);
+    this.scratchP = new Float64Array(phase.nHidden);
+  }
+
+  get nVisible(): number {
+    return this.amplitude.nVisible;
+  }
+
+  /** Gibbs samples of the amplitude RBM are samples of |ψ|² (Z basis). */
+  get samplingRbm(): RBM {
+    return this.amplitude;
+  }
+
+  logPsi(v: ArrayLike<number>, offset = 0): Complex {
+    return { re: -0.5 * this.amplitude.freeEnergy(v, offset, this.scratchA), im: -0.5 * this.phase.freeEnergy(v, offset, this.scratchP) };
+  }
+
+  localEvaluator(): LocalEvaluator {
+    const a = new FreeEnergyDifference(this.amplitude);
+    const p = new FreeEnergyDifference(this.phase);
+    return {
+      setState: (v, offset = 0) => {
+        a.setState(v, offset);
+        p.setState(v, offset);
+      },
+      logRatio: (sites, count, out) => {
+        out.re = 0.5 * a.minusDeltaF(sites, count);
+        out.im = 0.5 * p.minusDeltaF(sites, count);
+        return out;
+      },
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact quantities by enumeration (small N)
+// ---------------------------------------------------------------------------------------------
+
+/** The normalised ψ_λμ over all 2^N configurations (basis index Σ v_i 2^(N−1−i)), and log Z_λ. */
+export function complexStateVector(wf: ComplexWaveFunction): { re: Float64Array; im: Float64Array; logZ: number } {
+  checkExactSize(wf.nVisible, "an exact complex state vector");
+  const logp = unnormalisedLogProbabilities(wf.amplitude); // −F_λ
+  const minusFmu = unnormalisedLogProbabilities(wf.phase); // −F_μ
+  const logZ = logSumExp(logp);
+  const re = new Float64Array(logp.length), im = new Float64Array(logp.length);
+  for (let k = 0; k < logp.length; k++) {
+    const a = Math.exp(0.5 * (logp[k] - logZ)), phi = 0.5 * minusFmu[k];
+    re[k] = a * Math.cos(phi);
+    im[k] = a * Math.sin(phi);
+  }
+  return { re, im, logZ };
+}
+
+/** The model's exact amplitudes ψ_b(σ) = ⟨σ_b|ψ⟩ in a measurement basis (e.g. "XXZZ"), normalised. */
+export function rotatedAmplitudes(wf: ComplexWaveFunction, basis: string): { re: Float64Array; im: Float64Array } {
+  return rotateStateToBasis(complexStateVector(wf), basis);
+}
+
+/** Shots grouped by basis: the distinct bases in order of appearance and the shots of each. */
+export function groupShotsByBasis(bases: Uint8Array | null, nShots: number, nQubits: number): { basis: string; shots: number[] }[] {
+  if (!bases) return [{ basis: "Z".repeat(nQubits), shots: Array.from({ length: nShots }, (_, m) => m) }];
+  const groups = new Map<string, number[]>();
+  for (let m = 0; m < nShots; m++) {
+    const b = basisOfShot(bases, m, nQubits);
+    let g = groups.get(b);
+    if (!g) groups.set(b, (g = []));
+    g.push(m);
+  }
+  return [...groups].map(([basis, shots]) => ({ basis, shots }));
+}
+
+export interface ComplexMetrics extends Evaluation {
+  logZ: number;
+  /** −(1/M) Σ_m log |ψ_{b_m}(σ_m)|² over all shots, each in its own basis. */
+  nll: number;
+  /** |⟨ψ_true|ψ⟩|² (when the data has ground truth). */
+  fidelity?: number;
+  /** Σ_b f_b KL(|ψ_true,b|² ‖ |ψ_b|²), f_b = fraction of the shots measured in basis b. */
+  kl?: number;
+}
+
+/**
+ * Exact metrics of a complex model against shots in mixed bases (and the ground truth, if any):
+ * fidelity, KL averaged over the bases present in the data (weights = fraction of shots), NLL of
+ * the shots and log Z_λ. One enumeration, then one O(t·2^N) rotation per distinct basis.
+ */
+export function exactComplexMetrics(
+  wf: ComplexWaveFunction,
+  samples: Uint8Array | null,
+  bases: Uint8Array | null,
+  psi: Wavefunction | null,
+): ComplexMetrics {
+  const N = wf.nVisible;
+  const model = complexStateVector(wf);
+  const out: ComplexMetrics = { logZ: model.logZ, nll: NaN };
+  if (psi) {
+    ensure(psi.re.length === model.re.length, `the ground truth has ${psi.re.length} amplitudes but the model needs 2^${N} = ${model.re.length}`);
+    let re = 0, im = 0;
+    for (let k = 0; k < model.re.length; k++) {
+      const tr = psi.re[k], ti = psi.im ? psi.im[k] : 0;
+      re += tr * model.re[k] + ti * model.im[k]; // conj(ψ_true)·ψ
+      im += tr * model.im[k] - ti * model.re[k];
+    }
+    out.fidelity = re * re + im * im;
+  }
+  const M = samples ? samples.length / N : 0;
+  const groups = M > 0 ? groupShotsByBasis(bases, M, N) : [{ basis: "Z".repeat(N), shots: [] as number[] }];
+  let nll = 0, kl = 0;
+  for (const { basis, shots } of groups) {
+    const rotated = rotateStateToBasis(model, basis);
+    if (samples) {
+      for (const m of shots) {
+        let k = 0;
+        for (let i = 0; i < N; i++) k = 2 * k + samples[m * N + i];
+        nll -= Math.log(rotated.re[k] * rotated.re[k] + rotated.im[k] * rotated.im[k]);
+      }
+    }
+    if (psi) {
+      const truth = rotateStateToBasis(psi, basis);
+      let d = 0;
+      for (let k = 0; k < truth.re.length; k++) {
+        const q = truth.re[k] * truth.re[k] + truth.im[k] * truth.im[k];
+        if (q > 0) d += q * (Math.log(q) - Math.log(rotated.re[k] * rotated.re[k] + rotated.im[k] * rotated.im[k]));
+      }
+      kl += (M > 0 ? shots.length / M : 1) * d;
+    }
+  }
+  if (M > 0) out.nll = nll / M;
+  if (psi) out.kl = kl;
+  return out;
+}
+
+/**
+ * The exact NLL per shot, −(1/M) Σ log|ψ̃_b(σ)|² + log Z_λ, from full state vectors (independent of
+ * the per-shot tables the trainer uses: the reference for finite-difference checks).
+ */
+export function exactComplexNll(wf: ComplexWaveFunction, samples: Uint8Array, bases: Uint8Array | null): number {
+  return exactComplexMetrics(wf, samples, bases, null).nll;
+}
+
+/** Adds weight · ⟨∂F/∂λ⟩_{p_λ} to grad, by enumeration (the exact negative phase is weight = −1). */
+export function addExactModelAverage(rbm: RBM, weight: number, grad: Float64Array): void {
+  const logp = unnormalisedLogProbabilities(rbm);
+  const logZ = logSumExp(logp);
+  const N = rbm.nVisible, v = new Uint8Array(N), theta = new Float64Array(rbm.nHidden);
+  for (let k = 0; k < logp.length; k++) {
+    for (let i = 0; i < N; i++) v[i] = (k >>> (N - 1 - i)) & 1;
+    accumulateFreeEnergyGradient(rbm, v, 0, weight * Math.exp(logp[k] - logZ), grad, theta);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The data term of the gradient
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Accumulates the positive phase of the complex NLL gradient over shots, in the concatenated
+ * layout [λ | μ]. Shots that share a (basis, outcome) pair within a call are evaluated once with
+ * their summed weight; for each pair the 2^t configurations σ′ get θ = c + Wᵀσ′ once per RBM,
+ * which serves both the free energies (for ψ̃(σ′)) and the gradients.
+ */
+export class RotatedDataGradient {
+  readonly table: RotatedShotTable;
+  readonly amplitude: RBM;
+  readonly phase: RBM;
+  private readonly pairWeight: Float64Array;
+  private readonly touched: Uint32Array;
+  private readonly thetaA: Float64Array[];
+  private readonly thetaP: Float64Array[];
+  private readonly tRe: Float64Array;
+  private readonly tIm: Float64Array;
+  private readonly logAbs: Float64Array;
+  private readonly phi: Float64Array;
+  private readonly prob: Float64Array;
+
+  constructor(amplitude: RBM, phase: RBM, table: RotatedShotTable) {
+    ensure(amplitude.nVisible === table.nQubits && phase.nVisible === table.nQubits, "the RBMs and the shots have different numbers of qubits");
+    this.table = table;
+    this.amplitude = amplitude;
+    this.phase = phase;
+    this.pairWeight = new Float64Array(table.nPairs);
+    this.touched = new Uint32Array(table.nPairs);
+    let maxTerms = 1;
+    for (let p = 0; p < table.nPairs; p++) maxTerms = Math.max(maxTerms, table.termStart[p + 1] - table.termStart[p]);
+    this.thetaA = Array.from({ length: maxTerms }, () => new Float64Array(amplitude.nHidden));
+    this.thetaP = Array.from({ length: maxTerms }, () => new Float64Array(phase.nHidden));
+    this.tRe = new Float64Array(maxTerms);
+    this.tIm = new Float64Array(maxTerms);
+    this.logAbs = new Float64Array(maxTerms);
+    this.phi = new Float64Array(maxTerms);
+    this.prob = new Float64Array(Math.max(amplitude.nHidden, phase.nHidden));
+  }
+
+  /**
+   * grad[0..nλ) += Σ_r weight · Re Σ w ∂F_λ,  grad[nλ..) += Σ_r weight · (−Im Σ w ∂F_μ) over the
+   * shots shots[0..count). Returns Σ_r weight · (−log|ψ̃_b(σ_r)|²), the data term of the NLL.
+   */
+  accumulate(shots: ArrayLike<number>, count: number, weight: number, grad: Float64Array): number {
+    const { pairOfShot } = this.table;
+    const pw = this.pairWeight, touched = this.touched;
+    let nTouched = 0;
+    for (let r = 0; r < count; r++) {
+      const p = pairOfShot[shots[r]];
+      if (pw[p] === 0) touched[nTouched++] = p;
+      pw[p] += weight;
+    }
+    let data = 0;
+    for (let q = 0; q < nTouched; q++) {
+      const p = touched[q];
+      data += this.accumulatePair(p, pw[p], grad);
+      pw[p] = 0;
+    }
+    return data;
+  }
+
+  private accumulatePair(p: number, weight: number, grad: Float64Array): number {
+    const { termStart, configs, uRe, uIm, nQubits: N } = this.table;
+    const A = this.amplitude, P = this.phase;
+    const k0 = termStart[p], n = termStart[p + 1] - k0;
+    const nA = A.params.length;
+    if (n === 1) {
+      // All-Z shot: w = 1, only ∂F_λ(σ) (with U = 1 up to nothing); the phase drops out.
+      const th = this.thetaA[0];
+      A.hiddenActivation(configs, th, k0 * N);
+      const f = freeEnergyFromActivation(A.visibleBias, configs, k0 * N, th);
+      addGradientFromActivation(A, configs, k0 * N, weight, th, this.prob, grad, 0);
+      return weight * f;
+    }
+    const { thetaA, thetaP, tRe, tIm, logAbs, phi } = this;
+    let mx = -Infinity;
+    for (let c = 0; c < n; c++) {
+      const off = (k0 + c) * N;
+      A.hiddenActivation(configs, thetaA[c], off);
+      P.hiddenActivation(configs, thetaP[c], off);
+      logAbs[c] = -0.5 * freeEnergyFromActivation(A.visibleBias, configs, off, thetaA[c]);
+      phi[c] = -0.5 * freeEnergyFromActivation(P.visibleBias, configs, off, thetaP[c]);
+      if (logAbs[c] > mx) mx = logAbs[c];
+    }
+    let sRe = 0, sIm = 0;
+    for (let c = 0; c < n; c++) {
+      const a = Math.exp(logAbs[c] - mx), cr = a * Math.cos(phi[c]), ci = a * Math.sin(phi[c]);
+      const ur = uRe[k0 + c], ui = uIm[k0 + c];
+      tRe[c] = ur * cr - ui * ci;
+      tIm[c] = ur * ci + ui * cr;
+      sRe += tRe[c];
+      sIm += tIm[c];
+    }
+    const s2 = sRe * sRe + sIm * sIm;
+    // ψ̃_b(σ) = 0 exactly: the shot has zero probability under the model and log|ψ_b|² = −∞ has
+    // no gradient to follow; skip it (it cannot happen for generic parameters).
+    if (!(s2 > 0)) return Infinity;
+    for (let c = 0; c < n; c++) {
+      const off = (k0 + c) * N;
+      // w = t / S = t · conj(S) / |S|²
+      const wRe = (tRe[c] * sRe + tIm[c] * sIm) / s2;
+      const wIm = (tIm[c] * sRe - tRe[c] * sIm) / s2;
+      addGradientFromActivation(A, configs, off, weight * wRe, thetaA[c], this.prob, grad, 0);
+      if (wIm !== 0) addGradientFromActivation(P, configs, off, -weight * wIm, thetaP[c], this.prob, grad, nA);
+    }
+    return -weight * (Math.log(s2) + 2 * mx);
+  }
+}
+
+/**
+ * grad[base + ·] += weight · ∂F(v)/∂params given θ = c + Wᵀv (θ is left unchanged; `prob` is
+ * scratch of length nHidden): ∂F/∂W_ij = −v_i σ(θ_j), ∂F/∂b_i = −v_i, ∂F/∂c_j = −σ(θ_j).
+ */
+function addGradientFromActivation(
+  rbm: RBM,
+  v: ArrayLike<number>,
+  offset: number,
+  weight: number,
+  theta: Float64Array,
+  prob: Float64Array,
+  grad: Float64Array,
+  base: number,
+): void {
+  if (weight === 0) return;
+  const nV = rbm.nVisible, nH = rbm.nHidden;
+  const bOff = base + nV * nH, cOff = bOff + nV;
+  for (let j = 0; j < nH; j++) {
+    const wp = weight * sigmoid(theta[j]);
+    prob[j] = wp;
+    grad[cOff + j] -= wp;
+  }
+  for (let i = 0; i < nV; i++) {
+    if (v[offset + i] === 0) continue;
+    grad[bOff + i] -= weight;
+    const row = base + i * nH;
+    for (let j = 0; j < nH; j++) grad[row + j] -= prob[j];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training
+// ---------------------------------------------------------------------------------------------
+
+export interface ComplexTrainOptions extends TrainOptions {
+  /** Hidden units of the phase RBM (default: nHidden, itself defaulting to N). */
+  nHiddenPhase?: number;
+  /**
+   * Negative phase −⟨∂F_λ⟩ of the amplitude RBM: "pcd" (default) from the persistent Gibbs chains,
+   * as the positive Trainer; "exact" by enumerating all 2^N configurations at every update
+   * (N ≤ MAX_EXACT_NEGATIVE_PHASE_QUBITS; no sampling bias, for states whose RBM mixes too slowly
+   * for PCD, e.g. the Heisenberg chain's Sz = 0 sector).
+   */
+  negativePhase?: "pcd" | "exact";
+}
+
+/** Largest N for the exact negative phase (2^N configurations per update). */
+export const MAX_EXACT_NEGATIVE_PHASE_QUBITS = 16;
+
+/** A checkpoint of the complex trainer: `params` is the concatenation [λ | μ]. */
+export interface ComplexTrainerState extends TrainerState {
+  nHiddenPhase?: number;
+}
+
+/** What the trainer needs of a measurement file. */
+export type ComplexTrainingData = Pick<MeasurementData, "samples" | "bases" | "nQubits" | "psi">;
+
+/** Initial weights N(0, s²) with Glorot's s, zero biases (as RBM.random), drawn into `rbm` in place. */
+function randomise(rbm: RBM, rng: Rng): void {
+  const s = 1 / Math.sqrt(rbm.nVisible + rbm.nHidden);
+  for (let k = 0; k < rbm.weights.length; k++) rbm.weights[k] = s * rng.normal();
+}
+
+/**
+ * PCD training of the amplitude and phase RBMs on shots in mixed bases. One optimiser runs over
+ * the concatenated parameter vector [λ | μ] (the RBMs' params are views into it).
+ */
+export class ComplexTrainer implements TomographyTrainer {
+  readonly options: ComplexTrainOptions;
+  readonly nQubits: number;
+  readonly samples: Uint8Array;
+  readonly bases: Uint8Array | null;
+  readonly psi: Wavefunction | null;
+  readonly nShots: number;
+  readonly table: RotatedShotTable;
+  /** [λ | μ]. */
+  readonly params: Float64Array;
+  readonly amplitude: RBM;
+  readonly phase: RBM;
+  readonly wavefunction: ComplexWaveFunction;
+  readonly rng: Rng;
+  readonly sampler: GibbsSampler;
+  readonly optimizer: Optimizer;
+  epoch = 0;
+  step = 0;
+  elapsed = 0;
+  private readonly gradient: RotatedDataGradient;
+  private readonly order: Uint32Array;
+  private readonly grad: Float64Array;
+  private readonly scratch: Float64Array;
+
+  constructor(data: ComplexTrainingData, options: ComplexTrainOptions, state?: ComplexTrainerState) {
+    const N = data.nQubits;
+    if (options.method === "cd") {
+      throw new QstError(
+        "--method cd is not available for the complex model: CD-k restarts the chains at the data, but shots in rotated bases are not samples of p_λ; use --method pcd",
+      );
+    }
+    const nHA = options.nHidden;
+    let nHP = state?.nHiddenPhase ?? options.nHiddenPhase ?? nHA;
+    const nA = RBM.parameterCount(N, nHA);
+    if (state && state.nHiddenPhase === undefined && state.params.length !== nA + RBM.parameterCount(N, nHP)) {
+      nHP = (state.params.length - nA - N) / (N + 1); // an older checkpoint: infer the phase RBM's size
+    }
+    if (!Number.isInteger(nHP) || nHP < 1) throw new QstError(`the phase RBM's hidden units must be a positive integer, got ${nHP}`);
+    const negativePhase = options.negativePhase ?? "pcd";
+    if (negativePhase !== "pcd" && negativePhase !== "exact") throw new QstError(`the negative phase must be pcd or exact, got ${String(negativePhase)}`);
+    if (negativePhase === "exact" && N > MAX_EXACT_NEGATIVE_PHASE_QUBITS) {
+      throw new QstError(`the exact negative phase enumerates 2^N configurations at every update; N = ${N} is above the limit of ${MAX_EXACT_NEGATIVE_PHASE_QUBITS} (use pcd)`);
+    }
+    this.options = { ...options, nHiddenPhase: nHP, negativePhase };
+    this.nQubits = N;
+    this.samples = data.samples;
+    this.bases = data.bases;
+    this.psi = data.psi;
+    this.nShots = data.samples.length / N;
+    this.table = buildRotatedShotTable(data.samples, data.bases, N);
+    this.params = new Float64Array(nA + RBM.parameterCount(N, nHP));
+    this.amplitude = new RBM(N, nHA, this.params.subarray(0, nA));
+    this.phase = new RBM(N, nHP, this.params.subarray(nA));
+    this.wavefunction = new ComplexWaveFunction(this.amplitude, this.phase);
+    this.rng = new Rng(options.seed);
+    randomise(this.amplitude, this.rng);
+    randomise(this.phase, this.rng);
+    this.sampler = new GibbsSampler(this.amplitude, options.chains, this.rng);
+    this.optimizer = makeOptimizer(options.optimizer, this.params.length, options.momentum);
+    this.gradient = new RotatedDataGradient(this.amplitude, this.phase, this.table);
+    this.order = new Uint32Array(this.nShots);
+    this.grad = new Float64Array(this.params.length);
+    this.scratch = new Float64Array(Math.max(nHA, N));
+    if (state) this.restore(state);
+  }
+
+  get totalSteps(): number {
+    return this.options.epochs * Math.ceil(this.nShots / this.options.batchSize);
+  }
+
+  /** Distinct bases of the data and the number of shots in each. */
+  shotsPerBasis(): Record<string, number> {
+    return Object.fromEntries(this.table.bases.map((b, k) => [b, this.table.shotsPerBasis[k]]));
+  }
+
+  /**
+   * Gradient of the NLL for shots batch[0..count) into `grad` ([λ | μ]): the data term exactly,
+   * the negative phase from the sampler's current chains. Returns the batch's data term.
+   */
+  batchGradient(batch: ArrayLike<number>, count: number, grad: Float64Array): number {
+    const o = this.options, N = this.nQubits;
+    grad.fill(0);
+    const data = this.gradient.accumulate(batch, count, 1 / count, grad);
+    const gradA = grad.subarray(0, this.amplitude.params.length);
+    if (o.negativePhase === "exact") addExactModelAverage(this.amplitude, -1, gradA);
+    else {
+      const chains = this.sampler.visible;
+      for (let c = 0; c < o.chains; c++) accumulateFreeEnergyGradient(this.amplitude, chains, c * N, -1 / o.chains, gradA, this.scratch);
+    }
+    if (o.weightDecay > 0) {
+      const nA = this.amplitude.params.length;
+      for (let w = 0; w < this.amplitude.weights.length; w++) grad[w] += o.weightDecay * this.amplitude.weights[w];
+      for (let w = 0; w < this.phase.weights.length; w++) grad[nA + w] += o.weightDecay * this.phase.weights[w];
+    }
+    return data;
+  }
+
+  runEpoch(): EpochRecord {
+    const t0 = performance.now();
+    const o = this.options;
+    const batch = new Uint32Array(o.batchSize);
+    for (let m = 0; m < this.nShots; m++) this.order[m] = m;
+    this.rng.shuffle(this.order);
+    let gradNorm2 = 0, lr = 0, batches = 0;
+    for (let start = 0; start < this.nShots; start += o.batchSize) {
+      const count = Math.min(o.batchSize, this.nShots - start);
+      batch.set(this.order.subarray(start, start + count));
+      if (o.negativePhase !== "exact") this.sampler.step(o.k, this.rng);
+      this.batchGradient(batch, count, this.grad);
+      let n2 = 0;
+      for (let p = 0; p < this.grad.length; p++) n2 += this.grad[p] * this.grad[p];
+      gradNorm2 += n2;
+      lr = learningRateAt(o, this.step, this.totalSteps);
+      this.optimizer.update(this.params, this.grad, lr);
+      this.sampler.syncWeights();
+      this.step++;
+      batches++;
+    }
+    this.epoch++;
+    this.elapsed += (performance.now() - t0) / 1000;
+    this.checkFinite();
+    return { epoch: this.epoch, step: this.step, time_s: this.elapsed, lr, grad_norm: Math.sqrt(gradNorm2 / batches) };
+  }
+
+  /** Exact fidelity, basis-averaged KL, NLL of all shots and log Z_λ (N ≤ MAX_EXACT_QUBITS). */
+  evaluate(): Record<string, number | undefined> {
+    return { ...exactComplexMetrics(this.wavefunction, this.samples, this.bases, this.psi) };
+  }
+
+  modelSections(): Pick<ModelFile, "kind" | "rbm" | "rbms"> {
+    return { kind: COMPLEX_MODEL_KIND, rbms: { amplitude: rbmToJson(this.amplitude), phase: rbmToJson(this.phase) } };
+  }
+
+  getState(): ComplexTrainerState {
+    return {
+      epoch: this.epoch,
+      step: this.step,
+      elapsed: this.elapsed,
+      params: Array.from(this.params),
+      optimizer: this.optimizer.getState(),
+      chains: Array.from(this.sampler.visible),
+      rng: this.rng.getState(),
+      nHiddenPhase: this.phase.nHidden,
+    };
+  }
+
+  private restore(s: ComplexTrainerState): void {
+    if (s.params.length !== this.params.length) {
+      throw new QstError(`checkpoint has ${s.params.length} parameters, the complex model needs ${this.params.length}`);
+    }
+    if (s.chains.length !== this.sampler.visible.length) {
+      throw new QstError(`checkpoint has ${s.chains.length / this.nQubits} chains, the options ask for ${this.options.chains}`);
+    }
+    this.epoch = s.epoch;
+    this.step = s.step;
+    this.elapsed = s.elapsed;
+    this.params.set(s.params);
+    this.optimizer.setState(s.optimizer);
+    this.sampler.visible.set(s.chains);
+    this.sampler.syncWeights();
+    this.rng.setState(s.rng);
+  }
+
+  private checkFinite(): void {
+    for (let p = 0; p < this.params.length; p++) {
+      if (!Number.isFinite(this.params[p])) {
+        const which = p < this.amplitude.params.length ? "an amplitude" : "a phase";
+        throw new TrainingDivergedError(`training diverged at epoch ${this.epoch}: ${which} parameter became ${this.params[p]} (try a smaller --lr)`);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration: model files and exact evaluation
+// ---------------------------------------------------------------------------------------------
+
+export const COMPLEX_MODEL_KIND = "complex-rbm";
+
+/** The wavefunction of a "complex-rbm" model file (rbms: { amplitude, phase }). */
+export function complexFromModelFile(m: ModelFile, file: string): ComplexWaveFunction {
+  const rbms = m.rbms;
+  ensure(rbms && typeof rbms === "object" && rbms.amplitude && rbms.phase,
+    `${file}: a ${COMPLEX_MODEL_KIND} model needs "rbms": { "amplitude": …, "phase": … }`);
+  const amplitude = rbmFromJson(rbms.amplitude, `${file}: rbms.amplitude`);
+  const phase = rbmFromJson(rbms.phase, `${file}: rbms.phase`);
+  ensure(amplitude.nVisible === phase.nVisible,
+    `${file}: the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`);
+  return new ComplexWaveFunction(amplitude, phase);
+}
+
+registerModelKind(COMPLEX_MODEL_KIND, complexFromModelFile);
+
+registerEvaluator((wf, data) =>
+  wf instanceof ComplexWaveFunction ? { ...exactComplexMetrics(wf, data.samples, data.bases, data.psi) } : null,
+);
