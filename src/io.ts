@@ -388,12 +388,12 @@ export function readTextPsi(file: string, nQubits: number): Wavefunction {
 export async function writeMeasurements(
   file: string,
   data: Omit<MeasurementData, "source">,
-  options: { compress?: boolean } = {},
+  options: { compress?: boolean; fixedTime?: number } = {},
 ): Promise<void> {
   const { nShots: M, nQubits: N } = data;
   ensure(data.samples.length === M * N, `samples must hold ${M} × ${N} values, got ${data.samples.length}`);
   const lib = await h5();
-  await writeFileAtomic(file, (tmp) => {
+  await writeFileAtomic(file, (tmp) => withClock(options.fixedTime, () => {
     const f = quietly(() => new lib.File(path.resolve(tmp), "w"));
     try {
       const chunkRows = Math.max(1, Math.min(M, Math.floor(65536 / N)));
@@ -423,7 +423,23 @@ export async function writeMeasurements(
     } finally {
       quietly(() => f.close());
     }
-  });
+  }));
+}
+
+/**
+ * HDF5 stamps every object header with the time of writing (read through Date.now by the
+ * WebAssembly build). With `fixedTime` (Unix seconds) the stamps are that time instead, so the
+ * same data gives a bit-identical file (the datasets script relies on this).
+ */
+function withClock<T>(fixedTime: number | undefined, fn: () => T): T {
+  if (fixedTime === undefined) return fn();
+  const now = Date.now;
+  Date.now = () => fixedTime * 1000;
+  try {
+    return fn();
+  } finally {
+    Date.now = now;
+  }
 }
 
 /** BigInt64Array holding one integer (HDF5 int64 attributes). */
