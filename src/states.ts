@@ -298,6 +298,7 @@ function reducedDensityMatrix(psi: StateVector, blockSites: readonly number[], w
 /** S₂ = −ln Tr ρ_A² of the block (natural log). Tr ρ² = Σ_ij |ρ_ij|² needs no diagonalisation. */
 export function renyi2(psi: StateVector, blockSites: readonly number[]): number {
   const rho = reducedDensityMatrix(psi, blockSites, "renyi2");
+  if (rho.n === 1) return 0;
   let purity = 0;
   for (let i = 0; i < rho.re.length; i++) purity += rho.re[i] * rho.re[i];
   if (rho.im) for (let i = 0; i < rho.im.length; i++) purity += rho.im[i] * rho.im[i];
@@ -306,13 +307,19 @@ export function renyi2(psi: StateVector, blockSites: readonly number[]): number 
 
 /** Eigenvalues of the reduced density matrix of the block (the squared Schmidt coefficients), descending. */
 export function entanglementSpectrum(psi: StateVector, blockSites: readonly number[]): Float64Array {
-  const rho = reducedDensityMatrix(psi, blockSites, "entanglementSpectrum");
+  return spectrumOf(psi, blockSites, "entanglementSpectrum");
+}
+
+function spectrumOf(psi: StateVector, blockSites: readonly number[], where: string): Float64Array {
+  const rho = reducedDensityMatrix(psi, blockSites, where);
   const n = rho.n;
+  // An empty block (or the whole system): ρ is the 1×1 matrix [1] up to round-off.
+  if (n === 1) return Float64Array.of(1);
   let lam: Float64Array;
   if (!rho.im) lam = symmetricEigenvalues(rho.re, n);
   else {
     // Hermitian ρ = A + iB has the spectrum of the real symmetric [[A, −B], [B, A]], each
-    // eigenvalue twice: take every other one of the sorted list.
+    // eigenvalue twice: average the sorted pairs.
     const big = new Float64Array(4 * n * n);
     const n2 = 2 * n;
     for (let i = 0; i < n; i++) {
@@ -334,11 +341,11 @@ export function entanglementSpectrum(psi: StateVector, blockSites: readonly numb
 
 /** Von Neumann entropy S = −Tr ρ_A ln ρ_A of the block (natural log). */
 export function vonNeumann(psi: StateVector, blockSites: readonly number[]): number {
-  const lam = entanglementSpectrum(psi, blockSites);
+  const lam = spectrumOf(psi, blockSites, "vonNeumann");
   let s = 0;
   // Eigenvalues below ~1e-15 are round-off (they may even be slightly negative); their
-  // contribution λ ln λ is below 1e-13 anyway.
-  for (const l of lam) if (l > 1e-15) s -= l * Math.log(l);
+  // contribution λ ln λ is below 1e-13 anyway. λ within round-off of 1 is a product state.
+  for (const l of lam) if (l > 1e-15 && l < 1 - 1e-15) s -= l * Math.log(l);
   return Math.max(0, s);
 }
 
