@@ -19,6 +19,7 @@ const cli = yargs(hideBin(process.argv))
   .demandCommand(1, "name a command (qst --help lists them)")
   .recommendCommands()
   .wrap(Math.min(110, process.stdout.columns ?? 100))
-  .fail((msg, err) => fail(err ?? new QstError(`${msg} (see qst --help)`)));
+  // yargs' own messages can span lines; the contract is one line per error.
+  .fail((msg, err) => fail(err ?? new QstError(`${msg.replace(/\s*\n\s*/g, " ")} (see qst --help)`)));
 for (const command of commands) cli.command(command as never);
 await cli.parseAsync();

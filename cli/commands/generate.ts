@@ -4,7 +4,7 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { QstError } from "../../src/errors.js";
-import { generateDataset, type ModelName } from "../../src/generate.js";
+import { buildModel, generateDataset, type ModelName } from "../../src/generate.js";
 import { writeMeasurements } from "../../src/io.js";
 import { handler, printJson } from "../common.js";
 
@@ -57,12 +57,13 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       const v = args[k];
       if (v !== undefined && !Number.isFinite(v)) throw new QstError(`--${k} must be a number`);
     }
-    if (!args.quiet) process.stderr.write(`qst: ground state of ${args.model}, N = ${args.N} (${args.lattice}, ${args.boundary}) by Lanczos…\n`);
-    const t0 = performance.now();
-    const d = generateDataset({
+    const options = {
       model: args.model, N: args.N, h: args.h, J: args.J, delta: args.delta, lattice: args.lattice, boundary: args.boundary, Lx: args.Lx,
-      shots: args.samples, bases: parseBasisSet(args.bases), seed: args.seed,
-    });
+    };
+    buildModel(options); // validates every parameter before any work or output
+    if (!args.quiet && args.N >= 16) process.stderr.write(`qst: ground state of ${args.model}, N = ${args.N} (${args.lattice}, ${args.boundary}) by Lanczos…\n`);
+    const t0 = performance.now();
+    const d = generateDataset({ ...options, shots: args.samples, bases: parseBasisSet(args.bases), seed: args.seed });
     await writeMeasurements(args.out, {
       nShots: d.nShots, nQubits: d.nQubits, samples: d.samples, bases: d.bases,
       psi: { re: d.psiRe, im: d.psiIm }, attributes: d.attributes,
