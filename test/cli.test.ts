@@ -119,6 +119,13 @@ describe("bad input: one line, non-zero exit, no stack trace, no output file", (
     await writeMeasurements(p("three.h5"), { nShots: 1, nQubits: 3, samples: Uint8Array.from([0, 1, 1]), bases: null, psi: null, attributes: {} });
     expectCleanFailure(["evaluate", p("m.json"), p("three.h5")], /three\.h5: has N = 3 qubits but the model .* has 5/);
   });
+  it("a system too large for an exact check", async () => {
+    const n = 25;
+    await writeMeasurements(p("big.h5"), { nShots: 1, nQubits: n, samples: new Uint8Array(n), bases: null, psi: null, attributes: {} });
+    const rbm = { nVisible: n, nHidden: 1, weights: Array.from({ length: n }, () => [0]), visibleBias: new Array(n).fill(0), hiddenBias: [0] };
+    fs.writeFileSync(p("big.json"), JSON.stringify({ format: "qst-model", version: 1, kind: "positive-rbm", rbm, provenance: {} }));
+    expectCleanFailure(["evaluate", p("big.json"), p("big.h5")], /N = 25 qubits is too large for an exact evaluation: it needs all 2\^25 configurations; qst enumerates up to N = 24/);
+  });
   it("a model file that is not one", () => {
     fs.writeFileSync(p("notmodel.json"), "{\"hello\": 1}");
     expectCleanFailure(["evaluate", p("notmodel.json"), p("target.h5")], /notmodel\.json: not a qst model file/);

@@ -78,6 +78,7 @@ describe("bad measurement files get one clear message naming the file", () => {
     ["value 2", () => writeRawHdf5(p("two.h5"), [{ ...ok, data: Uint8Array.from([0, 1, 2, 0, 0, 0]) }]), /two\.h5: 'samples' must hold only 0 and 1, found 2 at shot 0, qubit 2/],
     ["negative value", () => writeRawHdf5(p("neg.h5"), [{ ...ok, data: Int8Array.from([0, -1, 0, 0, 0, 0]), dtype: "<b" }]), /neg\.h5: .*found -1/],
     ["floats", () => writeRawHdf5(p("float.h5"), [{ ...ok, data: new Float64Array(6), dtype: "<d" }]), /float\.h5: 'samples' must hold integers 0\/1, but its type is floating point/],
+    ["no shots", () => writeRawHdf5(p("noshots.h5"), [{ ...ok, data: new Uint8Array(0), shape: [0, N] }]), /noshots\.h5: 'samples' holds no shots \(M = 0\)/],
     ["rank 1", () => writeRawHdf5(p("rank1.h5"), [{ ...ok, shape: [6] }]), /rank1\.h5: 'samples' must be a 2-d array \[shots, qubits\], got shape \[6\]/],
     ["psi of the wrong size", () => writeRawHdf5(p("psisize.h5"), [ok, { name: "psi", data: new Float64Array(4).fill(0.5), shape: [4], dtype: "<d" }]),
       /psisize\.h5: 'psi' has shape \[4\], but the samples have N = 3 qubits, so psi must be \[8\] or \[8, 2\]/],
