@@ -165,8 +165,8 @@ const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 const H5T_STRING = 3;
 
-/** Reads a [M, N] 0/1 integer dataset into a Uint8Array, checking every value. */
-function readBitMatrix(ds: H5Dataset, file: string, name: string): { data: Uint8Array; rows: number; cols: number } {
+/** Checks that a dataset is a non-empty [M, N] integer array; returns its shape. */
+function bitMatrixShape(ds: H5Dataset, file: string, name: string): { rows: number; cols: number } {
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
   ensure(shape.length === 2, `${file}: '${name}' must be a 2-d array [shots, qubits], got shape [${shape.join(", ")}]`);
@@ -174,21 +174,37 @@ function readBitMatrix(ds: H5Dataset, file: string, name: string): { data: Uint8
   ensure(rows > 0, `${file}: '${name}' holds no shots (M = 0)`);
   ensure(cols > 0, `${file}: '${name}' has no qubits (N = 0)`);
   ensure(meta.type === H5T_INTEGER, `${file}: '${name}' must hold integers 0/1, but its type is ${describeType(meta.type)}`);
-  const data = new Uint8Array(rows * cols);
-  // Read in slices so that a large file never needs more than one slice of its own dtype in memory.
+  return { rows, cols };
+}
+
+/**
+ * Reads rows [r0, r1) of a 0/1 dataset into out (starting at out[0]), checking every value.
+ * Reads in slices of at most ~4 M values, so a large file never needs more than one slice of its
+ * own dtype in memory at a time.
+ */
+function readBitRows(ds: H5Dataset, file: string, name: string, cols: number, r0: number, r1: number, out: Uint8Array): void {
   const rowsPerSlice = Math.max(1, Math.floor(4_000_000 / cols));
-  for (let r0 = 0; r0 < rows; r0 += rowsPerSlice) {
-    const r1 = Math.min(rows, r0 + rowsPerSlice);
-    const slice = ds.slice([[r0, r1], []]) as ArrayLike<number | bigint>;
+  for (let a = r0; a < r1; a += rowsPerSlice) {
+    const b = Math.min(r1, a + rowsPerSlice);
+    const slice = ds.slice([[a, b], []]) as ArrayLike<number | bigint>;
+    ensure(slice && slice.length === (b - a) * cols, `${file}: '${name}' rows ${a}–${b} could not be read`);
+    const base = (a - r0) * cols;
     for (let k = 0; k < slice.length; k++) {
       const x = slice[k];
       if (x !== 0 && x !== 1 && x !== 0n && x !== 1n) {
-        const shot = r0 + Math.floor(k / cols);
+        const shot = a + Math.floor(k / cols);
         throw new QstError(`${file}: '${name}' must hold only 0 and 1, found ${String(x)} at shot ${shot}, qubit ${k % cols}`);
       }
-      data[r0 * cols + k] = Number(x);
+      out[base + k] = Number(x);
     }
   }
+}
+
+/** Reads a [M, N] 0/1 integer dataset into a Uint8Array, checking every value. */
+function readBitMatrix(ds: H5Dataset, file: string, name: string): { data: Uint8Array; rows: number; cols: number } {
+  const { rows, cols } = bitMatrixShape(ds, file, name);
+  const data = new Uint8Array(rows * cols);
+  readBitRows(ds, file, name, cols, 0, rows, data);
   return { data, rows, cols };
 }
 
@@ -445,4 +461,97 @@ function withClock<T>(fixedTime: number | undefined, fn: () => T): T {
 /** BigInt64Array holding one integer (HDF5 int64 attributes). */
 function int64Scalar(value: number): BigInt64Array {
   return new BigInt64Array([BigInt(value)]);
+}
+
+/**
+ * Shots read block by block, for files too large to hold in memory: the trainer asks for rows
+ * [start, start + count) and the source reads just those (h5wasm slices).
+ */
+export interface ShotSource {
+  readonly source: string;
+  readonly nShots: number;
+  readonly nQubits: number;
+  /** Copies rows [start, start + count) into out[0 .. count·nQubits). */
+  read(start: number, count: number, out: Uint8Array): void;
+  close(): void;
+}
+
+/** Shots already in memory. */
+export function memoryShotSource(source: string, samples: Uint8Array, nQubits: number): ShotSource {
+  return {
+    source, nQubits, nShots: samples.length / nQubits,
+    read: (start, count, out) => out.set(samples.subarray(start * nQubits, (start + count) * nQubits)),
+    close: () => {},
+  };
+}
+
+/** Data sets larger than this (bytes of 0/1 values) are streamed from the file instead of loaded. */
+export const STREAM_THRESHOLD_BYTES = 64 * 1024 * 1024;
+
+export interface MeasurementStream {
+  /** Everything but the shots (samples is empty; bases must be null: rotated-basis data is loaded whole). */
+  meta: MeasurementData;
+  shots: ShotSource;
+}
+
+/**
+ * Opens a large Z-basis measurement file for block-wise reading. Every shot is validated once
+ * here, in bounded slices, so that a bad value is reported before any training starts.
+ */
+export async function openMeasurementStream(file: string, options: ReadOptions = {}): Promise<MeasurementStream> {
+  checkReadable(file);
+  ensure(isHdf5(file), `${file}: streaming needs an HDF5 file (not a text file)`);
+  const samplesPath = options.samplesPath ?? "samples";
+  const psiPath = options.psiPath ?? "psi";
+  const f = await openHdf5(file);
+  const fail = (e: unknown): never => {
+    try {
+      quietly(() => f.close());
+    } catch {
+      /* already broken */
+    }
+    if (e instanceof QstError) throw e;
+    throw new QstError(`${file}: cannot be read (truncated or corrupt HDF5?): ${(e as Error).message}`);
+  };
+  try {
+    return quietly(() => {
+      const ds = getDataset(f, file, samplesPath, true)!;
+      const { rows, cols } = bitMatrixShape(ds, file, samplesPath);
+      ensure(getDataset(f, file, options.basesPath ?? "bases", false) === null,
+        `${file}: has per-shot bases; streaming is for Z-basis data (rotated-basis files are loaded whole)`);
+      const psiDs = getDataset(f, file, psiPath, options.psiPath !== undefined);
+      const check = new Uint8Array(Math.min(rows, Math.max(1, Math.floor(4_000_000 / cols))) * cols);
+      const step = check.length / cols;
+      for (let r = 0; r < rows; r += step) readBitRows(ds, file, samplesPath, cols, r, Math.min(rows, r + step), check);
+      const meta: MeasurementData = {
+        source: file, nShots: rows, nQubits: cols, samples: new Uint8Array(0), bases: null,
+        psi: psiDs ? readPsi(psiDs, file, psiPath, cols) : null, attributes: readAttributes(f),
+      };
+      const shots: ShotSource = {
+        source: file, nShots: rows, nQubits: cols,
+        read: (start, count, out) => {
+          try {
+            quietly(() => readBitRows(ds, file, samplesPath, cols, start, start + count, out));
+          } catch (e) {
+            fail(e);
+          }
+        },
+        close: () => quietly(() => f.close()),
+      };
+      return { meta, shots };
+    });
+  } catch (e) {
+    return fail(e);
+  }
+}
+
+/** Shape of a measurement file's shots without reading them (null for text files). */
+export async function peekShape(file: string, options: ReadOptions = {}): Promise<{ nShots: number; nQubits: number; hasBases: boolean } | null> {
+  checkReadable(file);
+  if (!isHdf5(file)) return null;
+  return withHdf5(file, (f) => {
+    const samplesPath = options.samplesPath ?? "samples";
+    const { rows, cols } = bitMatrixShape(getDataset(f, file, samplesPath, true)!, file, samplesPath);
+    return { nShots: rows, nQubits: cols, hasBases: getDataset(f, file, options.basesPath ?? "bases", false) !== null };
+  });
 }
