@@ -28,7 +28,9 @@
  * (QuCumber's rotated_gradient: the real part for the amplitude, minus the imaginary part for the
  * phase.) For an all-Z shot w = 1 and the λ term is the positive trainer's ⟨∂F⟩_data while the
  * μ term vanishes. The negative phase −⟨∂F_λ⟩ comes from persistent Gibbs chains of the
- * amplitude RBM, exactly as in the positive Trainer; μ has none.
+ * amplitude RBM, exactly as in the positive Trainer (or, for N ≤ 16, exactly by enumeration:
+ * ComplexTrainOptions.negativePhase); μ has none. Derivation, tests and the N = 8 Heisenberg
+ * end-to-end numbers: docs/complex.md.
  */
 import { QstError, ensure } from "./errors.js";
 import { registerEvaluator, type Evaluation } from "./evaluation.js";
@@ -36,7 +38,7 @@ import { checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact
 import type { MeasurementData, Wavefunction } from "./io.js";
 import { rbmFromJson, rbmToJson, registerModelKind, type ModelFile } from "./model.js";
 import { makeOptimizer, type Optimizer } from "./optimizers.js";
-import { RBM, accumulateFreeEnergyGradient, freeEnergyFromActivation, sigmoid } from "./rbm.js";
+import { RBM, accumulateFreeEnergyGradient } from "./rbm.js";
 import { Rng } from "./rng.js";
 import { basisOfShot, buildRotatedShotTable, rotateStateToBasis, type RotatedShotTable } from "./rotations.js";
 import { GibbsSampler } from "./sampling.js";
@@ -209,14 +211,71 @@ export function exactComplexNll(wf: ComplexWaveFunction, samples: Uint8Array, ba
   return exactComplexMetrics(wf, samples, bases, null).nll;
 }
 
-/** Adds weight · ⟨∂F/∂λ⟩_{p_λ} to grad, by enumeration (the exact negative phase is weight = −1). */
+/**
+ * Adds weight · ⟨∂F/∂λ⟩_{p_λ} to grad (layout of rbm.params) by enumerating all 2^N
+ * configurations; weight = −1 gives the exact negative phase −⟨∂F⟩_model of the NLL gradient.
+ */
 export function addExactModelAverage(rbm: RBM, weight: number, grad: Float64Array): void {
   const logp = unnormalisedLogProbabilities(rbm);
   const logZ = logSumExp(logp);
-  const N = rbm.nVisible, v = new Uint8Array(N), theta = new Float64Array(rbm.nHidden);
+  const N = rbm.nVisible, v = new Uint8Array(N), prob = new Float64Array(rbm.nHidden);
   for (let k = 0; k < logp.length; k++) {
     for (let i = 0; i < N; i++) v[i] = (k >>> (N - 1 - i)) & 1;
-    accumulateFreeEnergyGradient(rbm, v, 0, weight * Math.exp(logp[k] - logZ), grad, theta);
+    freeEnergyAndProbabilities(rbm, v, 0, prob);
+    addGradientFromProbabilities(rbm, v, 0, weight * Math.exp(logp[k] - logZ), prob, grad, 0);
+  }
+}
+
+/**
+ * F(v) for the configuration v[offset..offset+N), leaving σ(θ_j) = p(h_j = 1 | v) in `prob`
+ * (length nHidden): one exponential per hidden unit serves both, since
+ * softplus(x) = max(x, 0) + log(1 + e^{−|x|}) and σ(x) = 1/(1 + e^{−x}).
+ */
+export function freeEnergyAndProbabilities(rbm: RBM, v: ArrayLike<number>, offset: number, prob: Float64Array): number {
+  rbm.hiddenActivation(v, prob, offset);
+  const b = rbm.visibleBias, nV = rbm.nVisible, nH = rbm.nHidden;
+  let f = 0;
+  for (let i = 0; i < nV; i++) if (v[offset + i] !== 0) f -= b[i];
+  // Σ_j softplus(θ_j) = Σ_j max(θ_j, 0) + log Π_j (1 + e^{−|θ_j|}): one log per configuration.
+  // Every factor is in (1, 2], so a block of 512 cannot overflow.
+  let prod = 1;
+  for (let j = 0; j < nH; j++) {
+    const x = prob[j];
+    const e = Math.exp(-Math.abs(x));
+    const d = 1 + e;
+    if (x > 0) f -= x;
+    prod *= d;
+    if ((j & 511) === 511) {
+      f -= Math.log(prod);
+      prod = 1;
+    }
+    prob[j] = x >= 0 ? 1 / d : e / d;
+  }
+  return f - Math.log(prod);
+}
+
+/**
+ * grad[base + ·] += weight · ∂F(v)/∂params given prob_j = σ(θ_j):
+ * ∂F/∂W_ij = −v_i σ(θ_j), ∂F/∂b_i = −v_i, ∂F/∂c_j = −σ(θ_j).
+ */
+function addGradientFromProbabilities(
+  rbm: RBM,
+  v: ArrayLike<number>,
+  offset: number,
+  weight: number,
+  prob: Float64Array,
+  grad: Float64Array,
+  base: number,
+): void {
+  if (weight === 0) return;
+  const nV = rbm.nVisible, nH = rbm.nHidden;
+  const bOff = base + nV * nH, cOff = bOff + nV;
+  for (let j = 0; j < nH; j++) grad[cOff + j] -= weight * prob[j];
+  for (let i = 0; i < nV; i++) {
+    if (v[offset + i] === 0) continue;
+    grad[bOff + i] -= weight;
+    const row = base + i * nH;
+    for (let j = 0; j < nH; j++) grad[row + j] -= weight * prob[j];
   }
 }
 
@@ -236,13 +295,13 @@ export class RotatedDataGradient {
   readonly phase: RBM;
   private readonly pairWeight: Float64Array;
   private readonly touched: Uint32Array;
-  private readonly thetaA: Float64Array[];
-  private readonly thetaP: Float64Array[];
+  /** σ(θ) of each configuration σ′ of the pair being evaluated, per RBM. */
+  private readonly probA: Float64Array[];
+  private readonly probP: Float64Array[];
   private readonly tRe: Float64Array;
   private readonly tIm: Float64Array;
   private readonly logAbs: Float64Array;
   private readonly phi: Float64Array;
-  private readonly prob: Float64Array;
 
   constructor(amplitude: RBM, phase: RBM, table: RotatedShotTable) {
     ensure(amplitude.nVisible === table.nQubits && phase.nVisible === table.nQubits, "the RBMs and the shots have different numbers of qubits");
@@ -253,13 +312,12 @@ export class RotatedDataGradient {
     this.touched = new Uint32Array(table.nPairs);
     let maxTerms = 1;
     for (let p = 0; p < table.nPairs; p++) maxTerms = Math.max(maxTerms, table.termStart[p + 1] - table.termStart[p]);
-    this.thetaA = Array.from({ length: maxTerms }, () => new Float64Array(amplitude.nHidden));
-    this.thetaP = Array.from({ length: maxTerms }, () => new Float64Array(phase.nHidden));
+    this.probA = Array.from({ length: maxTerms }, () => new Float64Array(amplitude.nHidden));
+    this.probP = Array.from({ length: maxTerms }, () => new Float64Array(phase.nHidden));
     this.tRe = new Float64Array(maxTerms);
     this.tIm = new Float64Array(maxTerms);
     this.logAbs = new Float64Array(maxTerms);
     this.phi = new Float64Array(maxTerms);
-    this.prob = new Float64Array(Math.max(amplitude.nHidden, phase.nHidden));
   }
 
   /**
@@ -289,24 +347,21 @@ export class RotatedDataGradient {
     const A = this.amplitude, P = this.phase;
     const k0 = termStart[p], n = termStart[p + 1] - k0;
     const nA = A.params.length;
+    const { probA, probP, tRe, tIm, logAbs, phi } = this;
     if (n === 1) {
-      // All-Z shot: w = 1, only ∂F_λ(σ) (with U = 1 up to nothing); the phase drops out.
-      const th = this.thetaA[0];
-      A.hiddenActivation(configs, th, k0 * N);
-      const f = freeEnergyFromActivation(A.visibleBias, configs, k0 * N, th);
-      addGradientFromActivation(A, configs, k0 * N, weight, th, this.prob, grad, 0);
+      // All-Z shot: w = 1, so the term is the positive trainer's ∂F_λ(σ); the phase drops out.
+      const f = freeEnergyAndProbabilities(A, configs, k0 * N, probA[0]);
+      addGradientFromProbabilities(A, configs, k0 * N, weight, probA[0], grad, 0);
       return weight * f;
     }
-    const { thetaA, thetaP, tRe, tIm, logAbs, phi } = this;
     let mx = -Infinity;
     for (let c = 0; c < n; c++) {
       const off = (k0 + c) * N;
-      A.hiddenActivation(configs, thetaA[c], off);
-      P.hiddenActivation(configs, thetaP[c], off);
-      logAbs[c] = -0.5 * freeEnergyFromActivation(A.visibleBias, configs, off, thetaA[c]);
-      phi[c] = -0.5 * freeEnergyFromActivation(P.visibleBias, configs, off, thetaP[c]);
+      logAbs[c] = -0.5 * freeEnergyAndProbabilities(A, configs, off, probA[c]);
+      phi[c] = -0.5 * freeEnergyAndProbabilities(P, configs, off, probP[c]);
       if (logAbs[c] > mx) mx = logAbs[c];
     }
+    // t_c = U(σ, σ′_c) ψ̃(σ′_c) e^{−mx} (the common factor cancels in w and is restored in log|S|²).
     let sRe = 0, sIm = 0;
     for (let c = 0; c < n; c++) {
       const a = Math.exp(logAbs[c] - mx), cr = a * Math.cos(phi[c]), ci = a * Math.sin(phi[c]);
@@ -325,40 +380,10 @@ export class RotatedDataGradient {
       // w = t / S = t · conj(S) / |S|²
       const wRe = (tRe[c] * sRe + tIm[c] * sIm) / s2;
       const wIm = (tIm[c] * sRe - tRe[c] * sIm) / s2;
-      addGradientFromActivation(A, configs, off, weight * wRe, thetaA[c], this.prob, grad, 0);
-      if (wIm !== 0) addGradientFromActivation(P, configs, off, -weight * wIm, thetaP[c], this.prob, grad, nA);
+      addGradientFromProbabilities(A, configs, off, weight * wRe, probA[c], grad, 0);
+      addGradientFromProbabilities(P, configs, off, -weight * wIm, probP[c], grad, nA);
     }
     return -weight * (Math.log(s2) + 2 * mx);
-  }
-}
-
-/**
- * grad[base + ·] += weight · ∂F(v)/∂params given θ = c + Wᵀv (θ is left unchanged; `prob` is
- * scratch of length nHidden): ∂F/∂W_ij = −v_i σ(θ_j), ∂F/∂b_i = −v_i, ∂F/∂c_j = −σ(θ_j).
- */
-function addGradientFromActivation(
-  rbm: RBM,
-  v: ArrayLike<number>,
-  offset: number,
-  weight: number,
-  theta: Float64Array,
-  prob: Float64Array,
-  grad: Float64Array,
-  base: number,
-): void {
-  if (weight === 0) return;
-  const nV = rbm.nVisible, nH = rbm.nHidden;
-  const bOff = base + nV * nH, cOff = bOff + nV;
-  for (let j = 0; j < nH; j++) {
-    const wp = weight * sigmoid(theta[j]);
-    prob[j] = wp;
-    grad[cOff + j] -= wp;
-  }
-  for (let i = 0; i < nV; i++) {
-    if (v[offset + i] === 0) continue;
-    grad[bOff + i] -= weight;
-    const row = base + i * nH;
-    for (let j = 0; j < nH; j++) grad[row + j] -= prob[j];
   }
 }
 
@@ -373,7 +398,7 @@ export interface ComplexTrainOptions extends TrainOptions {
    * Negative phase −⟨∂F_λ⟩ of the amplitude RBM: "pcd" (default) from the persistent Gibbs chains,
    * as the positive Trainer; "exact" by enumerating all 2^N configurations at every update
    * (N ≤ MAX_EXACT_NEGATIVE_PHASE_QUBITS; no sampling bias, for states whose RBM mixes too slowly
-   * for PCD, e.g. the Heisenberg chain's Sz = 0 sector).
+   * for PCD, such as the Heisenberg chain's Sz = 0 ground state: see docs/complex.md).
    */
   negativePhase?: "pcd" | "exact";
 }
@@ -384,7 +409,12 @@ export const MAX_EXACT_NEGATIVE_PHASE_QUBITS = 16;
 /** A checkpoint of the complex trainer: `params` is the concatenation [λ | μ]. */
 export interface ComplexTrainerState extends TrainerState {
   nHiddenPhase?: number;
+  /** The sampler chains' own RNG streams, when the sampler keeps them (bit-exact resume). */
+  samplerRng?: number[];
 }
+
+/** The optional RNG-state methods of samplers that give every chain its own stream. */
+type SamplerRngAccess = { getRngState?: () => number[]; setRngState?: (words: ArrayLike<number>) => void };
 
 /** What the trainer needs of a measurement file. */
 export type ComplexTrainingData = Pick<MeasurementData, "samples" | "bases" | "nQubits" | "psi">;
@@ -396,8 +426,10 @@ function randomise(rbm: RBM, rng: Rng): void {
 }
 
 /**
- * PCD training of the amplitude and phase RBMs on shots in mixed bases. One optimiser runs over
- * the concatenated parameter vector [λ | μ] (the RBMs' params are views into it).
+ * Training of the amplitude and phase RBMs on shots in mixed bases, mini-batch by mini-batch:
+ * the data term exactly over the batch (RotatedDataGradient), the negative phase from persistent
+ * Gibbs chains of the amplitude RBM (or exactly). One optimiser runs over the concatenated
+ * parameter vector [λ | μ] (the RBMs' params are views into it).
  */
 export class ComplexTrainer implements TomographyTrainer {
   readonly options: ComplexTrainOptions;
@@ -417,6 +449,7 @@ export class ComplexTrainer implements TomographyTrainer {
   readonly optimizer: Optimizer;
   epoch = 0;
   step = 0;
+  /** Seconds spent in training epochs (excluding exact evaluation), carried across resumes. */
   elapsed = 0;
   private readonly gradient: RotatedDataGradient;
   private readonly order: Uint32Array;
@@ -431,16 +464,18 @@ export class ComplexTrainer implements TomographyTrainer {
       );
     }
     const nHA = options.nHidden;
-    let nHP = state?.nHiddenPhase ?? options.nHiddenPhase ?? nHA;
     const nA = RBM.parameterCount(N, nHA);
+    let nHP = state?.nHiddenPhase ?? options.nHiddenPhase ?? nHA;
     if (state && state.nHiddenPhase === undefined && state.params.length !== nA + RBM.parameterCount(N, nHP)) {
-      nHP = (state.params.length - nA - N) / (N + 1); // an older checkpoint: infer the phase RBM's size
+      nHP = (state.params.length - nA - N) / (N + 1); // a checkpoint without the field: infer the phase RBM's size
     }
     if (!Number.isInteger(nHP) || nHP < 1) throw new QstError(`the phase RBM's hidden units must be a positive integer, got ${nHP}`);
     const negativePhase = options.negativePhase ?? "pcd";
     if (negativePhase !== "pcd" && negativePhase !== "exact") throw new QstError(`the negative phase must be pcd or exact, got ${String(negativePhase)}`);
     if (negativePhase === "exact" && N > MAX_EXACT_NEGATIVE_PHASE_QUBITS) {
-      throw new QstError(`the exact negative phase enumerates 2^N configurations at every update; N = ${N} is above the limit of ${MAX_EXACT_NEGATIVE_PHASE_QUBITS} (use pcd)`);
+      throw new QstError(
+        `the exact negative phase enumerates 2^N configurations at every update; N = ${N} is above the limit of ${MAX_EXACT_NEGATIVE_PHASE_QUBITS} (use pcd)`,
+      );
     }
     this.options = { ...options, nHiddenPhase: nHP, negativePhase };
     this.nQubits = N;
@@ -476,7 +511,8 @@ export class ComplexTrainer implements TomographyTrainer {
 
   /**
    * Gradient of the NLL for shots batch[0..count) into `grad` ([λ | μ]): the data term exactly,
-   * the negative phase from the sampler's current chains. Returns the batch's data term.
+   * the negative phase from the sampler's current chains (or by enumeration). Returns the
+   * batch's data term −(1/B) Σ log|ψ̃_b(σ)|².
    */
   batchGradient(batch: ArrayLike<number>, count: number, grad: Float64Array): number {
     const o = this.options, N = this.nQubits;
@@ -496,10 +532,12 @@ export class ComplexTrainer implements TomographyTrainer {
     return data;
   }
 
+  /** One pass over the shuffled shots. */
   runEpoch(): EpochRecord {
     const t0 = performance.now();
     const o = this.options;
     const batch = new Uint32Array(o.batchSize);
+    // Shuffle from the identity so the permutation depends only on the RNG state (bit-exact resume).
     for (let m = 0; m < this.nShots; m++) this.order[m] = m;
     this.rng.shuffle(this.order);
     let gradNorm2 = 0, lr = 0, batches = 0;
@@ -541,6 +579,7 @@ export class ComplexTrainer implements TomographyTrainer {
       optimizer: this.optimizer.getState(),
       chains: Array.from(this.sampler.visible),
       rng: this.rng.getState(),
+      samplerRng: (this.sampler as unknown as SamplerRngAccess).getRngState?.(),
       nHiddenPhase: this.phase.nHidden,
     };
   }
@@ -558,6 +597,8 @@ export class ComplexTrainer implements TomographyTrainer {
     this.params.set(s.params);
     this.optimizer.setState(s.optimizer);
     this.sampler.visible.set(s.chains);
+    const access = this.sampler as unknown as SamplerRngAccess;
+    if (s.samplerRng && access.setRngState) access.setRngState(s.samplerRng);
     this.sampler.syncWeights();
     this.rng.setState(s.rng);
   }

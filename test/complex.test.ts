@@ -19,7 +19,10 @@ import { MODEL_FORMAT, MODEL_FORMAT_VERSION, loadModel, rbmToJson, saveModelFile
 import { RBM } from "../src/rbm.js";
 import { Rng } from "../src/rng.js";
 import { buildRotatedShotTable, rotateStateToBasis } from "../src/rotations.js";
+import { rotateToBasis } from "../src/states.js";
 import { resolveOptions } from "../src/training.js";
+import { generateDataset } from "../src/generate.js";
+import { applyHamiltonianComplex, chain, xxz } from "../src/hamiltonians.js";
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir, writeRawHdf5 } from "./helpers/files.js";
 
@@ -121,13 +124,7 @@ function randomComplexModel(n: number, nHA: number, nHP: number, seed: number) {
 // ---------------------------------------------------------------------------------------------
 
 describe("basis rotations", () => {
-  it("ψ_b = U_b ψ equals the explicit Kronecker-product unitary for every basis of N = 3 (random complex states)", async () => {
-    let states: { rotateToBasis?: (psi: Wavefunction, basis: string) => { re: ArrayLike<number>; im: ArrayLike<number> | null } } = {};
-    try {
-      states = await import("../src/states.js" as string);
-    } catch {
-      /* src/states.ts not written yet: only our own rotation is checked */
-    }
+  it("ψ_b = U_b ψ equals the explicit Kronecker-product unitary for every basis of N = 3 (random complex states)", () => {
     for (const seed of [1, 2, 3]) {
       const psi = randomComplexState(3, seed);
       for (const basis of allBases(3)) {
@@ -137,12 +134,10 @@ describe("basis rotations", () => {
           expect(got.re[k]).toBeCloseTo(want.re[k], 13);
           expect(got.im[k]).toBeCloseTo(want.im[k], 13);
         }
-        if (states.rotateToBasis) {
-          const other = states.rotateToBasis(psi, basis);
-          for (let k = 0; k < 8; k++) {
-            expect(other.re[k]).toBeCloseTo(want.re[k], 12);
-            expect(other.im ? other.im[k] : 0).toBeCloseTo(want.im[k], 12);
-          }
+        const other = rotateToBasis(psi, basis); // src/states.ts, written independently
+        for (let k = 0; k < 8; k++) {
+          expect(other.re[k]).toBeCloseTo(want.re[k], 12);
+          expect(other.im[k]).toBeCloseTo(want.im[k], 12);
         }
       }
     }
@@ -394,4 +389,53 @@ describe("qst CLI with rotated bases", () => {
     expect(s.status).toBe(0);
     expect((await readMeasurements(p("drawn.h5"))).nShots).toBe(200);
   });
+});
+
+/**
+ * End to end (docs/complex.md), off by default (about a minute or two):
+ *   QST_E2E=1 npx vitest run test/complex.test.ts -t "Heisenberg"
+ * Knobs: QST_E2E_SHOTS_PER_BASIS (10000), QST_E2E_EPOCHS (100), QST_E2E_LR (0.05),
+ * QST_E2E_NEGATIVE_PHASE (exact | pcd), QST_E2E_SEED (1234), QST_E2E_DIR (write data + model there).
+ */
+describe.runIf(process.env.QST_E2E === "1")("end to end: Heisenberg chain N = 8, open, torlai bases", () => {
+  it("reaches fidelity ≥ 0.99 and the energy per site within 1%", async () => {
+    const env = (k: string, d: number) => (process.env[k] !== undefined ? Number(process.env[k]) : d);
+    const N = 8, perBasis = env("QST_E2E_SHOTS_PER_BASIS", 10000), epochs = env("QST_E2E_EPOCHS", 100);
+    const negativePhase = (process.env.QST_E2E_NEGATIVE_PHASE ?? "exact") as "exact" | "pcd";
+    const d = generateDataset({ model: "xxz", N, delta: 1, lattice: "chain", boundary: "open", shots: 15 * perBasis, bases: "torlai", seed: 105 });
+    const psi = { re: d.psiRe, im: null };
+    const options = {
+      ...resolveOptions(N, { epochs, learningRate: env("QST_E2E_LR", 0.05), seed: env("QST_E2E_SEED", 1234) }),
+      negativePhase,
+    };
+    const trainer = new ComplexTrainer({ samples: d.samples, bases: d.bases, nQubits: N, psi }, options);
+    for (let e = 0; e < epochs; e++) trainer.runEpoch();
+    const m = trainer.evaluate();
+    // ⟨ψ|H|ψ⟩ of the model's own normalised state, H = Σ_bonds (XX + YY + ZZ) from hamiltonians.ts.
+    const H = xxz(chain(N, "open"), { delta: 1 });
+    const model = complexStateVector(trainer.wavefunction);
+    const Hpsi = { re: new Float64Array(2 ** N), im: new Float64Array(2 ** N) };
+    applyHamiltonianComplex(H, { re: model.re, im: model.im }, Hpsi);
+    let energy = 0;
+    for (let k = 0; k < 2 ** N; k++) energy += model.re[k] * Hpsi.re[k] + model.im[k] * Hpsi.im[k];
+    const E = energy / N, E0 = Number(d.attributes.energy_per_site);
+    const result = {
+      shots_per_basis: trainer.shotsPerBasis(), negativePhase, epochs, lr: options.learningRate, seed: options.seed,
+      train_time_s: trainer.elapsed, fidelity: m.fidelity, kl: m.kl, nll: m.nll, energy_per_site: E, exact_energy_per_site: E0,
+      energy_rel_error: Math.abs(E - E0) / Math.abs(E0),
+    };
+    console.log(JSON.stringify(result));
+    if (process.env.QST_E2E_DIR) {
+      const out = process.env.QST_E2E_DIR;
+      await writeMeasurements(path.join(out, "heisenberg8_torlai.h5"), {
+        nShots: d.nShots, nQubits: N, samples: d.samples, bases: d.bases, psi: { re: d.psiRe, im: null }, attributes: d.attributes,
+      });
+      saveModelFile(path.join(out, "heisenberg8_complex.model.json"), {
+        format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...trainer.modelSections(), training: { ...trainer.options },
+        provenance: { qstVersion: "e2e-test", created: new Date().toISOString(), seed: options.seed }, metrics: { fidelity: m.fidelity!, kl: m.kl!, nll: m.nll! },
+      });
+    }
+    expect(m.fidelity).toBeGreaterThanOrEqual(0.99);
+    expect(result.energy_rel_error).toBeLessThan(0.01);
+  }, 1_800_000);
 });
