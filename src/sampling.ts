@@ -5,42 +5,128 @@
  * once: p(h_j = 1 | v) = σ(c_j + Σ_i W_ij v_i), p(v_i = 1 | h) = σ(b_i + Σ_j W_ij h_j).
  * Chains persist between calls (PCD's negative phase, and estimation with burn-in and thinning).
  *
- * Hot loop notes: binary units turn each matrix–vector product into a sum of the rows of W
- * (or of Wᵀ) selected by the 1s, so we keep a transposed copy of W to read contiguously in the
- * h → v half-step. A unit is switched on when u < σ(x), written u·(1 + e^{−x}) < 1 to avoid
- * a division. Nothing is allocated per sample.
+ * The hot loop runs in WebAssembly SIMD (src/kernels/kernels.wat):
+ *  - units are 0/1, so an activation vector is a sum of rows of W; with the inputs grouped in fours
+ *    and the 16 subset sums of every group tabulated (float32, refreshed by syncWeights), a layer
+ *    costs nIn/4 vector row additions per chain instead of nIn multiply-adds, with no branches;
+ *  - u < σ(a) is tested four units at a time with a polynomial 2^x (error budget in
+ *    docs/benchmarks.md), and the 4-bit outcome is directly the next half-step's table index;
+ *  - every chain owns four xoshiro128+ streams (one per SIMD lane; the top 23 bits of each output
+ *    make the uniform, where xoshiro128+ is at full strength), seeded from the constructor's
+ *    Rng, so a chain's trajectory depends only on its own stream: the chains can be spread over
+ *    worker threads (src/kernels/pool.ts) and the result is bit-identical for any thread count.
+ * Activations are float32 (relative error ~1e-7); gradients and exact metrics stay float64.
  */
 import type { RBM } from "./rbm.js";
 import type { Rng } from "./rng.js";
+import { Arena, Layout } from "./kernels/wasm.js";
+import { kernelThreads, parallelFor } from "./kernels/pool.js";
+
+/**
+ * Below this much work per step (chains·k·nV·nH) a step is not even tried on several threads; above
+ * it, src/kernels/pool.ts measures whether splitting pays on this machine right now.
+ */
+const STEP_THREAD_WORK = 5e4;
+/** Below this table size (nV·nH), building the tables is not split across threads (ditto). */
+const BUILD_THREAD_WORK = 5000;
+/** Bias of the padding units: σ(−1e30) = 0 exactly in the kernel, so they are never on. */
+const PADDING_BIAS = -1e30;
+/** Most threads a sampler will use. */
+const MAX_THREADS = 8;
+
+/** Words of chain RNG state per chain: four lanes of xoshiro128+ (s0..s3 of each lane). */
+const RNG_WORDS = 16;
+
+export interface SamplerState {
+  /** Visible states, chain-major (as `visible`). */
+  visible: number[];
+  /** The chains' RNG streams: 16 words per chain. */
+  rng: number[];
+}
 
 export class GibbsSampler {
   readonly rbm: RBM;
   readonly nChains: number;
-  /** Visible states of all chains, chain c at [c*nVisible, (c+1)*nVisible). */
+  /** Visible states of all chains, chain c at [c*nVisible, (c+1)*nVisible). A view into kernel memory. */
   readonly visible: Uint8Array;
   /** Hidden states from the last half-step v → h of each chain. */
   readonly hidden: Uint8Array;
-  private readonly weightsT: Float64Array;
-  private readonly activation: Float64Array;
+
+  private readonly arena: Arena;
+  private readonly ctx: number;
+  private readonly gV: number;
+  private readonly gH: number;
+  private readonly raw: Float64Array;
+  private readonly chainRng: Uint32Array;
+  private readonly scratch: number;
+  private readonly scratchStride: number;
+  private readonly maxThreads: number;
 
   constructor(rbm: RBM, nChains: number, rng: Rng) {
     if (!Number.isInteger(nChains) || nChains < 1) throw new Error(`number of chains must be a positive integer, got ${nChains}`);
     this.rbm = rbm;
     this.nChains = nChains;
-    this.visible = new Uint8Array(nChains * rbm.nVisible);
-    this.hidden = new Uint8Array(nChains * rbm.nHidden);
-    this.weightsT = new Float64Array(rbm.nVisible * rbm.nHidden);
-    this.activation = new Float64Array(Math.max(rbm.nVisible, rbm.nHidden));
+    const nV = rbm.nVisible, nH = rbm.nHidden;
+    const gV = Math.ceil(nV / 4), gH = Math.ceil(nH / 4);
+    this.gV = gV;
+    this.gH = gH;
+    this.maxThreads = Math.max(1, Math.min(MAX_THREADS, kernelThreads(), nChains));
+
+    const L = new Layout();
+    const ctx = L.alloc(128, 64);
+    // each table is followed by a zero row (64 bytes) that small layers read for missing groups
+    const th = L.alloc(gV * 16 * gH * 16 + 64, 64);
+    const tv = L.alloc(gH * 16 * gV * 16 + 64, 64);
+    const vOff = L.alloc(nChains * gV * 4 + 16); // + slack: decoding reads 4 offsets at a time
+    const hOff = L.alloc(nChains * gH * 4 + 16);
+    const rngAt = L.alloc(nChains * RNG_WORDS * 4, 64);
+    const vis = L.alloc(nChains * nV + 16); // + slack: the kernels read whole 16-byte vectors
+    const hid = L.alloc(nChains * nH + 16);
+    const wf = L.alloc(4 * gV * 4 * gH * 4, 64);
+    const wfT = L.alloc(4 * gH * 4 * gV * 4, 64);
+    const bf = L.alloc(4 * gV * 4);
+    const cf = L.alloc(4 * gH * 4);
+    const raw = L.alloc(rbm.params.length * 8 + 32); // + slack: converted 4 at a time
+    this.scratchStride = Math.ceil((8 * 16 * Math.max(gV, gH)) / 64) * 64; // 8 chains interleaved
+    this.scratch = L.alloc(this.scratchStride * this.maxThreads, 64);
+    this.arena = new Arena(L);
+    this.ctx = ctx;
+
+    this.arena.i32(ctx, 17).set([nV, nH, gV, gH, th, tv, vOff, hOff, rngAt, vis, hid, wf, wfT, bf, cf, raw, 0]);
+    this.visible = this.arena.u8(vis, nChains * nV);
+    this.hidden = this.arena.u8(hid, nChains * nH);
+    this.raw = this.arena.f64(raw, rbm.params.length);
+    // Padding units (beyond nV or nH, up to a multiple of 4) get a bias that keeps them off.
+    this.arena.f32(bf, 4 * gV).fill(PADDING_BIAS);
+    this.arena.f32(cf, 4 * gH).fill(PADDING_BIAS);
+    this.chainRng = this.arena.u32(rngAt, nChains * RNG_WORDS);
+
     // Independent uniform starts: far from any mode, so burn-in is visible rather than hidden.
     for (let k = 0; k < this.visible.length; k++) this.visible[k] = rng.uint32() >>> 31;
+    // Four streams per chain, in lane-interleaved order (word w of lane l at 4w + l).
+    for (let c = 0; c < nChains; c++) {
+      for (let l = 0; l < 4; l++) {
+        const s = [rng.uint32(), rng.uint32(), rng.uint32(), rng.uint32() | 1];
+        for (let w = 0; w < 4; w++) this.chainRng[c * RNG_WORDS + 4 * w + l] = s[w];
+      }
+    }
     this.syncWeights();
   }
 
-  /** Re-reads the RBM's weights; call after every parameter update. */
+  /** Threads to offer a kernel call of this much work (the calling thread included). */
+  private threadsFor(work: number, threshold: number): number {
+    if (work < threshold) return 1;
+    return Math.min(this.maxThreads, kernelThreads());
+  }
+
+  /** Re-reads the RBM's parameters into the float32 tables; call after every parameter update. */
   syncWeights(): void {
-    const { nVisible: nV, nHidden: nH, weights: W } = this.rbm;
-    const WT = this.weightsT;
-    for (let i = 0; i < nV; i++) for (let j = 0; j < nH; j++) WT[j * nV + i] = W[i * nH + j];
+    const { nVisible: nV, nHidden: nH } = this.rbm;
+    this.raw.set(this.rbm.params); // float64 → float64: a plain copy; the kernel converts and pads
+    this.arena.exports.load_params(this.ctx);
+    const threads = this.threadsFor(nV * nH, BUILD_THREAD_WORK);
+    parallelFor(this.arena, "build_h", this.ctx, this.gV, [], threads);
+    parallelFor(this.arena, "build_v", this.ctx, this.gH, [], threads);
   }
 
   /** Sets every chain's visible state (e.g. CD-k starts the chains at the data). */
@@ -48,42 +134,67 @@ export class GibbsSampler {
     this.visible.set(states.subarray(offset, offset + this.visible.length));
   }
 
-  /** k full sweeps v → h → v of every chain. */
-  step(k: number, rng: Rng): void {
+  /**
+   * k full sweeps v → h → v of every chain. Each chain draws from its own streams (set up from the
+   * constructor's Rng), so `_rng` is not used; it is kept for API compatibility.
+   */
+  step(k: number, _rng?: Rng): void {
+    if (!Number.isInteger(k) || k < 0) throw new Error(`sweeps must be an integer ≥ 0, got ${k}`);
+    if (k === 0) return;
+    const threads = this.threadsFor(this.nChains * k * this.rbm.nVisible * this.rbm.nHidden, STEP_THREAD_WORK);
+    parallelFor(this.arena, "step", this.ctx, this.nChains, [k, this.scratch], threads, this.scratchStride);
+  }
+
+  /**
+   * For tests: layers of at most 16 units use a kernel specialised for them (bit-identical to the
+   * general one); false forces the general kernel.
+   */
+  useSmallLayerKernel(on: boolean): void {
+    this.arena.i32(this.ctx, 17)[16] = on ? 0 : 1;
+  }
+
+  /**
+   * For tests: the float32 visible activations b + W h that the general kernel computed in the last
+   * half-step of chain c (from the hidden state now in `hidden`), when single-threaded and c is in
+   * the last batch of 8 chains; null otherwise (the small-layer kernel keeps them in registers).
+   */
+  lastVisibleActivations(c: number): Float32Array | null {
+    const batch = Math.floor((this.nChains - 1) / 8) * 8;
+    if (c < batch || c >= this.nChains) return null;
+    const at = this.scratch + (c - batch) * 16 * Math.max(this.gV, this.gH);
+    return this.arena.f32(at, this.rbm.nVisible).slice();
+  }
+
+  /** The chains' RNG streams (16 words per chain), for checkpoints. */
+  getRngState(): number[] {
+    return Array.from(this.chainRng);
+  }
+
+  setRngState(words: ArrayLike<number>): void {
+    if (words.length !== this.chainRng.length) {
+      throw new Error(`sampler RNG state has ${words.length} words, ${this.nChains} chains need ${this.chainRng.length}`);
+    }
     for (let c = 0; c < this.nChains; c++) {
-      for (let s = 0; s < k; s++) {
-        this.sampleHidden(c, rng);
-        this.sampleVisible(c, rng);
+      for (let l = 0; l < 4; l++) {
+        let any = 0;
+        for (let w = 0; w < 4; w++) any |= words[c * RNG_WORDS + 4 * w + l];
+        if (any === 0) throw new Error(`sampler RNG state of chain ${c} is all zero`);
       }
     }
+    this.chainRng.set(words);
   }
 
-  /** h ~ p(h | v) for chain c. */
-  sampleHidden(c: number, rng: Rng): void {
-    const { nVisible: nV, nHidden: nH, weights: W, hiddenBias } = this.rbm;
-    const v = this.visible, h = this.hidden, a = this.activation;
-    const vOff = c * nV, hOff = c * nH;
-    for (let j = 0; j < nH; j++) a[j] = hiddenBias[j];
-    for (let i = 0; i < nV; i++) {
-      if (v[vOff + i] === 0) continue;
-      const row = i * nH;
-      for (let j = 0; j < nH; j++) a[j] += W[row + j];
-    }
-    for (let j = 0; j < nH; j++) h[hOff + j] = rng.uniform() * (1 + Math.exp(-a[j])) < 1 ? 1 : 0;
+  /** Chains and their RNG streams: with the RBM's parameters, everything a bit-exact resume needs. */
+  getState(): SamplerState {
+    return { visible: Array.from(this.visible), rng: this.getRngState() };
   }
 
-  /** v ~ p(v | h) for chain c. */
-  sampleVisible(c: number, rng: Rng): void {
-    const { nVisible: nV, nHidden: nH, visibleBias } = this.rbm;
-    const WT = this.weightsT, v = this.visible, h = this.hidden, a = this.activation;
-    const vOff = c * nV, hOff = c * nH;
-    for (let i = 0; i < nV; i++) a[i] = visibleBias[i];
-    for (let j = 0; j < nH; j++) {
-      if (h[hOff + j] === 0) continue;
-      const row = j * nV;
-      for (let i = 0; i < nV; i++) a[i] += WT[row + i];
+  setState(state: SamplerState): void {
+    if (state.visible.length !== this.visible.length) {
+      throw new Error(`sampler state has ${state.visible.length / this.rbm.nVisible} chains, this sampler has ${this.nChains}`);
     }
-    for (let i = 0; i < nV; i++) v[vOff + i] = rng.uniform() * (1 + Math.exp(-a[i])) < 1 ? 1 : 0;
+    this.setRngState(state.rng);
+    this.visible.set(state.visible);
   }
 }
 
@@ -114,21 +225,15 @@ export function sampleChains(rbm: RBM, options: SampleOptions, rng: Rng): ChainS
   const { chains, samplesPerChain, burnIn, thin } = options;
   if (!(thin >= 1) || !Number.isInteger(thin)) throw new Error(`thin must be an integer ≥ 1, got ${thin}`);
   if (!(burnIn >= 0) || !Number.isInteger(burnIn)) throw new Error(`burn-in must be an integer ≥ 0, got ${burnIn}`);
+  if (!(samplesPerChain >= 0) || !Number.isInteger(samplesPerChain)) throw new Error(`samples per chain must be an integer ≥ 0, got ${samplesPerChain}`);
   const nV = rbm.nVisible;
   const sampler = new GibbsSampler(rbm, chains, rng);
   const samples = new Uint8Array(chains * samplesPerChain * nV);
-  for (let c = 0; c < chains; c++) {
-    for (let s = 0; s < burnIn; s++) {
-      sampler.sampleHidden(c, rng);
-      sampler.sampleVisible(c, rng);
-    }
-    for (let t = 0; t < samplesPerChain; t++) {
-      for (let s = 0; s < thin; s++) {
-        sampler.sampleHidden(c, rng);
-        sampler.sampleVisible(c, rng);
-      }
-      samples.set(sampler.visible.subarray(c * nV, (c + 1) * nV), (c * samplesPerChain + t) * nV);
-    }
+  sampler.step(burnIn);
+  for (let t = 0; t < samplesPerChain; t++) {
+    sampler.step(thin);
+    const v = sampler.visible;
+    for (let c = 0; c < chains; c++) samples.set(v.subarray(c * nV, (c + 1) * nV), (c * samplesPerChain + t) * nV);
   }
   return { nChains: chains, samplesPerChain, nVisible: nV, samples };
 }

@@ -12,11 +12,14 @@
  * (CD-k).
  */
 import { QstError } from "./errors.js";
-import { exactMetrics } from "./exact.js";
+import {
+  exactMetrics, fidelityWithPositive, klDivergence, logSumExp, negativeLogLikelihood, unnormalisedLogProbabilities,
+} from "./exact.js";
 import { rbmToJson, type ModelFile } from "./model.js";
-import type { Wavefunction } from "./io.js";
+import type { ShotSource, Wavefunction } from "./io.js";
 import { makeOptimizer, type Optimizer, type OptimizerName, type OptimizerState } from "./optimizers.js";
-import { RBM, accumulateFreeEnergyGradient } from "./rbm.js";
+import { RBM } from "./rbm.js";
+import { gradientWorkspace } from "./kernels/gradient.js";
 import { Rng } from "./rng.js";
 import { GibbsSampler } from "./sampling.js";
 
@@ -117,11 +120,16 @@ export interface TrainerState {
   optimizer: OptimizerState;
   chains: number[];
   rng: number[];
+  /** The sampler chains' own RNG streams (16 words per chain); absent in checkpoints from before they existed. */
+  samplerRng?: number[];
 }
 
 /**
  * Gradient of the NLL for one mini-batch: rows `batch[0..count)` of `samples`, negative phase
  * from the sampler's current chains. Writes into `grad` (same layout as rbm.params).
+ * Float64 throughout, in WebAssembly SIMD (src/kernels/gradient.ts); equal to summing
+ * accumulateFreeEnergyGradient (+1/B per data row, −1/C per chain) up to rounding. `_scratch` is
+ * no longer needed and kept for API compatibility.
  */
 export function batchGradient(
   rbm: RBM,
@@ -131,13 +139,9 @@ export function batchGradient(
   negative: Uint8Array,
   nChains: number,
   grad: Float64Array,
-  scratch: Float64Array,
+  _scratch?: Float64Array,
 ): void {
-  const nV = rbm.nVisible;
-  grad.fill(0);
-  // accumulateFreeEnergyGradient adds weight·∂F/∂λ: +1/B for the data, −1/C for the chains.
-  for (let r = 0; r < count; r++) accumulateFreeEnergyGradient(rbm, samples, batch[r] * nV, 1 / count, grad, scratch);
-  for (let c = 0; c < nChains; c++) accumulateFreeEnergyGradient(rbm, negative, c * nV, -1 / nChains, grad, scratch);
+  gradientWorkspace(rbm, count + nChains).compute(rbm, samples, batch, count, negative, nChains, grad);
 }
 
 /**
@@ -155,10 +159,14 @@ export interface TomographyTrainer {
   modelSections(): Pick<ModelFile, "kind" | "rbm" | "rbms">;
 }
 
+/** Shots per block when the data are streamed from a file (ShotSource): 2^20 rows. */
+export const STREAM_BLOCK_SHOTS = 1 << 20;
+
 export class Trainer implements TomographyTrainer {
   readonly options: TrainOptions;
   readonly rbm: RBM;
-  readonly samples: Uint8Array;
+  /** The shots in memory: all of them, or the current block when streaming from a file. */
+  samples: Uint8Array;
   readonly nShots: number;
   readonly psi: Wavefunction | null;
   readonly rng: Rng;
@@ -168,28 +176,47 @@ export class Trainer implements TomographyTrainer {
   step = 0;
   /** Seconds spent in training epochs (excluding exact evaluation), carried across resumes. */
   elapsed = 0;
+  /** Set when the shots are read block by block from a file instead of held in memory. */
+  private readonly stream: ShotSource | null;
+  private readonly blockShots: number;
   private readonly order: Uint32Array;
   private readonly grad: Float64Array;
   private readonly scratch: Float64Array;
 
-  constructor(samples: Uint8Array, nQubits: number, psi: Wavefunction | null, options: TrainOptions, state?: TrainerState) {
+  /**
+   * `data` is either every shot in memory (M·N bytes) or a ShotSource read in blocks of
+   * `blockShots` rows: each epoch visits the blocks in a random order and shuffles the shots within
+   * each block, so memory stays bounded by one block whatever the file's size.
+   */
+  constructor(data: Uint8Array | ShotSource, nQubits: number, psi: Wavefunction | null, options: TrainOptions, state?: TrainerState, blockShots = STREAM_BLOCK_SHOTS) {
     this.options = options;
-    this.samples = samples;
-    this.nShots = samples.length / nQubits;
+    this.stream = data instanceof Uint8Array ? null : data;
+    this.nShots = data instanceof Uint8Array ? data.length / nQubits : data.nShots;
+    this.blockShots = this.stream ? Math.min(blockShots, this.nShots) : this.nShots;
+    this.samples = data instanceof Uint8Array ? data : new Uint8Array(this.blockShots * nQubits);
     this.psi = psi;
     this.rng = new Rng(options.seed);
     this.rbm = RBM.random(nQubits, options.nHidden, this.rng);
     this.sampler = new GibbsSampler(this.rbm, options.chains, this.rng);
     this.optimizer = makeOptimizer(options.optimizer, this.rbm.params.length, options.momentum);
-    this.order = new Uint32Array(this.nShots);
-    for (let m = 0; m < this.nShots; m++) this.order[m] = m;
+    this.order = new Uint32Array(this.blockShots);
     this.grad = new Float64Array(this.rbm.params.length);
     this.scratch = new Float64Array(Math.max(options.nHidden, nQubits));
     if (state) this.restore(state);
   }
 
+  private get nBlocks(): number {
+    return Math.ceil(this.nShots / this.blockShots);
+  }
+
+  private blockSize(b: number): number {
+    return Math.min(this.blockShots, this.nShots - b * this.blockShots);
+  }
+
   get totalSteps(): number {
-    return this.options.epochs * Math.ceil(this.nShots / this.options.batchSize);
+    let perEpoch = 0;
+    for (let b = 0; b < this.nBlocks; b++) perEpoch += Math.ceil(this.blockSize(b) / this.options.batchSize);
+    return this.options.epochs * perEpoch;
   }
 
   /** One pass over the shuffled data. Returns the epoch's record (exact metrics added by evaluate()). */
@@ -197,28 +224,36 @@ export class Trainer implements TomographyTrainer {
     const t0 = performance.now();
     const o = this.options, rbm = this.rbm, nV = rbm.nVisible;
     const batch = new Uint32Array(o.batchSize);
-    // Shuffle from the identity so the permutation depends only on the RNG state (bit-exact resume).
-    for (let m = 0; m < this.nShots; m++) this.order[m] = m;
-    this.rng.shuffle(this.order);
+    // Block order (streaming only: in memory there is one block and no draw is made).
+    const blocks = Uint32Array.from({ length: this.nBlocks }, (_, b) => b);
+    if (blocks.length > 1) this.rng.shuffle(blocks);
     let gradNorm2 = 0, lr = 0, batches = 0;
-    for (let start = 0; start < this.nShots; start += o.batchSize) {
-      const count = Math.min(o.batchSize, this.nShots - start);
-      batch.set(this.order.subarray(start, start + count));
-      if (o.method === "cd") {
-        // CD-k: chains restart at the batch (padded cyclically if the last batch is short).
-        for (let c = 0; c < o.chains; c++) this.sampler.visible.set(this.samples.subarray(batch[c % count] * nV, batch[c % count] * nV + nV), c * nV);
+    for (const b of blocks) {
+      const rows = this.blockSize(b);
+      if (this.stream) this.stream.read(b * this.blockShots, rows, this.samples);
+      // Shuffle from the identity so the permutation depends only on the RNG state (bit-exact resume).
+      const order = this.order.subarray(0, rows);
+      for (let m = 0; m < rows; m++) order[m] = m;
+      this.rng.shuffle(order);
+      for (let start = 0; start < rows; start += o.batchSize) {
+        const count = Math.min(o.batchSize, rows - start);
+        batch.set(order.subarray(start, start + count));
+        if (o.method === "cd") {
+          // CD-k: chains restart at the batch (padded cyclically if the last batch is short).
+          for (let c = 0; c < o.chains; c++) this.sampler.visible.set(this.samples.subarray(batch[c % count] * nV, batch[c % count] * nV + nV), c * nV);
+        }
+        this.sampler.step(o.k, this.rng);
+        batchGradient(rbm, this.samples, batch, count, this.sampler.visible, o.chains, this.grad, this.scratch);
+        if (o.weightDecay > 0) for (let w = 0; w < rbm.weights.length; w++) this.grad[w] += o.weightDecay * rbm.weights[w];
+        let n2 = 0;
+        for (let p = 0; p < this.grad.length; p++) n2 += this.grad[p] * this.grad[p];
+        gradNorm2 += n2;
+        lr = learningRateAt(o, this.step, this.totalSteps);
+        this.optimizer.update(rbm.params, this.grad, lr);
+        this.sampler.syncWeights();
+        this.step++;
+        batches++;
       }
-      this.sampler.step(o.k, this.rng);
-      batchGradient(rbm, this.samples, batch, count, this.sampler.visible, o.chains, this.grad, this.scratch);
-      if (o.weightDecay > 0) for (let w = 0; w < rbm.weights.length; w++) this.grad[w] += o.weightDecay * rbm.weights[w];
-      let n2 = 0;
-      for (let p = 0; p < this.grad.length; p++) n2 += this.grad[p] * this.grad[p];
-      gradNorm2 += n2;
-      lr = learningRateAt(o, this.step, this.totalSteps);
-      this.optimizer.update(rbm.params, this.grad, lr);
-      this.sampler.syncWeights();
-      this.step++;
-      batches++;
     }
     this.epoch++;
     this.elapsed += (performance.now() - t0) / 1000;
@@ -228,7 +263,23 @@ export class Trainer implements TomographyTrainer {
 
   /** Exact NLL, log Z and, with ground truth, fidelity and KL, by enumeration. */
   evaluate(): Record<string, number | undefined> {
-    return { ...exactMetrics(this.rbm, this.samples, this.psi) };
+    if (!this.stream) return { ...exactMetrics(this.rbm, this.samples, this.psi) };
+    // Streaming: one enumeration, then the NLL accumulated block by block.
+    const logp = unnormalisedLogProbabilities(this.rbm);
+    const logZ = logSumExp(logp);
+    for (let k = 0; k < logp.length; k++) logp[k] -= logZ;
+    const metrics: Record<string, number | undefined> = { logZ };
+    if (this.psi) {
+      metrics.fidelity = fidelityWithPositive(this.psi, logp);
+      metrics.kl = klDivergence(this.psi, logp);
+    }
+    let sum = 0;
+    for (let b = 0; b < this.nBlocks; b++) {
+      const rows = this.blockSize(b);
+      this.stream.read(b * this.blockShots, rows, this.samples);
+      sum += rows * negativeLogLikelihood(logp, this.samples.subarray(0, rows * this.rbm.nVisible), this.rbm.nVisible);
+    }
+    return { ...metrics, nll: sum / this.nShots };
   }
 
   modelSections(): Pick<ModelFile, "kind" | "rbm" | "rbms"> {
@@ -254,6 +305,7 @@ export class Trainer implements TomographyTrainer {
       optimizer: this.optimizer.getState(),
       chains: Array.from(this.sampler.visible),
       rng: this.rng.getState(),
+      samplerRng: this.sampler.getRngState(),
     };
   }
 
@@ -266,6 +318,7 @@ export class Trainer implements TomographyTrainer {
     this.rbm.params.set(s.params);
     this.optimizer.setState(s.optimizer);
     this.sampler.visible.set(s.chains);
+    if (s.samplerRng) this.sampler.setRngState(s.samplerRng);
     this.sampler.syncWeights();
     this.rng.setState(s.rng);
   }
