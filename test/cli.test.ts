@@ -50,6 +50,14 @@ describe("qst train / evaluate / sample", () => {
     expect(JSON.parse(fs.readFileSync(p("c.json"), "utf8")).rbm).not.toEqual(a.rbm);
   });
 
+  it("--stream (shots read block by block from the file) gives the same model as loading them", () => {
+    const r = qst(["train", p("target.h5"), "--epochs", "3", "--stream", "--out", p("streamed.json"), "--json", "--quiet"]);
+    expect(r.status).toBe(0);
+    const a = JSON.parse(fs.readFileSync(p("a.json"), "utf8")), s = JSON.parse(fs.readFileSync(p("streamed.json"), "utf8"));
+    expect(s.rbm).toEqual(a.rbm);
+    expect(s.metrics).toEqual(a.metrics);
+  });
+
   it("sample writes shots in the measurement format", async () => {
     const r = qst(["sample", p("m.json"), "--n", "500", "--out", p("drawn.h5")]);
     expect(r.status).toBe(0);

@@ -11,7 +11,9 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { writeAtomicSync } from "../../src/atomic.js";
 import { QstError, ensure } from "../../src/errors.js";
 import { MAX_EXACT_QUBITS } from "../../src/exact.js";
-import { readMeasurements, type MeasurementData } from "../../src/io.js";
+import {
+  STREAM_THRESHOLD_BYTES, openMeasurementStream, peekShape, readMeasurements, type MeasurementData, type ShotSource,
+} from "../../src/io.js";
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/model.js";
 import { DEFAULTS, Trainer, TrainingDivergedError, resolveOptions, type EpochRecord, type TomographyTrainer, type TrainOptions, type TrainerState } from "../../src/training.js";
 import { fmt, handler, printJson } from "../common.js";
@@ -40,6 +42,9 @@ interface TrainArgs {
   "checkpoint-every": number;
   resume?: string;
   "stop-after"?: number;
+  stream?: boolean;
+  "negative-phase": "auto" | "pcd" | "exact";
+  "phase-hidden"?: number;
   json: boolean;
   quiet: boolean;
   "samples-path"?: string;
@@ -50,20 +55,25 @@ interface TrainArgs {
 }
 
 /** Builds the trainer for a model kind; the complex model registers itself here. */
-export type TrainerFactory = (data: MeasurementData, options: TrainOptions, state?: TrainerState) => TomographyTrainer;
+export type TrainerFactory = (data: MeasurementData, options: TrainOptions, state?: TrainerState, shots?: ShotSource) => TomographyTrainer;
 const factories: Record<string, TrainerFactory> = {
-  positive: (data, options, state) => {
+  positive: (data, options, state, shots) => {
     if (data.bases) {
       throw new QstError(
         `${data.source}: the shots were measured in rotated (X/Y) bases, but a positive RBM (ψ = sqrt(p)) only describes Z-basis statistics and cannot learn phases; train the complex model (--model complex)`,
       );
     }
-    return new Trainer(data.samples, data.nQubits, data.psi, options, state);
+    return new Trainer(shots ?? data.samples, data.nQubits, data.psi, options, state);
   },
 };
 export function registerTrainer(kind: string, factory: TrainerFactory): void {
   factories[kind] = factory;
 }
+
+/** The complex model's own defaults (measured on the N = 8 Heisenberg chain, docs/complex.md). */
+export const COMPLEX_DEFAULTS = { epochs: 100, learningRate: 0.05 };
+/** --negative-phase auto uses the exact model average up to this many qubits. */
+export const EXACT_NEGATIVE_PHASE_AUTO_MAX = 12;
 
 function stem(p: string): string {
   return path.basename(p).replace(/\.(h5|hdf5|txt|dat|json)$/i, "");
@@ -93,6 +103,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("log", { type: "string", describe: "per-epoch log, JSON lines (default <out>.log.jsonl)" })
       .option("checkpoint", { type: "string", describe: "checkpoint file (default <out>.ckpt.json)" })
       .option("checkpoint-every", { type: "number", default: 0, describe: "write a checkpoint every K epochs (0 = only when interrupted)" })
+      .option("negative-phase", {
+        choices: ["auto", "pcd", "exact"] as const, default: "auto" as const,
+        describe: `complex model: the amplitude RBM's model average from persistent chains (pcd) or by enumerating 2^N states (exact); auto = exact for N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX}`,
+      })
+      .option("phase-hidden", { type: "number", describe: "complex model: hidden units of the phase RBM (default: --hidden)" })
+      .option("stream", { type: "boolean", describe: `read the shots block by block from the file (bounded memory); default: only when they exceed ${STREAM_THRESHOLD_BYTES / 2 ** 20} MiB` })
       .option("stop-after", { type: "number", describe: "stop after this epoch with a checkpoint, as if interrupted (to split a run over batch-queue slots)" })
       .option("resume", { type: "string", describe: "continue a run from a checkpoint (bit-identical to an uninterrupted run)" })
       .option("json", { type: "boolean", default: false, describe: "print the result as one JSON object on the last stdout line" })
@@ -101,7 +117,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
 };
 
 async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
-  const data = await readMeasurements(args.data, readOptionsFrom(args));
+  // Z-basis files too large to hold in memory are read block by block (bounded memory).
+  const shape = await peekShape(args.data, readOptionsFrom(args));
+  const wantStream = args.stream ?? (shape !== null && !shape.hasBases && shape.nShots * shape.nQubits > STREAM_THRESHOLD_BYTES);
+  const streamed = wantStream ? await openMeasurementStream(args.data, readOptionsFrom(args)) : null;
+  const data = streamed?.meta ?? (await readMeasurements(args.data, readOptionsFrom(args)));
   const resumed = args.resume ? readCheckpoint(args.resume) : null;
   const kind = args.model === "auto" || args.model === undefined ? (resumed?.modelKind ?? (data.bases ? "complex" : "positive")) : args.model;
   const factory = factories[kind];
@@ -112,8 +132,22 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     schedule: args.schedule, method: args.method, k: args.k, batchSize: args.batch, chains: args.chains, seed: args.seed,
     weightDecay: args["weight-decay"], evalEvery: args["eval-every"],
   };
+  // The complex model converges more slowly (two RBMs, rotated bases): its own defaults, unless given.
+  if (kind === "complex") {
+    cli.epochs ??= COMPLEX_DEFAULTS.epochs;
+    cli.learningRate ??= COMPLEX_DEFAULTS.learningRate;
+  }
   // On resume the checkpoint's options rule (only the number of epochs may be extended).
   const options = resolveOptions(data.nQubits, resumed ? { ...resumed.options, epochs: args.epochs ?? resumed.options.epochs } : cli);
+  if (kind === "complex" && !resumed) {
+    // Gibbs chains of an amplitude RBM confined to a symmetry sector (e.g. S^z = 0 of the
+    // Heisenberg chain) mix too slowly for PCD; for small N the exact average is cheap.
+    const negativePhase = args["negative-phase"] === "auto" ? (data.nQubits <= EXACT_NEGATIVE_PHASE_AUTO_MAX ? "exact" : "pcd") : args["negative-phase"];
+    Object.assign(options, { negativePhase, nHiddenPhase: args["phase-hidden"] });
+  } else if (kind !== "complex") {
+    ensure(args["negative-phase"] !== "exact", `--negative-phase exact is for the complex model; the positive model trains with persistent chains (--method pcd) or CD-k`);
+    ensure(args["phase-hidden"] === undefined, `--phase-hidden is for the complex model (data with X/Y bases)`);
+  }
   if (resumed) {
     ensure(resumed.nQubits === data.nQubits, `${args.resume}: the checkpoint is for N = ${resumed.nQubits} qubits but ${args.data} has N = ${data.nQubits}`);
     const hash = sha256OfFile(args.data);
@@ -130,7 +164,9 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const stopAfter = args["stop-after"];
   ensure(stopAfter === undefined || (Number.isInteger(stopAfter) && stopAfter > 0), `--stop-after must be a positive integer`);
 
-  const trainer = factory(data, options, resumed?.state);
+  if (streamed && kind !== "positive") throw new QstError(`${args.data}: the ${kind} model cannot stream a file of this size; use the positive model`);
+  if (streamed && !args.quiet) process.stderr.write(`qst: ${data.nShots} shots (${(data.nShots * data.nQubits / 2 ** 20).toFixed(0)} MiB): streaming from the file in blocks\n`);
+  const trainer = factory(data, options, resumed?.state, streamed?.shots);
   const dataSha256 = sha256OfFile(args.data);
   const modelFile = (extra: Partial<ModelFile> = {}): ModelFile => ({
     format: MODEL_FORMAT,
@@ -205,6 +241,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     process.off("SIGTERM", sigterm);
   }
   progress.done();
+  streamed?.shots.close();
   if (!exactPossible && !args.quiet) process.stderr.write(`qst: N = ${data.nQubits} > ${MAX_EXACT_QUBITS}: exact fidelity/KL/NLL skipped (enumeration of 2^N states)\n`);
 
   const metrics = pickMetrics(last);
@@ -215,6 +252,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     kind,
     epochs: trainer.epoch,
     train_time_s: lastRecord?.time_s ?? 0,
+    streamed: streamed !== null,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     ...metrics,
   };
   if (args.json) printJson(result);
