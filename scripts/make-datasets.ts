@@ -20,8 +20,8 @@ export const DATASETS: { file: string; options: GenerateOptions; what: string }[
   { file: "tfim_square_3x3_h3.h5", what: "TFIM 3 × 3 square lattice, open, near the 2D critical field", options: { model: "tfim", N: 9, lattice: "square", h: 3, shots: 10_000, seed: 104 } },
   {
     file: "heisenberg_chain_N8_torlai.h5",
-    what: "Heisenberg chain (Marshall signs), Z plus XX/XY on each neighbouring pair, 2000 shots per basis",
-    options: { model: "heisenberg", N: 8, shots: 15 * 2000, bases: "torlai", seed: 105 },
+    what: "Heisenberg chain (Marshall signs), Z plus XX/XY on each neighbouring pair, 10^4 shots per basis",
+    options: { model: "heisenberg", N: 8, shots: 15 * 10_000, bases: "torlai", seed: 105 },
   },
 ];
 
