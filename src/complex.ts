@@ -406,6 +406,11 @@ export interface ComplexTrainOptions extends TrainOptions {
 /** Largest N for the exact negative phase (2^N configurations per update). */
 export const MAX_EXACT_NEGATIVE_PHASE_QUBITS = 16;
 
+/** The complex model's own training defaults, measured on the N = 8 Heisenberg chain (docs/complex.md). */
+export const COMPLEX_DEFAULTS = { epochs: 100, learningRate: 0.05 };
+/** `qst train --negative-phase auto` uses the exact model average up to this many qubits. */
+export const EXACT_NEGATIVE_PHASE_AUTO_MAX = 12;
+
 /** A checkpoint of the complex trainer: `params` is the concatenation [λ | μ]. */
 export interface ComplexTrainerState extends TrainerState {
   nHiddenPhase?: number;

@@ -16,6 +16,7 @@ import {
 } from "../../src/io.js";
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/model.js";
 import { DEFAULTS, Trainer, TrainingDivergedError, resolveOptions, type EpochRecord, type TomographyTrainer, type TrainOptions, type TrainerState } from "../../src/training.js";
+import { COMPLEX_DEFAULTS, EXACT_NEGATIVE_PHASE_AUTO_MAX } from "../../src/complex.js";
 import { fmt, handler, printJson } from "../common.js";
 import { Progress } from "../progress.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
@@ -69,11 +70,6 @@ const factories: Record<string, TrainerFactory> = {
 export function registerTrainer(kind: string, factory: TrainerFactory): void {
   factories[kind] = factory;
 }
-
-/** The complex model's own defaults (measured on the N = 8 Heisenberg chain, docs/complex.md). */
-export const COMPLEX_DEFAULTS = { epochs: 100, learningRate: 0.05 };
-/** --negative-phase auto uses the exact model average up to this many qubits. */
-export const EXACT_NEGATIVE_PHASE_AUTO_MAX = 12;
 
 function stem(p: string): string {
   return path.basename(p).replace(/\.(h5|hdf5|txt|dat|json)$/i, "");
