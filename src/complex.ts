@@ -34,11 +34,11 @@
  */
 import { QstError, ensure } from "./errors.js";
 import { registerEvaluator, type Evaluation } from "./evaluation.js";
-import { checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact.js";
+import { addExactModelAverage, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact.js";
 import type { MeasurementData, Wavefunction } from "./io.js";
 import { rbmFromJson, rbmToJson, registerModelKind, type ModelFile } from "./model.js";
 import { makeOptimizer, type Optimizer } from "./optimizers.js";
-import { RBM, accumulateFreeEnergyGradient } from "./rbm.js";
+import { RBM, accumulateFreeEnergyGradient, addGradientFromProbabilities, freeEnergyAndProbabilities } from "./rbm.js";
 import { Rng } from "./rng.js";
 import { basisOfShot, buildRotatedShotTable, rotateStateToBasis, type RotatedShotTable } from "./rotations.js";
 import { GibbsSampler } from "./sampling.js";
@@ -49,6 +49,7 @@ import {
   type TomographyTrainer,
   type TrainOptions,
   type TrainerState,
+  MAX_EXACT_NEGATIVE_PHASE_QUBITS,
 } from "./training.js";
 import { FreeEnergyDifference, type Complex, type LocalEvaluator, type WaveFunction } from "./wavefunction.js";
 
@@ -211,74 +212,6 @@ export function exactComplexNll(wf: ComplexWaveFunction, samples: Uint8Array, ba
   return exactComplexMetrics(wf, samples, bases, null).nll;
 }
 
-/**
- * Adds weight · ⟨∂F/∂λ⟩_{p_λ} to grad (layout of rbm.params) by enumerating all 2^N
- * configurations; weight = −1 gives the exact negative phase −⟨∂F⟩_model of the NLL gradient.
- */
-export function addExactModelAverage(rbm: RBM, weight: number, grad: Float64Array): void {
-  const logp = unnormalisedLogProbabilities(rbm);
-  const logZ = logSumExp(logp);
-  const N = rbm.nVisible, v = new Uint8Array(N), prob = new Float64Array(rbm.nHidden);
-  for (let k = 0; k < logp.length; k++) {
-    for (let i = 0; i < N; i++) v[i] = (k >>> (N - 1 - i)) & 1;
-    freeEnergyAndProbabilities(rbm, v, 0, prob);
-    addGradientFromProbabilities(rbm, v, 0, weight * Math.exp(logp[k] - logZ), prob, grad, 0);
-  }
-}
-
-/**
- * F(v) for the configuration v[offset..offset+N), leaving σ(θ_j) = p(h_j = 1 | v) in `prob`
- * (length nHidden): one exponential per hidden unit serves both, since
- * softplus(x) = max(x, 0) + log(1 + e^{−|x|}) and σ(x) = 1/(1 + e^{−x}).
- */
-export function freeEnergyAndProbabilities(rbm: RBM, v: ArrayLike<number>, offset: number, prob: Float64Array): number {
-  rbm.hiddenActivation(v, prob, offset);
-  const b = rbm.visibleBias, nV = rbm.nVisible, nH = rbm.nHidden;
-  let f = 0;
-  for (let i = 0; i < nV; i++) if (v[offset + i] !== 0) f -= b[i];
-  // Σ_j softplus(θ_j) = Σ_j max(θ_j, 0) + log Π_j (1 + e^{−|θ_j|}): one log per configuration.
-  // Every factor is in (1, 2], so a block of 512 cannot overflow.
-  let prod = 1;
-  for (let j = 0; j < nH; j++) {
-    const x = prob[j];
-    const e = Math.exp(-Math.abs(x));
-    const d = 1 + e;
-    if (x > 0) f -= x;
-    prod *= d;
-    if ((j & 511) === 511) {
-      f -= Math.log(prod);
-      prod = 1;
-    }
-    prob[j] = x >= 0 ? 1 / d : e / d;
-  }
-  return f - Math.log(prod);
-}
-
-/**
- * grad[base + ·] += weight · ∂F(v)/∂params given prob_j = σ(θ_j):
- * ∂F/∂W_ij = −v_i σ(θ_j), ∂F/∂b_i = −v_i, ∂F/∂c_j = −σ(θ_j).
- */
-function addGradientFromProbabilities(
-  rbm: RBM,
-  v: ArrayLike<number>,
-  offset: number,
-  weight: number,
-  prob: Float64Array,
-  grad: Float64Array,
-  base: number,
-): void {
-  if (weight === 0) return;
-  const nV = rbm.nVisible, nH = rbm.nHidden;
-  const bOff = base + nV * nH, cOff = bOff + nV;
-  for (let j = 0; j < nH; j++) grad[cOff + j] -= weight * prob[j];
-  for (let i = 0; i < nV; i++) {
-    if (v[offset + i] === 0) continue;
-    grad[bOff + i] -= weight;
-    const row = base + i * nH;
-    for (let j = 0; j < nH; j++) grad[row + j] -= weight * prob[j];
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The data term of the gradient
 // ---------------------------------------------------------------------------------------------
@@ -404,7 +337,7 @@ export interface ComplexTrainOptions extends TrainOptions {
 }
 
 /** Largest N for the exact negative phase (2^N configurations per update). */
-export const MAX_EXACT_NEGATIVE_PHASE_QUBITS = 16;
+export { MAX_EXACT_NEGATIVE_PHASE_QUBITS };
 
 /** The complex model's own training defaults, measured on the N = 8 Heisenberg chain (docs/complex.md). */
 export const COMPLEX_DEFAULTS = { epochs: 100, learningRate: 0.05 };
@@ -621,6 +554,8 @@ export class ComplexTrainer implements TomographyTrainer {
 // ---------------------------------------------------------------------------------------------
 // Registration: model files and exact evaluation
 // ---------------------------------------------------------------------------------------------
+
+export { addExactModelAverage, freeEnergyAndProbabilities };
 
 export const COMPLEX_MODEL_KIND = "complex-rbm";
 

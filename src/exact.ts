@@ -7,7 +7,7 @@
  * O(nVisible·nHidden). Results are stored at the natural basis index Σ_i v_i 2^(N−1−i).
  */
 import { QstError } from "./errors.js";
-import { RBM, softplus } from "./rbm.js";
+import { RBM, addGradientFromProbabilities, freeEnergyAndProbabilities, softplus } from "./rbm.js";
 import { MAX_KERNEL_HIDDEN, exactFreeEnergies } from "./kernels/exact.js";
 import type { Wavefunction } from "./io.js";
 
@@ -160,4 +160,19 @@ export function exactMetrics(rbm: RBM, samples: Uint8Array | null, psi: Wavefunc
     out.kl = klDivergence(psi, logp);
   }
   return out;
+}
+
+/**
+ * Adds weight · ⟨∂F/∂λ⟩_{p_λ} to grad (layout of rbm.params) by enumerating all 2^N
+ * configurations; weight = −1 gives the exact negative phase −⟨∂F⟩_model of the NLL gradient.
+ */
+export function addExactModelAverage(rbm: RBM, weight: number, grad: Float64Array): void {
+  const logp = unnormalisedLogProbabilities(rbm);
+  const logZ = logSumExp(logp);
+  const N = rbm.nVisible, v = new Uint8Array(N), prob = new Float64Array(rbm.nHidden);
+  for (let k = 0; k < logp.length; k++) {
+    for (let i = 0; i < N; i++) v[i] = (k >>> (N - 1 - i)) & 1;
+    freeEnergyAndProbabilities(rbm, v, 0, prob);
+    addGradientFromProbabilities(rbm, v, 0, weight * Math.exp(logp[k] - logZ), prob, grad, 0);
+  }
 }

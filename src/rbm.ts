@@ -139,3 +139,56 @@ export function accumulateFreeEnergyGradient(
     for (let j = 0; j < nH; j++) grad[row + j] -= weight * theta[j];
   }
 }
+
+/**
+ * F(v) for the configuration v[offset..offset+N), leaving σ(θ_j) = p(h_j = 1 | v) in `prob`
+ * (length nHidden): one exponential per hidden unit serves both, since
+ * softplus(x) = max(x, 0) + log(1 + e^{−|x|}) and σ(x) = 1/(1 + e^{−x}).
+ */
+export function freeEnergyAndProbabilities(rbm: RBM, v: ArrayLike<number>, offset: number, prob: Float64Array): number {
+  rbm.hiddenActivation(v, prob, offset);
+  const b = rbm.visibleBias, nV = rbm.nVisible, nH = rbm.nHidden;
+  let f = 0;
+  for (let i = 0; i < nV; i++) if (v[offset + i] !== 0) f -= b[i];
+  // Σ_j softplus(θ_j) = Σ_j max(θ_j, 0) + log Π_j (1 + e^{−|θ_j|}): one log per configuration.
+  // Every factor is in (1, 2], so a block of 512 cannot overflow.
+  let prod = 1;
+  for (let j = 0; j < nH; j++) {
+    const x = prob[j];
+    const e = Math.exp(-Math.abs(x));
+    const d = 1 + e;
+    if (x > 0) f -= x;
+    prod *= d;
+    if ((j & 511) === 511) {
+      f -= Math.log(prod);
+      prod = 1;
+    }
+    prob[j] = x >= 0 ? 1 / d : e / d;
+  }
+  return f - Math.log(prod);
+}
+
+/**
+ * grad[base + ·] += weight · ∂F(v)/∂params given prob_j = σ(θ_j):
+ * ∂F/∂W_ij = −v_i σ(θ_j), ∂F/∂b_i = −v_i, ∂F/∂c_j = −σ(θ_j).
+ */
+export function addGradientFromProbabilities(
+  rbm: RBM,
+  v: ArrayLike<number>,
+  offset: number,
+  weight: number,
+  prob: Float64Array,
+  grad: Float64Array,
+  base: number,
+): void {
+  if (weight === 0) return;
+  const nV = rbm.nVisible, nH = rbm.nHidden;
+  const bOff = base + nV * nH, cOff = bOff + nV;
+  for (let j = 0; j < nH; j++) grad[cOff + j] -= weight * prob[j];
+  for (let i = 0; i < nV; i++) {
+    if (v[offset + i] === 0) continue;
+    grad[bOff + i] -= weight;
+    const row = base + i * nH;
+    for (let j = 0; j < nH; j++) grad[row + j] -= weight * prob[j];
+  }
+}

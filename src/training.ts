@@ -13,7 +13,7 @@
  */
 import { QstError } from "./errors.js";
 import {
-  exactMetrics, fidelityWithPositive, klDivergence, logSumExp, negativeLogLikelihood, unnormalisedLogProbabilities,
+  addExactModelAverage, exactMetrics, fidelityWithPositive, klDivergence, logSumExp, negativeLogLikelihood, unnormalisedLogProbabilities,
 } from "./exact.js";
 import { rbmToJson, type ModelFile } from "./model.js";
 import type { ShotSource, Wavefunction } from "./io.js";
@@ -40,6 +40,12 @@ export interface TrainOptions {
   /** Final learning rate of the cosine schedule, as a fraction of the initial one. */
   finalLearningRateFraction: number;
   method: "pcd" | "cd";
+  /**
+   * The model average ⟨∂F⟩_model: from the Gibbs chains ("pcd", the default; CD-k with method "cd"),
+   * or by enumerating all 2^N configurations ("exact", N ≤ MAX_EXACT_NEGATIVE_PHASE_QUBITS): no
+   * sampling bias, for states whose chains cannot mix between distant modes.
+   */
+  negativePhase?: "pcd" | "exact";
   /** L2 penalty on the weights (0 = none). */
   weightDecay: number;
   seed: number;
@@ -64,6 +70,9 @@ export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
   evalEvery: 10,
 };
 
+/** The exact negative phase is offered up to this many qubits (2^16 configurations per update). */
+export const MAX_EXACT_NEGATIVE_PHASE_QUBITS = 16;
+
 export function resolveOptions(nVisible: number, partial: Partial<TrainOptions>): TrainOptions {
   const o: TrainOptions = { ...DEFAULTS, nHidden: nVisible, ...stripUndefined(partial) };
   const positiveInt = (name: keyof TrainOptions) => {
@@ -79,6 +88,10 @@ export function resolveOptions(nVisible: number, partial: Partial<TrainOptions>)
   if (o.method !== "pcd" && o.method !== "cd") throw new QstError(`--method must be pcd or cd, got ${o.method}`);
   if (o.schedule !== "constant" && o.schedule !== "cosine") throw new QstError(`--schedule must be constant or cosine, got ${o.schedule}`);
   if (!Number.isSafeInteger(o.seed)) throw new QstError(`--seed must be an integer, got ${o.seed}`);
+  if (o.negativePhase !== undefined && o.negativePhase !== "pcd" && o.negativePhase !== "exact") throw new QstError(`--negative-phase must be pcd or exact, got ${o.negativePhase}`);
+  if (o.negativePhase === "exact" && nVisible > MAX_EXACT_NEGATIVE_PHASE_QUBITS) {
+    throw new QstError(`--negative-phase exact enumerates 2^N configurations at every update; N = ${nVisible} is above the limit of ${MAX_EXACT_NEGATIVE_PHASE_QUBITS} (use pcd)`);
+  }
   if (o.method === "cd") o.chains = o.batchSize;
   return o;
 }
@@ -242,8 +255,13 @@ export class Trainer implements TomographyTrainer {
           // CD-k: chains restart at the batch (padded cyclically if the last batch is short).
           for (let c = 0; c < o.chains; c++) this.sampler.visible.set(this.samples.subarray(batch[c % count] * nV, batch[c % count] * nV + nV), c * nV);
         }
-        this.sampler.step(o.k, this.rng);
-        batchGradient(rbm, this.samples, batch, count, this.sampler.visible, o.chains, this.grad, this.scratch);
+        if (o.negativePhase === "exact") {
+          batchGradient(rbm, this.samples, batch, count, this.sampler.visible, 0, this.grad, this.scratch);
+          addExactModelAverage(rbm, -1, this.grad);
+        } else {
+          this.sampler.step(o.k, this.rng);
+          batchGradient(rbm, this.samples, batch, count, this.sampler.visible, o.chains, this.grad, this.scratch);
+        }
         if (o.weightDecay > 0) for (let w = 0; w < rbm.weights.length; w++) this.grad[w] += o.weightDecay * rbm.weights[w];
         let n2 = 0;
         for (let p = 0; p < this.grad.length; p++) n2 += this.grad[p] * this.grad[p];

@@ -101,7 +101,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("checkpoint-every", { type: "number", default: 0, describe: "write a checkpoint every K epochs (0 = only when interrupted)" })
       .option("negative-phase", {
         choices: ["auto", "pcd", "exact"] as const, default: "auto" as const,
-        describe: `complex model: the amplitude RBM's model average from persistent chains (pcd) or by enumerating 2^N states (exact); auto = exact for N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX}`,
+        describe: `the model average ⟨∂F⟩ from persistent chains (pcd) or by enumerating 2^N states (exact, N ≤ 16); auto = pcd for the positive model, exact for the complex model when N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX}`,
       })
       .option("phase-hidden", { type: "number", describe: "complex model: hidden units of the phase RBM (default: --hidden)" })
       .option("stream", { type: "boolean", describe: `read the shots block by block from the file (bounded memory); default: only when they exceed ${STREAM_THRESHOLD_BYTES / 2 ** 20} MiB` })
@@ -127,6 +127,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     nHidden: args.hidden, epochs: args.epochs, learningRate: args.lr, optimizer: args.optimizer, momentum: args.momentum,
     schedule: args.schedule, method: args.method, k: args.k, batchSize: args.batch, chains: args.chains, seed: args.seed,
     weightDecay: args["weight-decay"], evalEvery: args["eval-every"],
+    // The positive model keeps PCD unless exact is asked for (auto means PCD here).
+    negativePhase: args["negative-phase"] === "exact" ? "exact" : undefined,
   };
   // The complex model converges more slowly (two RBMs, rotated bases): its own defaults, unless given.
   if (kind === "complex") {
@@ -141,7 +143,6 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     const negativePhase = args["negative-phase"] === "auto" ? (data.nQubits <= EXACT_NEGATIVE_PHASE_AUTO_MAX ? "exact" : "pcd") : args["negative-phase"];
     Object.assign(options, { negativePhase, nHiddenPhase: args["phase-hidden"] });
   } else if (kind !== "complex") {
-    ensure(args["negative-phase"] !== "exact", `--negative-phase exact is for the complex model; the positive model trains with persistent chains (--method pcd) or CD-k`);
     ensure(args["phase-hidden"] === undefined, `--phase-hidden is for the complex model (data with X/Y bases)`);
   }
   if (resumed) {
