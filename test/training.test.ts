@@ -21,10 +21,10 @@ describe("training options", () => {
 describe("the exact negative phase", () => {
   it("learns both halves of a cat-like ordered state, where PCD's chains collapse onto one", () => {
     // TFIM deep in the ordered phase: the ground state is ≈ (|↑…↑⟩ + |↓…↓⟩)/√2.
-    const d = generateDataset({ model: "tfim", N: 8, h: 0.2, shots: 4000, seed: 3 });
+    const d = generateDataset({ model: "tfim", N: 8, h: 0.2, shots: 10_000, seed: 3 });
     const psi = { re: d.psiRe, im: null };
-    const exact = new Trainer(d.samples, 8, psi, resolveOptions(8, { epochs: 30, negativePhase: "exact" }));
-    while (exact.epoch < 30) exact.runEpoch();
+    const exact = new Trainer(d.samples, 8, psi, resolveOptions(8, { negativePhase: "exact" }));
+    while (exact.epoch < exact.options.epochs) exact.runEpoch();
     expect(exact.evaluate().fidelity).toBeGreaterThan(0.99);
   });
 });
