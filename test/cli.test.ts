@@ -134,6 +134,18 @@ describe("bad input: one line, non-zero exit, no stack trace, no output file", (
     fs.writeFileSync(p("big.json"), JSON.stringify({ format: "qst-model", version: 1, kind: "positive-rbm", rbm, provenance: {} }));
     expectCleanFailure(["evaluate", p("big.json"), p("big.h5")], /N = 25 qubits is too large for an exact evaluation: it needs all 2\^25 configurations; qst enumerates up to N = 24/);
   });
+  it("plot: a missing, empty or malformed log, or an unknown column, writes no figure", () => {
+    const out = p("fig.png");
+    expectCleanFailure(["plot", p("nolog.jsonl"), "--out", out], /nolog\.jsonl/, out);
+    fs.writeFileSync(p("empty.jsonl"), "");
+    expectCleanFailure(["plot", p("empty.jsonl"), "--out", out], /empty\.jsonl/, out);
+    fs.writeFileSync(p("bad.jsonl"), '{"epoch": 1, "fidelity": 0.5}\n{"epoch": 2, fidel');
+    expectCleanFailure(["plot", p("bad.jsonl"), "--out", out], /bad\.jsonl:2/, out);
+    expectCleanFailure(["plot", p("m.log.jsonl"), "--metrics", "purity", "--out", out], /purity/, out);
+    const ok = qst(["plot", p("m.log.jsonl"), "--out", out]);
+    expect(ok.status).toBe(0);
+    expect(fs.readFileSync(out).subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
+  });
   it("a model file that is not one", () => {
     fs.writeFileSync(p("notmodel.json"), "{\"hello\": 1}");
     expectCleanFailure(["evaluate", p("notmodel.json"), p("target.h5")], /notmodel\.json: not a qst model file/);
