@@ -39,10 +39,16 @@ export interface Lattice {
 }
 
 /**
- * Qubit indices are packed into 32-bit integers by the bitwise operators below, so 30 sites is a
- * hard ceiling (signed 32-bit ints, with a spare bit). Memory runs out well before that anyway.
+ * State-vector work (compileHamiltonian, applyHamiltonian, dense matrices) packs qubit indices into
+ * 32-bit integers, so 30 sites is its hard ceiling (memory runs out well before that anyway).
  */
 export const MAX_SITES = 30;
+
+/**
+ * Lattices and Pauli-term Hamiltonians themselves are just lists: they also serve the RBM's
+ * observable estimators, which work at any size (N = 100, 1000, …).
+ */
+export const MAX_LATTICE_SITES = 1_000_000;
 
 function checkBoundary(boundary: unknown, where: string): Boundary {
   ensure(
@@ -57,7 +63,7 @@ function checkCount(value: unknown, name: string, min: number, where: string): n
     typeof value === "number" && Number.isInteger(value) && value >= min,
     () => `${where}: ${name} must be an integer ≥ ${min}, got ${String(value)}`,
   );
-  ensure(value <= MAX_SITES, () => `${where}: ${name} = ${value} exceeds the maximum of ${MAX_SITES} sites`);
+  ensure(value <= MAX_LATTICE_SITES, () => `${where}: ${name} = ${value} exceeds the maximum of ${MAX_LATTICE_SITES} sites`);
   return value;
 }
 
@@ -123,7 +129,7 @@ export function square(Lx: number, Ly: number, boundary: Boundary = "open"): Lat
   checkCount(Lx, "Lx", 2, "square");
   checkCount(Ly, "Ly", 2, "square");
   checkBoundary(boundary, "square");
-  ensure(Lx * Ly <= MAX_SITES, () => `square: Lx·Ly = ${Lx * Ly} exceeds the maximum of ${MAX_SITES} sites`);
+  ensure(Lx * Ly <= MAX_LATTICE_SITES, () => `square: Lx·Ly = ${Lx * Ly} exceeds the maximum of ${MAX_LATTICE_SITES} sites`);
   const edges: [number, number][] = [];
   const seen = new Set<number>();
   const periodic = boundary === "periodic";
@@ -394,6 +400,7 @@ export function compileHamiltonian(H: Hamiltonian): CompiledHamiltonian {
   if (cached) return cached;
   ensure(H !== null && typeof H === "object" && Array.isArray(H.terms), "Hamiltonian must have a terms array");
   const N = checkCount(H.nSites, "Hamiltonian nSites", 1, "Hamiltonian");
+  ensure(N <= MAX_SITES, () => `Hamiltonian: acting on a state vector of N = ${N} sites is beyond the maximum of ${MAX_SITES}`);
   const dim = 2 ** N;
 
   const diagTerms: { zmask: number; c: number }[] = [];

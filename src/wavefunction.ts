@@ -34,46 +34,81 @@ export interface WaveFunction {
 
 /**
  * Caches θ = c + Wᵀv for one configuration and returns the change of −F/2 when sites flip.
- * Flipping site i changes v_i by d_i = 1 − 2v_i, hence θ_j by d_i W_ij and −F by
- * d_i b_i + Σ_j [softplus(θ_j + Δθ_j) − softplus(θ_j)].
+ * Flipping site i changes v_i by d_i = 1 − 2v_i, hence θ_j by Δθ_j = Σ d_i W_ij and −F by
+ *
+ *   Σ d_i b_i + Σ_j [softplus(θ_j + Δθ_j) − softplus(θ_j)] = Σ d_i b_i + log Π_j (1 + e^{θ_j} e^{Δθ_j}) / (1 + e^{θ_j}).
+ *
+ * The product form needs no exponential per hidden unit: e^{θ_j} is cached per configuration and
+ * e^{±W_ij} once per evaluator, so a flip costs a few multiplications per hidden unit and one log
+ * per ~hundred units (the running product is folded into a log before it can overflow). Units whose
+ * e^{θ} would overflow fall back to the softplus difference. The RBM must not change while an
+ * evaluator is in use (the e^{±W} cache is taken at construction).
  */
 export class FreeEnergyDifference {
   private readonly rbm: RBM;
   private readonly theta: Float64Array;
-  private readonly softplusTheta: Float64Array;
+  private readonly expTheta: Float64Array;
   private readonly state: Uint8Array;
   private readonly deltaTheta: Float64Array;
+  private readonly expDelta: Float64Array;
+  /** e^{W_ij} and e^{−W_ij}, laid out like W. */
+  private readonly expW: Float64Array;
+  private readonly expMinusW: Float64Array;
 
   constructor(rbm: RBM) {
     this.rbm = rbm;
     this.theta = new Float64Array(rbm.nHidden);
-    this.softplusTheta = new Float64Array(rbm.nHidden);
+    this.expTheta = new Float64Array(rbm.nHidden);
     this.deltaTheta = new Float64Array(rbm.nHidden);
+    this.expDelta = new Float64Array(rbm.nHidden);
     this.state = new Uint8Array(rbm.nVisible);
+    this.expW = rbm.weights.map(Math.exp);
+    this.expMinusW = rbm.weights.map((w) => Math.exp(-w));
   }
 
   setState(v: ArrayLike<number>, offset = 0): void {
     const nV = this.rbm.nVisible;
     for (let i = 0; i < nV; i++) this.state[i] = v[offset + i] ? 1 : 0;
     this.rbm.hiddenActivation(this.state, this.theta, 0);
-    for (let j = 0; j < this.theta.length; j++) this.softplusTheta[j] = softplus(this.theta[j]);
+    for (let j = 0; j < this.theta.length; j++) this.expTheta[j] = Math.exp(this.theta[j]);
   }
 
   /** −F(v′) + F(v) for v′ = v with `sites[0..count)` flipped (sites assumed distinct). */
   minusDeltaF(sites: ArrayLike<number>, count: number): number {
     const { nHidden: nH, weights: W, visibleBias: b } = this.rbm;
-    const dTheta = this.deltaTheta;
+    const dTheta = this.deltaTheta, eDelta = this.expDelta, eTheta = this.expTheta, theta = this.theta;
     dTheta.fill(0);
+    eDelta.fill(1);
     let delta = 0;
     for (let s = 0; s < count; s++) {
       const i = sites[s];
-      const d = this.state[i] === 0 ? 1 : -1;
+      const up = this.state[i] === 0;
+      const d = up ? 1 : -1;
       delta += d * b[i];
       const row = i * nH;
-      for (let j = 0; j < nH; j++) dTheta[j] += d * W[row + j];
+      const e = up ? this.expW : this.expMinusW;
+      for (let j = 0; j < nH; j++) {
+        dTheta[j] += d * W[row + j];
+        eDelta[j] *= e[row + j];
+      }
     }
-    for (let j = 0; j < nH; j++) delta += softplus(this.theta[j] + dTheta[j]) - this.softplusTheta[j];
-    return delta;
+    let product = 1;
+    for (let j = 0; j < nH; j++) {
+      const et = eTheta[j];
+      const factor = (1 + et * eDelta[j]) / (1 + et);
+      if (factor > 1e-100 && factor < 1e100) {
+        product *= factor;
+        if (product > 1e200 || product < 1e-200) {
+          delta += Math.log(product);
+          product = 1;
+        }
+      } else if (factor > 0 && factor < Infinity) {
+        delta += Math.log(factor);
+      } else {
+        delta += softplus(theta[j] + dTheta[j]) - softplus(theta[j]); // e^{θ} or e^{Δθ} overflowed
+      }
+    }
+    return delta + Math.log(product);
   }
 }
 

@@ -99,3 +99,24 @@ describe("RBM", () => {
     for (let p = 0; p < ref.length; p++) expect(grad[p]).toBeCloseTo(ref[p], 12);
   });
 });
+
+describe("free-energy differences (amplitude ratios)", () => {
+  it("equal direct differences of F, single and multiple flips, also with huge weights that overflow e^θ", async () => {
+    const { FreeEnergyDifference } = await import("../src/wavefunction.js");
+    for (const scale of [0.5, 8, 400]) {
+      const rbm = randomRbm(7, 9, 21, scale);
+      const diff = new FreeEnergyDifference(rbm);
+      const rng = new Rng(4);
+      for (let t = 0; t < 50; t++) {
+        const v = new Uint8Array(7).map(() => rng.uint32() >>> 31);
+        diff.setState(v);
+        const sites = [rng.int(7), (rng.int(6) + 1 + t) % 7].filter((x, k, a) => a.indexOf(x) === k);
+        const count = 1 + (t % sites.length);
+        const w = Uint8Array.from(v);
+        for (let s = 0; s < count; s++) w[sites[s]] ^= 1;
+        const direct = -rbm.freeEnergy(w) + rbm.freeEnergy(v);
+        expect(Math.abs(diff.minusDeltaF(sites, count) - direct)).toBeLessThan(1e-9 * Math.max(1, Math.abs(direct)));
+      }
+    }
+  });
+});
