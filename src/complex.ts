@@ -34,7 +34,7 @@
  */
 import { QstError, ensure } from "./errors.js";
 import { registerEvaluator, type Evaluation } from "./evaluation.js";
-import { addExactModelAverage, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact.js";
+import { addEnumeratedGradient, addExactModelAverage, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact.js";
 import type { MeasurementData, Wavefunction } from "./io.js";
 import { rbmFromJson, rbmToJson, registerModelKind, type ModelFile } from "./model.js";
 import { makeOptimizer, type Optimizer } from "./optimizers.js";
@@ -216,6 +216,7 @@ export function exactComplexNll(wf: ComplexWaveFunction, samples: Uint8Array, ba
 // The data term of the gradient
 // ---------------------------------------------------------------------------------------------
 
+
 /**
  * Accumulates the positive phase of the complex NLL gradient over shots, in the concatenated
  * layout [λ | μ]. Shots that share a (basis, outcome) pair within a call are evaluated once with
@@ -235,6 +236,9 @@ export class RotatedDataGradient {
   private readonly tIm: Float64Array;
   private readonly logAbs: Float64Array;
   private readonly phi: Float64Array;
+  /** Coefficients of Σ_σ′ coef(σ′) ∂F(σ′) per RBM (accumulateByEnumeration; allocated on first use). */
+  private coefA = new Float64Array(0);
+  private coefP = new Float64Array(0);
 
   constructor(amplitude: RBM, phase: RBM, table: RotatedShotTable) {
     ensure(amplitude.nVisible === table.nQubits && phase.nVisible === table.nQubits, "the RBMs and the shots have different numbers of qubits");
@@ -273,6 +277,88 @@ export class RotatedDataGradient {
       pw[p] = 0;
     }
     return data;
+  }
+
+  /**
+   * The same data term as accumulate() (and its return value), plus modelWeight · ⟨∂F_λ⟩_{p_λ}
+   * (modelWeight = −1: the exact negative phase), by way of the full 2^N tables of −F_λ and −F_μ
+   * (N ≤ MAX_EXACT_QUBITS). The pairs then need no free energies of their own: each term σ′ only
+   * adds its weight Re w (λ) or −Im w (μ) to a coefficient of σ′, the model average adds p_λ(σ′)
+   * to the λ coefficients, and one enumeration per RBM turns Σ_σ′ coef(σ′) ∂F(σ′) into the
+   * gradient (addEnumeratedGradient). For small N this is far cheaper than per-term θ and
+   * gradient rows, and the λ enumeration is shared with the negative phase.
+   */
+  accumulateByEnumeration(shots: ArrayLike<number>, count: number, weight: number, grad: Float64Array, modelWeight = 0): number {
+    const A = this.amplitude, P = this.phase, N = this.table.nQubits;
+    checkExactSize(N, "the enumerated rotated-basis gradient");
+    const dim = 2 ** N;
+    if (this.coefA.length !== dim) {
+      this.coefA = new Float64Array(dim);
+      this.coefP = new Float64Array(dim);
+    }
+    const coefA = this.coefA, coefP = this.coefP;
+    const logpA = unnormalisedLogProbabilities(A); // −F_λ
+    const logpP = unnormalisedLogProbabilities(P); // −F_μ
+    const { pairOfShot } = this.table;
+    const pw = this.pairWeight, touched = this.touched;
+    let nTouched = 0;
+    for (let r = 0; r < count; r++) {
+      const p = pairOfShot[shots[r]];
+      if (pw[p] === 0) touched[nTouched++] = p;
+      pw[p] += weight;
+    }
+    let data = 0;
+    for (let q = 0; q < nTouched; q++) {
+      const p = touched[q];
+      data += this.pairCoefficients(p, pw[p], logpA, logpP);
+      pw[p] = 0;
+    }
+    if (modelWeight !== 0) {
+      const logZ = logSumExp(logpA);
+      for (let k = 0; k < dim; k++) coefA[k] += modelWeight * Math.exp(logpA[k] - logZ);
+    }
+    const nA = A.params.length;
+    addEnumeratedGradient(A, coefA, grad.subarray(0, nA));
+    addEnumeratedGradient(P, coefP, grad.subarray(nA, nA + P.params.length));
+    coefA.fill(0);
+    coefP.fill(0);
+    return data;
+  }
+
+  /** accumulatePair's weights w of pair p, added to coefA/coefP at the terms' basis indices. */
+  private pairCoefficients(p: number, weight: number, logpA: Float64Array, logpP: Float64Array): number {
+    const { termStart, termIndex, uRe, uIm } = this.table;
+    const k0 = termStart[p], n = termStart[p + 1] - k0;
+    const { tRe, tIm, coefA, coefP } = this;
+    if (n === 1) {
+      const k = termIndex[k0];
+      coefA[k] += weight;
+      return -weight * logpA[k];
+    }
+    let mx = -Infinity;
+    for (let c = 0; c < n; c++) {
+      const a = 0.5 * logpA[termIndex[k0 + c]];
+      if (a > mx) mx = a;
+    }
+    let sRe = 0, sIm = 0;
+    for (let c = 0; c < n; c++) {
+      const k = termIndex[k0 + c];
+      const a = Math.exp(0.5 * logpA[k] - mx), phi = 0.5 * logpP[k];
+      const cr = a * Math.cos(phi), ci = a * Math.sin(phi);
+      const ur = uRe[k0 + c], ui = uIm[k0 + c];
+      tRe[c] = ur * cr - ui * ci;
+      tIm[c] = ur * ci + ui * cr;
+      sRe += tRe[c];
+      sIm += tIm[c];
+    }
+    const s2 = sRe * sRe + sIm * sIm;
+    if (!(s2 > 0)) return Infinity; // as in accumulatePair
+    for (let c = 0; c < n; c++) {
+      const k = termIndex[k0 + c];
+      coefA[k] += weight * (tRe[c] * sRe + tIm[c] * sIm) / s2;
+      coefP[k] -= weight * (tIm[c] * sRe - tRe[c] * sIm) / s2;
+    }
+    return -weight * (Math.log(s2) + 2 * mx);
   }
 
   private accumulatePair(p: number, weight: number, grad: Float64Array): number {
@@ -455,10 +541,12 @@ export class ComplexTrainer implements TomographyTrainer {
   batchGradient(batch: ArrayLike<number>, count: number, grad: Float64Array): number {
     const o = this.options, N = this.nQubits;
     grad.fill(0);
-    const data = this.gradient.accumulate(batch, count, 1 / count, grad);
-    const gradA = grad.subarray(0, this.amplitude.params.length);
-    if (o.negativePhase === "exact") addExactModelAverage(this.amplitude, -1, gradA);
+    let data: number;
+    // Exact: data term and negative phase from one enumeration per RBM (accumulateByEnumeration).
+    if (o.negativePhase === "exact") data = this.gradient.accumulateByEnumeration(batch, count, 1 / count, grad, -1);
     else {
+      data = this.gradient.accumulate(batch, count, 1 / count, grad);
+      const gradA = grad.subarray(0, this.amplitude.params.length);
       const chains = this.sampler.visible;
       for (let c = 0; c < o.chains; c++) accumulateFreeEnergyGradient(this.amplitude, chains, c * N, -1 / o.chains, gradA, this.scratch);
     }

@@ -7,7 +7,7 @@
  * O(nVisible·nHidden). Results are stored at the natural basis index Σ_i v_i 2^(N−1−i).
  */
 import { QstError } from "./errors.js";
-import { RBM, addGradientFromProbabilities, freeEnergyAndProbabilities, softplus } from "./rbm.js";
+import { RBM, softplus } from "./rbm.js";
 import { MAX_KERNEL_HIDDEN, exactFreeEnergies } from "./kernels/exact.js";
 import type { Wavefunction } from "./io.js";
 
@@ -165,14 +165,145 @@ export function exactMetrics(rbm: RBM, samples: Uint8Array | null, psi: Wavefunc
 /**
  * Adds weight · ⟨∂F/∂λ⟩_{p_λ} to grad (layout of rbm.params) by enumerating all 2^N
  * configurations; weight = −1 gives the exact negative phase −⟨∂F⟩_model of the NLL gradient.
+ *
+ * p(v) comes from unnormalisedLogProbabilities (WebAssembly); the sums Σ_v p(v) σ(θ_j(v)),
+ * Σ_v p(v) v_i and Σ_v p(v) v_i σ(θ_j(v)) from addEnumeratedGradient below (Gray-code θ, no
+ * per-configuration θ = c + Wᵀv and no per-configuration row updates of the gradient).
  */
 export function addExactModelAverage(rbm: RBM, weight: number, grad: Float64Array): void {
-  const logp = unnormalisedLogProbabilities(rbm);
-  const logZ = logSumExp(logp);
-  const N = rbm.nVisible, v = new Uint8Array(N), prob = new Float64Array(rbm.nHidden);
-  for (let k = 0; k < logp.length; k++) {
-    for (let i = 0; i < N; i++) v[i] = (k >>> (N - 1 - i)) & 1;
-    freeEnergyAndProbabilities(rbm, v, 0, prob);
-    addGradientFromProbabilities(rbm, v, 0, weight * Math.exp(logp[k] - logZ), prob, grad, 0);
+  const coef = unnormalisedLogProbabilities(rbm);
+  const logZ = logSumExp(coef);
+  for (let k = 0; k < coef.length; k++) coef[k] = weight * Math.exp(coef[k] - logZ);
+  addEnumeratedGradient(rbm, coef, grad);
+}
+
+/** Low qubits walked per block of addEnumeratedGradient (2^8 rows of scratch). */
+const ENUMERATION_BLOCK_BITS = 8;
+/** Blocks whose |θ| may exceed this use Math.exp per entry instead of the multiplicative update. */
+const MULTIPLICATIVE_THETA_BOUND = 600;
+/** Scratch of addEnumeratedGradient, kept for the last (nVisible, nHidden). */
+let enumerationScratch: { n: number; nH: number; parts: Float64Array[] } | null = null;
+
+/**
+ * grad += Σ_v coef[v] · ∂F(v)/∂λ over all 2^N configurations v (coef at the basis index), i.e.
+ * ∂W_ij −= Σ_v coef v_i σ(θ_j),  ∂b_i −= Σ_v coef v_i,  ∂c_j −= Σ_v coef σ(θ_j).
+ *
+ * The configurations are taken in blocks of 2^L that share their N − L high qubits. In a block,
+ * θ and e_j = e^{−θ_j} are computed exactly once and then updated in Gray-code order: a flip of
+ * qubit i multiplies e_j by e^{∓W_ij} (tabulated per call), so σ(θ_j) = 1/(1 + e_j) costs no
+ * exponential (rounding: ≲ 2^L ulps relative on e_j, ~1e-14; blocks where |θ| could approach the
+ * float range fall back to e^{−θ_j} from θ). Row r of the scratch X receives
+ * [coef, coef·σ(θ_1), …, coef·σ(θ_nH)] at the block's low index r. The per-qubit sums are then
+ * read off by folding X in half L times: at bit t the upper half holds exactly the configurations
+ * with that bit set (summed over the bits above it), and is added to qubit N−1−t's accumulator
+ * and onto the lower half. What remains in row 0 is the block total, which goes to the bias c
+ * and to every high qubit set in the block. Cost ≈ 2^N·nH divisions and 3·2^N·(nH+1) additions,
+ * instead of 2^N·nH exponentials and (N/2)·2^N·nH additions per configuration-wise update.
+ * Blocks whose coefficients are all zero are skipped.
+ */
+export function addEnumeratedGradient(rbm: RBM, coef: Float64Array, grad: Float64Array): void {
+  const n = rbm.nVisible, nH = rbm.nHidden, w = nH + 1;
+  const { weights: W, hiddenBias: c } = rbm;
+  const L = Math.min(n, ENUMERATION_BLOCK_BITS), rows = 1 << L, high = n - L;
+  if (!enumerationScratch || enumerationScratch.n !== n || enumerationScratch.nH !== nH) {
+    const sizes = [rows * w, n * w, w, nH, nH, L * nH, L * nH];
+    const all = new Float64Array(sizes.reduce((a, b) => a + b, 0));
+    const parts: Float64Array[] = [];
+    for (let k = 0, o = 0; k < sizes.length; o += sizes[k++]) parts.push(all.subarray(o, o + sizes[k]));
+    enumerationScratch = { n, nH, parts };
   }
+  // acc, qubit i: [Σ coef v_i, Σ coef v_i σ_j]; tot: [Σ coef, Σ coef σ_j]; up/down: e^{−W_ij}, e^{+W_ij} of the low qubits.
+  const [X, acc, tot, theta, e, up, down] = enumerationScratch.parts;
+  acc.fill(0);
+  tot.fill(0);
+  let lowBound = 0; // Σ over the low qubits of max_j |W_ij|: how far θ can move within a block
+  for (let l = 0; l < L; l++) {
+    const row = (high + l) * nH;
+    let m = 0;
+    for (let j = 0; j < nH; j++) {
+      const x = W[row + j];
+      const y = Math.exp(-x);
+      up[l * nH + j] = y;
+      down[l * nH + j] = 1 / y;
+      if (Math.abs(x) > m) m = Math.abs(x);
+    }
+    lowBound += m;
+  }
+  const nBlocks = 2 ** high;
+  for (let block = 0; block < nBlocks; block++) {
+    const start = block * rows;
+    let any = false;
+    for (let r = 0; r < rows; r++) {
+      if (coef[start + r] !== 0) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) continue;
+    // θ of the block's first configuration (low qubits 0): c + Σ over the set high qubits of W_i·.
+    theta.set(c);
+    for (let i = 0; i < high; i++) {
+      if (((block >>> (high - 1 - i)) & 1) === 0) continue;
+      const row = i * nH;
+      for (let j = 0; j < nH; j++) theta[j] += W[row + j];
+    }
+    let maxTheta = 0;
+    for (let j = 0; j < nH; j++) {
+      e[j] = Math.exp(-theta[j]);
+      if (Math.abs(theta[j]) > maxTheta) maxTheta = Math.abs(theta[j]);
+    }
+    if (maxTheta + lowBound < MULTIPLICATIVE_THETA_BOUND) {
+      for (let s = 0, r = 0; ; ) {
+        const cf = coef[start + r];
+        const o = r * w;
+        X[o] = cf;
+        if (cf === 0) X.fill(0, o + 1, o + w);
+        else for (let j = 0; j < nH; j++) X[o + 1 + j] = cf / (1 + e[j]);
+        if (++s === rows) break;
+        // Gray code: step s flips bit t = number of trailing zeros of s, i.e. qubit n−1−t (low qubit L−1−t).
+        const t = 31 - Math.clz32(s & -s);
+        const f = ((r >>> t) & 1 ? down : up), row = (L - 1 - t) * nH;
+        for (let j = 0; j < nH; j++) e[j] *= f[row + j];
+        r ^= 1 << t;
+      }
+    } else {
+      for (let s = 0, r = 0; ; ) {
+        const cf = coef[start + r];
+        const o = r * w;
+        X[o] = cf;
+        if (cf === 0) X.fill(0, o + 1, o + w);
+        else for (let j = 0; j < nH; j++) X[o + 1 + j] = cf / (1 + Math.exp(-theta[j]));
+        if (++s === rows) break;
+        const t = 31 - Math.clz32(s & -s);
+        const row = (n - 1 - t) * nH;
+        if ((r >>> t) & 1) for (let j = 0; j < nH; j++) theta[j] -= W[row + j];
+        else for (let j = 0; j < nH; j++) theta[j] += W[row + j];
+        r ^= 1 << t;
+      }
+    }
+    for (let t = L - 1; t >= 0; t--) {
+      const half = 1 << t, a = (n - 1 - t) * w;
+      for (let r = half; r < 2 * half; r++) {
+        const o = r * w, o2 = (r - half) * w;
+        for (let q = 0; q < w; q++) {
+          const x = X[o + q];
+          acc[a + q] += x;
+          X[o2 + q] += x;
+        }
+      }
+    }
+    for (let q = 0; q < w; q++) tot[q] += X[q];
+    for (let i = 0; i < high; i++) {
+      if (((block >>> (high - 1 - i)) & 1) === 0) continue;
+      const a = i * w;
+      for (let q = 0; q < w; q++) acc[a + q] += X[q];
+    }
+  }
+  const bOff = n * nH, cOff = bOff + n;
+  for (let i = 0; i < n; i++) {
+    const a = i * w, row = i * nH;
+    grad[bOff + i] -= acc[a];
+    for (let j = 0; j < nH; j++) grad[row + j] -= acc[a + 1 + j];
+  }
+  for (let j = 0; j < nH; j++) grad[cOff + j] -= tot[1 + j];
 }

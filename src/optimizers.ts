@@ -64,14 +64,18 @@ export class Adam implements Optimizer {
   }
   update(params: Float64Array, grad: Float64Array, lr: number): void {
     this.t++;
-    const { m, v, beta1: b1, beta2: b2, epsilon } = this;
+    const m = this.m, v = this.v, b1 = this.beta1, b2 = this.beta2, epsilon = this.epsilon;
     const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
     const step = lr * Math.sqrt(c2) / c1;
-    for (let k = 0; k < params.length; k++) {
+    const a1 = 1 - b1, a2 = 1 - b2;
+    // One pass, each moment read and written once (same operations and rounding as the textbook form).
+    for (let k = 0, n = params.length; k < n; k++) {
       const g = grad[k];
-      m[k] = b1 * m[k] + (1 - b1) * g;
-      v[k] = b2 * v[k] + (1 - b2) * g * g;
-      params[k] -= step * m[k] / (Math.sqrt(v[k]) + epsilon);
+      const mk = b1 * m[k] + a1 * g;
+      const vk = b2 * v[k] + a2 * g * g;
+      m[k] = mk;
+      v[k] = vk;
+      params[k] -= step * mk / (Math.sqrt(vk) + epsilon);
     }
   }
   getState(): OptimizerState {

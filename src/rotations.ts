@@ -107,7 +107,7 @@ export const MAX_ROTATED_QUBITS = 16;
  * so the table is built once and indexed per shot.
  *
  * Pair p owns terms [termStart[p], termStart[p+1]); term k has the configuration
- * configs[k·N .. (k+1)·N) and the coefficient (uRe[k], uIm[k]).
+ * configs[k·N .. (k+1)·N), whose basis index is termIndex[k], and the coefficient (uRe[k], uIm[k]).
  */
 export interface RotatedShotTable {
   nQubits: number;
@@ -117,6 +117,8 @@ export interface RotatedShotTable {
   nPairs: number;
   termStart: Uint32Array;
   configs: Uint8Array;
+  /** Basis index Σ_i σ′_i 2^(N−1−i) of every term's configuration (for lookups in 2^N tables). */
+  termIndex: Uint32Array;
   uRe: Float64Array;
   uIm: Float64Array;
   /** Distinct bases, in order of first appearance, and the basis index of every pair and shot. */
@@ -148,6 +150,7 @@ export function buildRotatedShotTable(samples: Uint8Array, bases: Uint8Array | n
   let configs = new Uint8Array(Math.max(16, N * 64));
   let uRe = new Float64Array(64);
   let uIm = new Float64Array(64);
+  let termIndex = new Uint32Array(64);
   let nTerms = 0;
   const rotated: number[] = [];
   const v = new Uint8Array(N);
@@ -185,13 +188,15 @@ export function buildRotatedShotTable(samples: Uint8Array, bases: Uint8Array | n
         `and qst allows at most ${MAX_ROTATED_QUBITS} non-Z qubits per shot`);
       if (uRe.length < nTerms + (1 << t)) {
         const size = Math.max(2 * uRe.length, nTerms + (1 << t));
-        const c2 = new Uint8Array(size * N), r2 = new Float64Array(size), i2 = new Float64Array(size);
+        const c2 = new Uint8Array(size * N), r2 = new Float64Array(size), i2 = new Float64Array(size), x2 = new Uint32Array(size);
         c2.set(configs);
         r2.set(uRe);
         i2.set(uIm);
+        x2.set(termIndex);
         configs = c2;
         uRe = r2;
         uIm = i2;
+        termIndex = x2;
       }
       for (let x = 0; x < 1 << t; x++) {
         for (let i = 0; i < N; i++) v[i] = samples[m * N + i];
@@ -208,6 +213,9 @@ export function buildRotatedShotTable(samples: Uint8Array, bases: Uint8Array | n
           v[i] = s;
         }
         configs.set(v, nTerms * N);
+        let index = 0;
+        for (let i = 0; i < N; i++) index = 2 * index + v[i];
+        termIndex[nTerms] = index; // meaningful for N ≤ 32 (its users enumerate 2^N, N ≤ 24)
         uRe[nTerms] = cr;
         uIm[nTerms] = ci;
         nTerms++;
@@ -223,6 +231,7 @@ export function buildRotatedShotTable(samples: Uint8Array, bases: Uint8Array | n
     nPairs: basisOfPair.length,
     termStart: Uint32Array.from(termStart),
     configs: configs.slice(0, nTerms * N),
+    termIndex: termIndex.slice(0, nTerms),
     uRe: uRe.slice(0, nTerms),
     uIm: uIm.slice(0, nTerms),
     bases: basisList,
