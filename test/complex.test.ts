@@ -392,12 +392,11 @@ describe("qst CLI with rotated bases", () => {
 });
 
 /**
- * End to end (docs/complex.md), off by default (about a minute or two):
- *   QST_E2E=1 npx vitest run test/complex.test.ts -t "Heisenberg"
+ * End to end (docs/complex.md), the issue's acceptance run (~15 s), on by default (QST_E2E=0 skips it):
+ *   npx vitest run test/complex.test.ts -t "Heisenberg"
  * Knobs: QST_E2E_SHOTS_PER_BASIS (10000), QST_E2E_EPOCHS (100), QST_E2E_LR (0.05),
  * QST_E2E_NEGATIVE_PHASE (exact | pcd), QST_E2E_SEED (1234), QST_E2E_DIR (write data + model there).
  */
-// The acceptance run (~15 s): on by default, QST_E2E=0 skips it.
 describe.runIf(process.env.QST_E2E !== "0")("end to end: Heisenberg chain N = 8, open, torlai bases", () => {
   it("reaches fidelity ≥ 0.99 and the energy per site within 1%", async () => {
     const env = (k: string, d: number) => (process.env[k] !== undefined ? Number(process.env[k]) : d);
