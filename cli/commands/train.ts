@@ -137,6 +137,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   }
   // On resume the checkpoint's options rule (only the number of epochs may be extended).
   const options = resolveOptions(data.nQubits, resumed ? { ...resumed.options, epochs: args.epochs ?? resumed.options.epochs } : cli);
+  ensure(kind !== "complex" || options.weightDecay === 0, `--weight-decay is implemented for the positive model only`);
   if (kind === "complex" && !resumed) {
     // Gibbs chains of an amplitude RBM confined to a symmetry sector (e.g. S^z = 0 of the
     // Heisenberg chain) mix too slowly for PCD; for small N the exact average is cheap.
