@@ -50,6 +50,7 @@ import {
   type TrainOptions,
   type TrainerState,
   MAX_EXACT_NEGATIVE_PHASE_QUBITS,
+  runShuffledBatches,
 } from "./training.js";
 import { FreeEnergyDifference, type Complex, type LocalEvaluator, type WaveFunction } from "./wavefunction.js";
 
@@ -562,25 +563,10 @@ export class ComplexTrainer implements TomographyTrainer {
   runEpoch(): EpochRecord {
     const t0 = performance.now();
     const o = this.options;
-    const batch = new Uint32Array(o.batchSize);
-    // Shuffle from the identity so the permutation depends only on the RNG state (bit-exact resume).
-    for (let m = 0; m < this.nShots; m++) this.order[m] = m;
-    this.rng.shuffle(this.order);
-    let gradNorm2 = 0, lr = 0, batches = 0;
-    for (let start = 0; start < this.nShots; start += o.batchSize) {
-      const count = Math.min(o.batchSize, this.nShots - start);
-      batch.set(this.order.subarray(start, start + count));
+    const { gradNorm2, batches, lr } = runShuffledBatches(this, this.params, this.grad, this.order, (batch, count) => {
       if (o.negativePhase !== "exact") this.sampler.step(o.k, this.rng);
       this.batchGradient(batch, count, this.grad);
-      let n2 = 0;
-      for (let p = 0; p < this.grad.length; p++) n2 += this.grad[p] * this.grad[p];
-      gradNorm2 += n2;
-      lr = learningRateAt(o, this.step, this.totalSteps);
-      this.optimizer.update(this.params, this.grad, lr);
-      this.sampler.syncWeights();
-      this.step++;
-      batches++;
-    }
+    }, () => this.sampler.syncWeights());
     this.epoch++;
     this.elapsed += (performance.now() - t0) / 1000;
     this.checkFinite();

@@ -175,6 +175,48 @@ export interface TomographyTrainer {
 /** Shots per block when the data are streamed from a file (ShotSource): 2^20 rows. */
 export const STREAM_BLOCK_SHOTS = 1 << 20;
 
+/** What runShuffledBatches needs of a trainer (it advances `step`). */
+export interface BatchRunner {
+  readonly options: TrainOptions;
+  readonly rng: Rng;
+  readonly optimizer: Optimizer;
+  readonly totalSteps: number;
+  step: number;
+}
+
+/**
+ * The mini-batch loop shared by the trainers: the rows of `order` in a fresh random order (drawn
+ * from the identity, so it depends only on the RNG state: bit-exact resume), and for each batch
+ * `gradientInto(batch, count)` (which fills `grad`) followed by one optimiser step at the scheduled
+ * learning rate and `afterUpdate()`. Returns Σ‖g‖² over the batches, their number, the last η.
+ */
+export function runShuffledBatches(
+  run: BatchRunner,
+  params: Float64Array,
+  grad: Float64Array,
+  order: Uint32Array,
+  gradientInto: (batch: Uint32Array, count: number) => void,
+  afterUpdate: () => void,
+): { gradNorm2: number; batches: number; lr: number } {
+  const o = run.options, rows = order.length;
+  for (let m = 0; m < rows; m++) order[m] = m;
+  run.rng.shuffle(order);
+  const batch = new Uint32Array(o.batchSize);
+  let gradNorm2 = 0, lr = 0, batches = 0;
+  for (let start = 0; start < rows; start += o.batchSize) {
+    const count = Math.min(o.batchSize, rows - start);
+    batch.set(order.subarray(start, start + count));
+    gradientInto(batch, count);
+    for (let p = 0; p < grad.length; p++) gradNorm2 += grad[p] * grad[p];
+    lr = learningRateAt(o, run.step, run.totalSteps);
+    run.optimizer.update(params, grad, lr);
+    afterUpdate();
+    run.step++;
+    batches++;
+  }
+  return { gradNorm2, batches, lr };
+}
+
 export class Trainer implements TomographyTrainer {
   readonly options: TrainOptions;
   readonly rbm: RBM;
@@ -236,7 +278,6 @@ export class Trainer implements TomographyTrainer {
   runEpoch(): EpochRecord {
     const t0 = performance.now();
     const o = this.options, rbm = this.rbm, nV = rbm.nVisible;
-    const batch = new Uint32Array(o.batchSize);
     // Block order (streaming only: in memory there is one block and no draw is made).
     const blocks = Uint32Array.from({ length: this.nBlocks }, (_, b) => b);
     if (blocks.length > 1) this.rng.shuffle(blocks);
@@ -244,13 +285,7 @@ export class Trainer implements TomographyTrainer {
     for (const b of blocks) {
       const rows = this.blockSize(b);
       if (this.stream) this.stream.read(b * this.blockShots, rows, this.samples);
-      // Shuffle from the identity so the permutation depends only on the RNG state (bit-exact resume).
-      const order = this.order.subarray(0, rows);
-      for (let m = 0; m < rows; m++) order[m] = m;
-      this.rng.shuffle(order);
-      for (let start = 0; start < rows; start += o.batchSize) {
-        const count = Math.min(o.batchSize, rows - start);
-        batch.set(order.subarray(start, start + count));
+      const r = runShuffledBatches(this, rbm.params, this.grad, this.order.subarray(0, rows), (batch, count) => {
         if (o.method === "cd") {
           // CD-k: chains restart at the batch (padded cyclically if the last batch is short).
           for (let c = 0; c < o.chains; c++) this.sampler.visible.set(this.samples.subarray(batch[c % count] * nV, batch[c % count] * nV + nV), c * nV);
@@ -263,15 +298,10 @@ export class Trainer implements TomographyTrainer {
           batchGradient(rbm, this.samples, batch, count, this.sampler.visible, o.chains, this.grad, this.scratch);
         }
         if (o.weightDecay > 0) for (let w = 0; w < rbm.weights.length; w++) this.grad[w] += o.weightDecay * rbm.weights[w];
-        let n2 = 0;
-        for (let p = 0; p < this.grad.length; p++) n2 += this.grad[p] * this.grad[p];
-        gradNorm2 += n2;
-        lr = learningRateAt(o, this.step, this.totalSteps);
-        this.optimizer.update(rbm.params, this.grad, lr);
-        this.sampler.syncWeights();
-        this.step++;
-        batches++;
-      }
+      }, () => this.sampler.syncWeights());
+      gradNorm2 += r.gradNorm2;
+      batches += r.batches;
+      lr = r.lr;
     }
     this.epoch++;
     this.elapsed += (performance.now() - t0) / 1000;
