@@ -263,6 +263,14 @@ export class RotatedDataGradient {
    * shots shots[0..count). Returns Σ_r weight · (−log|ψ̃_b(σ_r)|²), the data term of the NLL.
    */
   accumulate(shots: ArrayLike<number>, count: number, weight: number, grad: Float64Array): number {
+    return this.sumOverPairs(shots, count, weight, (p, w) => this.accumulatePair(p, w, grad));
+  }
+
+  /**
+   * Groups shots[0..count) by (basis, outcome) pair, each with its summed weight, and returns
+   * Σ_pairs perPair(pair, weight): shots that repeat a pair are evaluated once.
+   */
+  private sumOverPairs(shots: ArrayLike<number>, count: number, weight: number, perPair: (pair: number, weight: number) => number): number {
     const { pairOfShot } = this.table;
     const pw = this.pairWeight, touched = this.touched;
     let nTouched = 0;
@@ -271,13 +279,13 @@ export class RotatedDataGradient {
       if (pw[p] === 0) touched[nTouched++] = p;
       pw[p] += weight;
     }
-    let data = 0;
+    let sum = 0;
     for (let q = 0; q < nTouched; q++) {
       const p = touched[q];
-      data += this.accumulatePair(p, pw[p], grad);
+      sum += perPair(p, pw[p]);
       pw[p] = 0;
     }
-    return data;
+    return sum;
   }
 
   /**
@@ -300,20 +308,7 @@ export class RotatedDataGradient {
     const coefA = this.coefA, coefP = this.coefP;
     const logpA = unnormalisedLogProbabilities(A); // −F_λ
     const logpP = unnormalisedLogProbabilities(P); // −F_μ
-    const { pairOfShot } = this.table;
-    const pw = this.pairWeight, touched = this.touched;
-    let nTouched = 0;
-    for (let r = 0; r < count; r++) {
-      const p = pairOfShot[shots[r]];
-      if (pw[p] === 0) touched[nTouched++] = p;
-      pw[p] += weight;
-    }
-    let data = 0;
-    for (let q = 0; q < nTouched; q++) {
-      const p = touched[q];
-      data += this.pairCoefficients(p, pw[p], logpA, logpP);
-      pw[p] = 0;
-    }
+    const data = this.sumOverPairs(shots, count, weight, (p, w) => this.pairCoefficients(p, w, logpA, logpP));
     if (modelWeight !== 0) {
       const logZ = logSumExp(logpA);
       for (let k = 0; k < dim; k++) coefA[k] += modelWeight * Math.exp(logpA[k] - logZ);

@@ -4,18 +4,8 @@ import { buildModel, generateDataset } from "../src/generate.js";
 import { denseGroundState } from "../src/groundstate.js";
 import { chain, heisenberg, square, tfim, xxz } from "../src/hamiltonians.js";
 import { absMagnetization, basisOfShot, torlaiBases } from "../src/states.js";
+import { expectQstError } from "./helpers/errors.js";
 
-function expectQstError(fn: () => unknown, text: string | RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(QstError);
-  if (typeof text === "string") expect((caught as Error).message).toContain(text);
-  else expect((caught as Error).message).toMatch(text);
-}
 
 describe("generateDataset", () => {
   it("produces the exact ground state, Z-basis shots and complete attributes (TFIM chain)", () => {

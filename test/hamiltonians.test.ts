@@ -17,6 +17,7 @@ import {
   type PauliTerm,
 } from "../src/hamiltonians.js";
 import { Rng } from "../src/rng.js";
+import { expectQstError } from "./helpers/errors.js";
 
 // ---- Independent dense reference: explicit 2×2 Pauli matrices and Kronecker products. -------
 // Qubit 0 is the most significant bit, so the operator on N qubits is P_0 ⊗ P_1 ⊗ … ⊗ P_{N−1}.
@@ -102,18 +103,6 @@ function randomVector(n: number, rng: Rng): Float64Array {
   return Float64Array.from({ length: n }, () => rng.normal());
 }
 
-function expectQstError(fn: () => unknown, text: string | RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(QstError);
-  const msg = (caught as Error).message;
-  if (typeof text === "string") expect(msg).toContain(text);
-  else expect(msg).toMatch(text);
-}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ import {
   vonNeumann,
   type StateVector,
 } from "../src/states.js";
+import { expectQstError } from "./helpers/errors.js";
 
 // ---- Explicit complex matrices and Kronecker products (independent of src/) ------------------
 // Qubit 0 is the most significant bit: operator = A_0 ⊗ A_1 ⊗ … ⊗ A_{N−1}.
@@ -114,17 +115,6 @@ function randomComplex(N: number, rng: Rng): ComplexVector {
 const asComplex = (psi: StateVector): ComplexVector =>
   psi instanceof Float64Array ? { re: psi, im: new Float64Array(psi.length) } : psi;
 
-function expectQstError(fn: () => unknown, text: string | RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(QstError);
-  if (typeof text === "string") expect((caught as Error).message).toContain(text);
-  else expect((caught as Error).message).toMatch(text);
-}
 
 // ---- Chi-square goodness of fit ---------------------------------------------------------------
 //
