@@ -329,7 +329,7 @@ function markdown(r: Json): string {
   L.push("");
   L.push("Sampler kernel alone (k = 10 sweeps of 100 chains, the negative phase of one update):");
   L.push("");
-  L.push("| workload | sampler s/epoch now | before | executed f32 adds | peak of the same load+add loop | dense-equivalent GFLOP/s | f32x4 mul+add peak | kernels split over threads |");
+  L.push("| workload | sampler s/epoch now | before (JS sampler, measured once before the kernels) | executed f32 adds | peak of the same load+add loop | dense-equivalent GFLOP/s | f32x4 mul+add peak | kernels split over threads |");
   L.push("|---|---|---|---|---|---|---|---|");
   for (const w of r.workloads as Json[]) {
     if (w.skipped) continue;

@@ -34,7 +34,7 @@
  */
 import { QstError, ensure } from "./errors.js";
 import { registerEvaluator, type Evaluation } from "./evaluation.js";
-import { addEnumeratedGradient, addExactModelAverage, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact.js";
+import { addEnumeratedGradient, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact.js";
 import type { MeasurementData, Wavefunction } from "./io.js";
 import { rbmFromJson, rbmToJson, registerModelKind, type ModelFile } from "./model.js";
 import { makeOptimizer, type Optimizer } from "./optimizers.js";
@@ -623,8 +623,6 @@ export class ComplexTrainer implements TomographyTrainer {
 // ---------------------------------------------------------------------------------------------
 // Registration: model files and exact evaluation
 // ---------------------------------------------------------------------------------------------
-
-export { addExactModelAverage, freeEnergyAndProbabilities };
 
 export const COMPLEX_MODEL_KIND = "complex-rbm";
 

@@ -5,7 +5,6 @@ import {
   ComplexTrainer,
   ComplexWaveFunction,
   RotatedDataGradient,
-  addExactModelAverage,
   complexFromModelFile,
   complexStateVector,
   exactComplexMetrics,
@@ -25,6 +24,7 @@ import { generateDataset } from "../src/generate.js";
 import { applyHamiltonianComplex, chain, xxz } from "../src/hamiltonians.js";
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir, writeRawHdf5 } from "./helpers/files.js";
+import { addExactModelAverage } from "../src/exact.js";
 
 const dir = tempDir("qst-complex-");
 const p = (name: string) => path.join(dir, name);

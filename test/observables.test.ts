@@ -42,7 +42,8 @@ import {
 import { RBM } from "../src/rbm.js";
 import { Rng } from "../src/rng.js";
 import { chiSquareQuantile } from "../src/statistics.js";
-import { FreeEnergyDifference, PositiveWaveFunction, type Complex, type LocalEvaluator, type WaveFunction } from "../src/wavefunction.js";
+import { PositiveWaveFunction, type Complex, type WaveFunction } from "../src/wavefunction.js";
+import { ComplexWaveFunction } from "../src/complex.js";
 
 // ---------------------------------------------------------------------------------------------
 // Test wavefunctions
@@ -52,35 +53,6 @@ function randomRbm(nV: number, nH: number, scale: number, rng: Rng): RBM {
   const rbm = new RBM(nV, nH);
   for (let k = 0; k < rbm.params.length; k++) rbm.params[k] = scale * rng.normal();
   return rbm;
-}
-
-/** ψ(v) = sqrt(p_λ(v)) · e^{iφ_μ(v)}, with the phase φ_μ = −F_μ(v)/2 of a second RBM (as in QuCumber). */
-class ComplexTestWaveFunction implements WaveFunction {
-  readonly isComplex = true;
-  constructor(readonly amplitude: RBM, readonly phase: RBM) {}
-  get nVisible() {
-    return this.amplitude.nVisible;
-  }
-  get samplingRbm() {
-    return this.amplitude;
-  }
-  logPsi(v: ArrayLike<number>, offset = 0): Complex {
-    return { re: this.amplitude.logPsi(v, offset), im: this.phase.logPsi(v, offset) };
-  }
-  localEvaluator(): LocalEvaluator {
-    const a = new FreeEnergyDifference(this.amplitude), p = new FreeEnergyDifference(this.phase);
-    return {
-      setState: (v, offset = 0) => {
-        a.setState(v, offset);
-        p.setState(v, offset);
-      },
-      logRatio: (sites, count, out) => {
-        out.re = 0.5 * a.minusDeltaF(sites, count);
-        out.im = 0.5 * p.minusDeltaF(sites, count);
-        return out;
-      },
-    };
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,9 +230,9 @@ function positiveWf(seed: number, nH = 4, scale = 0.8): PositiveWaveFunction {
   return new PositiveWaveFunction(randomRbm(N, nH, scale, new Rng(seed)));
 }
 
-function complexWf(seed: number): ComplexTestWaveFunction {
+function complexWf(seed: number): ComplexWaveFunction {
   const rng = new Rng(seed);
-  return new ComplexTestWaveFunction(randomRbm(N, 5, 0.7, rng), randomRbm(N, 3, 2.0, rng));
+  return new ComplexWaveFunction(randomRbm(N, 5, 0.7, rng), randomRbm(N, 3, 2.0, rng));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,7 +297,7 @@ describe("exact expectations by enumeration", () => {
     const amp = new RBM(1, 1);
     const phase = new RBM(1, 1);
     phase.visibleBias[0] = -Math.PI; // −F/2 = b·v/2 + … ; the softplus(c) term is v-independent at W = 0
-    const wf = new ComplexTestWaveFunction(amp, phase);
+    const wf = new ComplexWaveFunction(amp, phase);
     expect(exactExpectation(wf, sigmaY(0))).toBeCloseTo(-1, 12);
     phase.visibleBias[0] = Math.PI;
     expect(exactExpectation(wf, sigmaY(0))).toBeCloseTo(1, 12);
@@ -341,7 +313,7 @@ describe("exact expectations by enumeration", () => {
   it("TFIM and XXZ on a square lattice and a 6-site chain match dense H", () => {
     const rng = new Rng(21);
     const wf4 = new PositiveWaveFunction(randomRbm(4, 5, 0.9, rng));
-    const wf6 = new ComplexTestWaveFunction(randomRbm(6, 6, 0.6, rng), randomRbm(6, 4, 0.8, rng));
+    const wf6 = new ComplexWaveFunction(randomRbm(6, 6, 0.6, rng), randomRbm(6, 4, 0.8, rng));
     const cases: [WaveFunction, Hamiltonian][] = [
       [wf4, tfim(square(2, 2, "open"), { J: 0.7, h: 1.3 })],
       [wf4, xxz(square(2, 2, "periodic"), { J: 1, delta: -0.4 })],
@@ -423,7 +395,7 @@ describe("Rényi-2 entropy", () => {
   // varying phase adds much more (S₂ ≈ 0.6–0.9 here). Both must match the reduced density matrix.
   const cases: [string, WaveFunction, number][] = [
     ["positive", new PositiveWaveFunction(RBM.random(6, 6, new Rng(32), 1.5)), 0.01],
-    ["complex", new ComplexTestWaveFunction(RBM.random(6, 6, new Rng(40), 0.5), RBM.random(6, 4, new Rng(41), 3)), 0.5],
+    ["complex", new ComplexWaveFunction(RBM.random(6, 6, new Rng(40), 0.5), RBM.random(6, 4, new Rng(41), 3)), 0.5],
   ];
   for (const [label, wf, minimum] of cases) {
     it(`a random ${label} RBM: the swap estimate matches S₂ from the reduced density matrix`, () => {
