@@ -5,8 +5,8 @@
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { QstError } from "../src/errors.js";
-import { qstVersion } from "../src/model.js";
+import { QstError } from "../src/core/errors.js";
+import { qstVersion } from "../src/io/model-file.js";
 import { fail } from "./common.js";
 import { commands } from "./commands/index.js";
 

@@ -23,14 +23,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { exactMetrics, logPartitionFunction } from "../src/exact.js";
-import { readMeasurements } from "../src/io.js";
+import { exactMetrics, logPartitionFunction } from "../src/nn/enumeration.js";
+import { readMeasurements } from "../src/io/measurement-file.js";
 import { kernelThreads, threadDecisions } from "../src/kernels/pool.js";
 import { Arena, Layout } from "../src/kernels/wasm.js";
-import { RBM } from "../src/rbm.js";
-import { Rng } from "../src/rng.js";
-import { sampleChains } from "../src/sampling.js";
-import { Trainer, resolveOptions, DEFAULTS } from "../src/training.js";
+import { RBM } from "../src/nn/rbm.js";
+import { Rng } from "../src/core/rng.js";
+import { sampleChains } from "../src/sample/gibbs.js";
+import { Trainer, resolveOptions, DEFAULTS } from "../src/train/trainer.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -187,8 +187,8 @@ async function optionalImport(rel: string): Promise<Record<string, unknown> | nu
 }
 
 async function taskGroundState() {
-  const gs = await optionalImport("../src/groundstate.js");
-  const ham = await optionalImport("../src/hamiltonians.js");
+  const gs = await optionalImport("../src/physics/groundstate.js");
+  const ham = await optionalImport("../src/physics/hamiltonians.js");
   if (!gs?.groundState || !ham?.chain || !ham?.tfim) return { skipped: "src/groundstate.ts or src/hamiltonians.ts is not there yet" };
   const { groundState } = gs as { groundState: (H: unknown, o?: object) => { energy: number; iterations: number; residual: number } };
   const { chain, tfim } = ham as { chain: (n: number) => unknown; tfim: (l: unknown, p: { h: number }) => unknown };
@@ -210,9 +210,9 @@ async function taskObservables() {
   sampleChains(rbm, opts, new Rng(4));
   const samplingSeconds = (performance.now() - t) / 1000;
   const out: Record<string, unknown> = { N: 100, samples: 1e5, samplingSeconds };
-  const obs = await optionalImport("../src/observables.js");
-  const ham = await optionalImport("../src/hamiltonians.js");
-  const wfm = await optionalImport("../src/wavefunction.js");
+  const obs = await optionalImport("../src/estimate/observables.js");
+  const ham = await optionalImport("../src/physics/hamiltonians.js");
+  const wfm = await optionalImport("../src/nn/wavefunction.js");
   if (!obs?.estimateObservables || !obs?.energy || !ham?.chain || !ham?.tfim || !wfm?.PositiveWaveFunction) {
     return { ...out, estimate: { skipped: "src/observables.ts (estimateObservables, energy) is not there yet" }, peakRssMB: maxRssMB() };
   }

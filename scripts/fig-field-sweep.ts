@@ -7,14 +7,14 @@
  *
  *   npm run build && node dist/scripts/fig-field-sweep.js     (replaces its section of docs/results.md)
  */
-import { logProbabilities } from "../src/exact.js";
-import { buildModel, generateDataset } from "../src/generate.js";
-import type { Wavefunction } from "../src/io.js";
-import { estimateObservables, exactExpectation, parseObservable, stateExpectation, type Observable } from "../src/observables.js";
-import { PALETTE, observableSweepSpec, type Series } from "../src/plot.js";
-import { RHAT_THRESHOLD } from "../src/statistics.js";
-import { DEFAULTS, resolveOptions } from "../src/training.js";
-import { PositiveWaveFunction } from "../src/wavefunction.js";
+import { logProbabilities } from "../src/nn/enumeration.js";
+import { buildModel, generateDataset } from "../src/physics/generate.js";
+import type { Wavefunction } from "../src/io/measurement-file.js";
+import { estimateObservables, exactExpectation, parseObservable, stateExpectation, type Observable } from "../src/estimate/observables.js";
+import { PALETTE, observableSweepSpec, type Series } from "../src/io/plot.js";
+import { RHAT_THRESHOLD } from "../src/estimate/statistics.js";
+import { DEFAULTS, resolveOptions } from "../src/train/trainer.js";
+import { PositiveWaveFunction } from "../src/nn/wavefunction.js";
 import {
   count, describeOptions, figure, fx, isMain, pm, progress, runStandalone, seconds, signed, table, trainPositive,
   type FigureResult, type FigureScript,

@@ -8,13 +8,13 @@
  *   npm run build && node dist/scripts/fig-phase.js     (replaces its section of docs/results.md)
  */
 import path from "node:path";
-import { ComplexTrainer, complexStateVector, type ComplexTrainOptions, COMPLEX_DEFAULTS } from "../src/complex.js";
-import { buildModel } from "../src/generate.js";
-import { readMeasurements } from "../src/io.js";
-import { energy, estimateObservables, stateExpectation } from "../src/observables.js";
-import { trainingCurvesSpec, type Series, type TrainingLogRow } from "../src/plot.js";
-import { RHAT_THRESHOLD } from "../src/statistics.js";
-import { resolveOptions } from "../src/training.js";
+import { ComplexTrainer, complexStateVector, type ComplexTrainOptions, COMPLEX_DEFAULTS } from "../src/nn/complex.js";
+import { buildModel } from "../src/physics/generate.js";
+import { readMeasurements } from "../src/io/measurement-file.js";
+import { energy, estimateObservables, stateExpectation } from "../src/estimate/observables.js";
+import { trainingCurvesSpec, type Series, type TrainingLogRow } from "../src/io/plot.js";
+import { RHAT_THRESHOLD } from "../src/estimate/statistics.js";
+import { resolveOptions } from "../src/train/trainer.js";
 import {
   ROOT, count, describeOptions, figure, fx, isMain, pm, progress, runStandalone, sci, seconds, table, trainPositive,
   type FigureResult, type FigureScript,

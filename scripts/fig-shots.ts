@@ -5,10 +5,10 @@
  *
  *   npm run build && node dist/scripts/fig-shots.js     (replaces its section of docs/results.md)
  */
-import { generateDataset } from "../src/generate.js";
-import type { Wavefunction } from "../src/io.js";
-import { observableSweepSpec } from "../src/plot.js";
-import { resolveOptions } from "../src/training.js";
+import { generateDataset } from "../src/physics/generate.js";
+import type { Wavefunction } from "../src/io/measurement-file.js";
+import { observableSweepSpec } from "../src/io/plot.js";
+import { resolveOptions } from "../src/train/trainer.js";
 import {
   count, describeOptions, figure, fx, isMain, meanOf, progress, runStandalone, sci, seconds, stdOf, table, trainPositive,
   type FigureResult, type FigureScript,

@@ -6,9 +6,9 @@
  *   npm run build && node dist/scripts/fig-training.js     (replaces its section of docs/results.md)
  */
 import path from "node:path";
-import { readMeasurements } from "../src/io.js";
-import { trainingCurvesSpec, type PlotSpec, type TrainingLogRow } from "../src/plot.js";
-import { resolveOptions } from "../src/training.js";
+import { readMeasurements } from "../src/io/measurement-file.js";
+import { trainingCurvesSpec, type PlotSpec, type TrainingLogRow } from "../src/io/plot.js";
+import { resolveOptions } from "../src/train/trainer.js";
 import {
   ROOT, count, describeOptions, figure, fx, isMain, meanOf, progress, runStandalone, sci, seconds, table, trainPositive,
   type FigureResult, type FigureScript, type TrainResult,

@@ -9,8 +9,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateDataset } from "../src/generate.js";
-import { writeMeasurements } from "../src/io.js";
+import { generateDataset } from "../src/physics/generate.js";
+import { writeMeasurements } from "../src/io/measurement-file.js";
 import { markdownTable, replaceBetweenMarkers } from "./lib/markdown.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -13,7 +13,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { writeAtomicSync } from "../src/atomic.js";
+import { writeAtomicSync } from "../src/core/atomic.js";
 import { RESULTS_MD, ROOT, fx, machineInfo, progress, table, type FigureResult, type FigureScript } from "./lib/paper.js";
 import { script as training } from "./fig-training.js";
 import { script as fieldSweep } from "./fig-field-sweep.js";

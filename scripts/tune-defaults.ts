@@ -5,8 +5,8 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readMeasurements } from "../src/io.js";
-import { DEFAULTS, Trainer, resolveOptions, type TrainOptions } from "../src/training.js";
+import { readMeasurements } from "../src/io/measurement-file.js";
+import { DEFAULTS, Trainer, resolveOptions, type TrainOptions } from "../src/train/trainer.js";
 import { markdownTable, replaceBetweenMarkers } from "./lib/markdown.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readMeasurements, writeMeasurements } from "../src/io.js";
+import { readMeasurements, writeMeasurements } from "../src/io/measurement-file.js";
 import { lastJson, qst, qstAsync } from "./helpers/cli.js";
 import { tempDir } from "./helpers/files.js";
 import { writeTargetFile } from "./helpers/targets.js";

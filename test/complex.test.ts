@@ -10,21 +10,21 @@ import {
   exactComplexMetrics,
   exactComplexNll,
   rotatedAmplitudes,
-} from "../src/complex.js";
-import { QstError } from "../src/errors.js";
-import { evaluateModel } from "../src/evaluation.js";
-import { readMeasurements, writeMeasurements, type Wavefunction } from "../src/io.js";
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, loadModel, rbmToJson, saveModelFile, type ModelFile } from "../src/model.js";
-import { RBM } from "../src/rbm.js";
-import { Rng } from "../src/rng.js";
-import { buildRotatedShotTable, rotateStateToBasis } from "../src/rotations.js";
-import { rotateToBasis } from "../src/states.js";
-import { resolveOptions } from "../src/training.js";
-import { generateDataset } from "../src/generate.js";
-import { applyHamiltonianComplex, chain, xxz } from "../src/hamiltonians.js";
+} from "../src/nn/complex.js";
+import { QstError } from "../src/core/errors.js";
+import { evaluateModel } from "../src/estimate/metrics.js";
+import { readMeasurements, writeMeasurements, type Wavefunction } from "../src/io/measurement-file.js";
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, loadModel, rbmToJson, saveModelFile, type ModelFile } from "../src/io/model-file.js";
+import { RBM } from "../src/nn/rbm.js";
+import { Rng } from "../src/core/rng.js";
+import { buildRotatedShotTable, rotateStateToBasis } from "../src/physics/bases.js";
+import { rotateToBasis } from "../src/physics/states.js";
+import { resolveOptions } from "../src/train/trainer.js";
+import { generateDataset } from "../src/physics/generate.js";
+import { applyHamiltonianComplex, chain, xxz } from "../src/physics/hamiltonians.js";
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir, writeRawHdf5 } from "./helpers/files.js";
-import { addExactModelAverage } from "../src/exact.js";
+import { addExactModelAverage } from "../src/nn/enumeration.js";
 
 const dir = tempDir("qst-complex-");
 const p = (name: string) => path.join(dir, name);

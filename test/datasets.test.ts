@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readMeasurements } from "../src/io.js";
+import { readMeasurements } from "../src/io/measurement-file.js";
 import { DATASETS, makeDatasets } from "../scripts/make-datasets.js";
 import { tempDir } from "./helpers/files.js";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { QstError } from "../src/errors.js";
+import { QstError } from "../src/core/errors.js";
 import {
   MAX_EXACT_QUBITS, checkExactSize, configurationOf, exactMetrics, indexOf, logPartitionFunction, logSumExp, unnormalisedLogProbabilities,
-} from "../src/exact.js";
-import { RBM } from "../src/rbm.js";
-import { Rng } from "../src/rng.js";
+} from "../src/nn/enumeration.js";
+import { RBM } from "../src/nn/rbm.js";
+import { Rng } from "../src/core/rng.js";
 
 describe("exact enumeration", () => {
   it("log Z of a one-visible, one-hidden RBM matches the hand-computed value", () => {

@@ -6,9 +6,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { QstError } from "../src/errors.js";
-import { readMeasurements, writeMeasurements } from "../src/io.js";
-import { Rng } from "../src/rng.js";
+import { QstError } from "../src/core/errors.js";
+import { readMeasurements, writeMeasurements } from "../src/io/measurement-file.js";
+import { Rng } from "../src/core/rng.js";
 import { qst } from "./helpers/cli.js";
 import { tempDir } from "./helpers/files.js";
 import { exactShots, randomRbmState } from "./helpers/targets.js";

@@ -1,9 +1,9 @@
 import { describe, it, expect } from "vitest";
-import { QstError } from "../src/errors.js";
-import { buildModel, generateDataset } from "../src/generate.js";
-import { denseGroundState } from "../src/groundstate.js";
-import { chain, heisenberg, square, tfim, xxz } from "../src/hamiltonians.js";
-import { absMagnetization, basisOfShot, torlaiBases } from "../src/states.js";
+import { QstError } from "../src/core/errors.js";
+import { buildModel, generateDataset } from "../src/physics/generate.js";
+import { denseGroundState } from "../src/physics/groundstate.js";
+import { chain, heisenberg, square, tfim, xxz } from "../src/physics/hamiltonians.js";
+import { absMagnetization, basisOfShot, torlaiBases } from "../src/physics/states.js";
 import { expectQstError } from "./helpers/errors.js";
 
 

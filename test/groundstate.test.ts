@@ -1,13 +1,13 @@
 import { describe, it, expect } from "vitest";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { QstError } from "../src/errors.js";
+import { QstError } from "../src/core/errors.js";
 import {
   denseGroundState,
   ensureGroundStateFits,
   groundState,
   groundStateMemoryBytes,
   MEMORY_BUDGET_BYTES,
-} from "../src/groundstate.js";
+} from "../src/physics/groundstate.js";
 import {
   applyHamiltonian,
   chain,
@@ -18,8 +18,8 @@ import {
   xxz,
   type Boundary,
   type Hamiltonian,
-} from "../src/hamiltonians.js";
-import { symmetricEigenvalues } from "../src/states.js";
+} from "../src/physics/hamiltonians.js";
+import { symmetricEigenvalues } from "../src/physics/states.js";
 
 // ---- Free-fermion (Jordan–Wigner) ground-state energies of the TFIM chain --------------------
 //

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { QstError } from "../src/errors.js";
+import { QstError } from "../src/core/errors.js";
 import {
   applyHamiltonian,
   applyHamiltonianComplex,
@@ -15,8 +15,8 @@ import {
   type Hamiltonian,
   type Pauli,
   type PauliTerm,
-} from "../src/hamiltonians.js";
-import { Rng } from "../src/rng.js";
+} from "../src/physics/hamiltonians.js";
+import { Rng } from "../src/core/rng.js";
 import { expectQstError } from "./helpers/errors.js";
 
 // ---- Independent dense reference: explicit 2×2 Pauli matrices and Kronecker products. -------

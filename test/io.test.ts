@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { QstError } from "../src/errors.js";
-import { readMeasurements, writeMeasurements } from "../src/io.js";
+import { QstError } from "../src/core/errors.js";
+import { readMeasurements, writeMeasurements } from "../src/io/measurement-file.js";
 import { tempDir, writeRawHdf5 } from "./helpers/files.js";
 
 const dir = tempDir();

@@ -17,8 +17,8 @@
  * (Checked separately over 200 seeds: mean z² = 1.06, 1.00, 1.01 for X_1X_3, X_1 and M/N.)
  */
 import { describe, expect, it } from "vitest";
-import { QstError } from "../src/errors.js";
-import { chain, square, tfim, xxz, type Hamiltonian, type Pauli } from "../src/hamiltonians.js";
+import { QstError } from "../src/core/errors.js";
+import { chain, square, tfim, xxz, type Hamiltonian, type Pauli } from "../src/physics/hamiltonians.js";
 import {
   absMagnetization,
   correlation,
@@ -38,12 +38,12 @@ import {
   swapSeries,
   validateObservable,
   type Observable,
-} from "../src/observables.js";
-import { RBM } from "../src/rbm.js";
-import { Rng } from "../src/rng.js";
-import { chiSquareQuantile } from "../src/statistics.js";
-import { PositiveWaveFunction, type Complex, type WaveFunction } from "../src/wavefunction.js";
-import { ComplexWaveFunction } from "../src/complex.js";
+} from "../src/estimate/observables.js";
+import { RBM } from "../src/nn/rbm.js";
+import { Rng } from "../src/core/rng.js";
+import { chiSquareQuantile } from "../src/estimate/statistics.js";
+import { PositiveWaveFunction, type Complex, type WaveFunction } from "../src/nn/wavefunction.js";
+import { ComplexWaveFunction } from "../src/nn/complex.js";
 
 // ---------------------------------------------------------------------------------------------
 // Test wavefunctions

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCanvas, loadImage } from "@napi-rs/canvas";
-import { QstError } from "../src/errors.js";
+import { QstError } from "../src/core/errors.js";
 import {
   PALETTE,
   observableSweepSpec,
@@ -15,7 +15,7 @@ import {
   trainingCurvesSpec,
   writePlot,
   type PlotSpec,
-} from "../src/plot.js";
+} from "../src/io/plot.js";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

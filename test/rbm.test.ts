@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { configurationOf, logPartitionFunction, logProbabilities } from "../src/exact.js";
-import { RBM, accumulateFreeEnergyGradient, sigmoid, softplus } from "../src/rbm.js";
-import { Rng } from "../src/rng.js";
-import { batchGradient } from "../src/training.js";
+import { configurationOf, logPartitionFunction, logProbabilities } from "../src/nn/enumeration.js";
+import { RBM, accumulateFreeEnergyGradient, sigmoid, softplus } from "../src/nn/rbm.js";
+import { Rng } from "../src/core/rng.js";
+import { batchGradient } from "../src/train/trainer.js";
 
 /** E(v,h) = −b·v − c·h − vᵀWh, straight from the definition. */
 function energy(rbm: RBM, v: Uint8Array, h: Uint8Array): number {
@@ -102,7 +102,7 @@ describe("RBM", () => {
 
 describe("free-energy differences (amplitude ratios)", () => {
   it("equal direct differences of F, single and multiple flips, also with huge weights that overflow e^θ", async () => {
-    const { FreeEnergyDifference } = await import("../src/wavefunction.js");
+    const { FreeEnergyDifference } = await import("../src/nn/wavefunction.js");
     for (const scale of [0.5, 8, 400]) {
       const rbm = randomRbm(7, 9, 21, scale);
       const diff = new FreeEnergyDifference(rbm);

@@ -8,13 +8,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { configurationOf, indexOf, logProbabilities, unnormalisedLogProbabilities } from "../src/exact.js";
+import { configurationOf, indexOf, logProbabilities, unnormalisedLogProbabilities } from "../src/nn/enumeration.js";
 import { KERNELS_WASM_BASE64, KERNELS_WAT_SHA256 } from "../src/kernels/kernels-wasm.js";
 import { setAdaptiveThreads, setKernelThreads } from "../src/kernels/pool.js";
-import { RBM, accumulateFreeEnergyGradient, softplus } from "../src/rbm.js";
-import { Rng } from "../src/rng.js";
-import { GibbsSampler, sampleChains } from "../src/sampling.js";
-import { Trainer, batchGradient, resolveOptions } from "../src/training.js";
+import { RBM, accumulateFreeEnergyGradient, softplus } from "../src/nn/rbm.js";
+import { Rng } from "../src/core/rng.js";
+import { GibbsSampler, sampleChains } from "../src/sample/gibbs.js";
+import { Trainer, batchGradient, resolveOptions } from "../src/train/trainer.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

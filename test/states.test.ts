@@ -1,9 +1,9 @@
 import { describe, it, expect } from "vitest";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { QstError } from "../src/errors.js";
-import { groundState } from "../src/groundstate.js";
-import { chain, heisenberg, tfim, xxz, type ComplexVector, type Hamiltonian, type Pauli } from "../src/hamiltonians.js";
-import { Rng } from "../src/rng.js";
+import { QstError } from "../src/core/errors.js";
+import { groundState } from "../src/physics/groundstate.js";
+import { chain, heisenberg, tfim, xxz, type ComplexVector, type Hamiltonian, type Pauli } from "../src/physics/hamiltonians.js";
+import { Rng } from "../src/core/rng.js";
 import {
   absMagnetization,
   basisOfShot,
@@ -24,7 +24,7 @@ import {
   torlaiBases,
   vonNeumann,
   type StateVector,
-} from "../src/states.js";
+} from "../src/physics/states.js";
 import { expectQstError } from "./helpers/errors.js";
 
 // ---- Explicit complex matrices and Kronecker products (independent of src/) ------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Rng } from "../src/rng.js";
+import { Rng } from "../src/core/rng.js";
 import {
   autocovariance,
   blockingAnalysis,
@@ -12,7 +12,7 @@ import {
   stderrFromChainMeans,
   summarize,
   variance,
-} from "../src/statistics.js";
+} from "../src/estimate/statistics.js";
 
 /** Stationary AR(1): x_t = ρ x_{t−1} + sqrt(1 − ρ²) ε_t, unit variance, τ = (1 + ρ)/(1 − ρ). */
 function ar1(n: number, rho: number, rng: Rng, offset = 0): Float64Array {

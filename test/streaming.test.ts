@@ -1,8 +1,8 @@
 /** Training from a file read block by block equals training in memory where it should. */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { memoryShotSource, openMeasurementStream, readMeasurements } from "../src/io.js";
-import { Trainer, resolveOptions } from "../src/training.js";
+import { memoryShotSource, openMeasurementStream, readMeasurements } from "../src/io/measurement-file.js";
+import { Trainer, resolveOptions } from "../src/train/trainer.js";
 import { tempDir } from "./helpers/files.js";
 import { writeTargetFile } from "./helpers/targets.js";
 

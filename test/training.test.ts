@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { QstError } from "../src/errors.js";
-import { generateDataset } from "../src/generate.js";
-import { Trainer, learningRateAt, resolveOptions } from "../src/training.js";
+import { QstError } from "../src/core/errors.js";
+import { generateDataset } from "../src/physics/generate.js";
+import { Trainer, learningRateAt, resolveOptions } from "../src/train/trainer.js";
 
 describe("training options", () => {
   it("the cosine schedule starts at η and ends at the floor", () => {

@@ -4,7 +4,7 @@
  * through src/complex.ts, the "complex-rbm" model-file kind and its exact evaluator, so that
  * `qst evaluate`, `qst sample` and `qst observe` read complex model files.
  */
-import { ComplexTrainer } from "../../src/complex.js";
+import { ComplexTrainer } from "../../src/nn/complex.js";
 import { registerTrainer } from "./train.js";
 
 registerTrainer("complex", (data, options, state) => new ComplexTrainer(data, options, state));

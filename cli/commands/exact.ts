@@ -4,12 +4,12 @@
  * or from --hamiltonian and its parameters.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { ensure } from "../../src/errors.js";
-import { buildModel, type ModelName } from "../../src/generate.js";
-import { readMeasurements } from "../../src/io.js";
+import { ensure } from "../../src/core/errors.js";
+import { buildModel, type ModelName } from "../../src/physics/generate.js";
+import { readMeasurements } from "../../src/io/measurement-file.js";
 import {
   absMagnetization, correlationXX, correlationZZ, energy, expectationX, magnetization, renyi2, vonNeumann, type StateVector,
-} from "../../src/states.js";
+} from "../../src/physics/states.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 

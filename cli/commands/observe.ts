@@ -8,10 +8,10 @@
  * bias, the estimate's distance from the latter is sampling error.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { QstError, ensure } from "../../src/errors.js";
-import { chain, square, tfim, xxz, type Boundary, type Hamiltonian, type Lattice } from "../../src/hamiltonians.js";
-import { readMeasurements } from "../../src/io.js";
-import { loadModel } from "../../src/model.js";
+import { QstError, ensure } from "../../src/core/errors.js";
+import { chain, square, tfim, xxz, type Boundary, type Hamiltonian, type Lattice } from "../../src/physics/hamiltonians.js";
+import { readMeasurements } from "../../src/io/measurement-file.js";
+import { loadModel } from "../../src/io/model-file.js";
 import {
   MAX_ENUMERATION_SITES,
   OBSERVABLE_NAMES,
@@ -22,7 +22,7 @@ import {
   type Estimate,
   type Observable,
   type StateVector,
-} from "../../src/observables.js";
+} from "../../src/estimate/observables.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 

@@ -1,10 +1,10 @@
 /** qst sample MODEL --n M --out FILE: Gibbs samples of |ψ_λ|² written in the measurement format. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { ensure } from "../../src/errors.js";
-import { writeMeasurements } from "../../src/io.js";
-import { loadModel } from "../../src/model.js";
-import { Rng } from "../../src/rng.js";
-import { sampleChains } from "../../src/sampling.js";
+import { ensure } from "../../src/core/errors.js";
+import { writeMeasurements } from "../../src/io/measurement-file.js";
+import { loadModel } from "../../src/io/model-file.js";
+import { Rng } from "../../src/core/rng.js";
+import { sampleChains } from "../../src/sample/gibbs.js";
 import { handler, printJson } from "../common.js";
 
 interface SampleArgs {

@@ -1,6 +1,6 @@
 /** Options shared by the commands that read measurement files. */
 import type { Argv } from "yargs";
-import type { ReadOptions } from "../../src/io.js";
+import type { ReadOptions } from "../../src/io/measurement-file.js";
 
 export function dataOptions<T>(y: Argv<T>) {
   return y

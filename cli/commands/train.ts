@@ -8,15 +8,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { writeAtomicSync } from "../../src/atomic.js";
-import { QstError, ensure } from "../../src/errors.js";
-import { MAX_EXACT_QUBITS } from "../../src/exact.js";
+import { writeAtomicSync } from "../../src/core/atomic.js";
+import { QstError, ensure } from "../../src/core/errors.js";
+import { MAX_EXACT_QUBITS } from "../../src/nn/enumeration.js";
 import {
   STREAM_THRESHOLD_BYTES, openMeasurementStream, peekShape, readMeasurements, type MeasurementData, type ShotSource,
-} from "../../src/io.js";
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/model.js";
-import { DEFAULTS, Trainer, TrainingDivergedError, resolveOptions, type EpochRecord, type TomographyTrainer, type TrainOptions, type TrainerState } from "../../src/training.js";
-import { COMPLEX_DEFAULTS, EXACT_NEGATIVE_PHASE_AUTO_MAX } from "../../src/complex.js";
+} from "../../src/io/measurement-file.js";
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/io/model-file.js";
+import { DEFAULTS, Trainer, TrainingDivergedError, resolveOptions, type EpochRecord, type TomographyTrainer, type TrainOptions, type TrainerState } from "../../src/train/trainer.js";
+import { COMPLEX_DEFAULTS, EXACT_NEGATIVE_PHASE_AUTO_MAX } from "../../src/nn/complex.js";
 import { fmt, handler, printJson } from "../common.js";
 import { Progress } from "../progress.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";

@@ -9,10 +9,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Wavefunction } from "../../src/io.js";
+import type { Wavefunction } from "../../src/io/measurement-file.js";
 import { markdownTable } from "./markdown.js";
-import { Trainer, resolveOptions, type TrainOptions } from "../../src/training.js";
-import { writePlot, type PlotSpec } from "../../src/plot.js";
+import { Trainer, resolveOptions, type TrainOptions } from "../../src/train/trainer.js";
+import { writePlot, type PlotSpec } from "../../src/io/plot.js";
 
 /** The repository root (scripts are compiled to dist/scripts/, two levels down). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

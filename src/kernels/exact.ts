@@ -6,7 +6,7 @@
  * exactly at the start of each chunk and updated by one row per step inside it. Each value depends
  * only on its chunk, so splitting the chunks over threads never changes the result.
  */
-import type { RBM } from "../rbm.js";
+import type { RBM } from "../nn/rbm.js";
 import { kernelThreads, parallelFor } from "./pool.js";
 import { Arena, Layout } from "./wasm.js";
 

@@ -8,7 +8,7 @@
  * Vᵀ P over groups of four samples. Everything is float64 (σ via an exp accurate to a few ulp), so
  * the result agrees with the plain loops of accumulateFreeEnergyGradient to ~1e-15 relative.
  */
-import type { RBM } from "../rbm.js";
+import type { RBM } from "../nn/rbm.js";
 import { kernelThreads, parallelFor } from "./pool.js";
 import { Arena, Layout } from "./wasm.js";
 

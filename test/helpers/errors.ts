@@ -1,6 +1,6 @@
 /** Asserting user-facing errors: a QstError whose message contains (or matches) the expected text. */
 import { expect } from "vitest";
-import { QstError } from "../../src/errors.js";
+import { QstError } from "../../src/core/errors.js";
 
 export function expectQstError(fn: () => unknown, text: string | RegExp): void {
   let caught: unknown;

@@ -1,8 +1,8 @@
 /** Small target states with exactly known amplitudes, and exact shots from them. */
-import { logProbabilities } from "../../src/exact.js";
-import { writeMeasurements } from "../../src/io.js";
-import { RBM } from "../../src/rbm.js";
-import { Rng } from "../../src/rng.js";
+import { logProbabilities } from "../../src/nn/enumeration.js";
+import { writeMeasurements } from "../../src/io/measurement-file.js";
+import { RBM } from "../../src/nn/rbm.js";
+import { Rng } from "../../src/core/rng.js";
 
 /** A positive state ψ = sqrt(p) of a random RBM: exactly representable, so training can reach F ≈ 1. */
 export function randomRbmState(n: number, seed: number, scale = 1.0): Float64Array {

@@ -21,7 +21,7 @@
  *    normal scores of the ranks) and the tail R̂ (same, on |x − median|). Threshold 1.01, their
  *    recommendation; plain split-R̂ (Gelman et al., BDA3) is exported too.
  */
-import { QstError } from "./errors.js";
+import { QstError } from "../core/errors.js";
 
 /** R̂ above this flags chains that have not mixed (Vehtari et al. 2021 recommend 1.01). */
 export const RHAT_THRESHOLD = 1.01;

@@ -17,15 +17,15 @@
  *
  * Conventions: bit 0 = spin up = Z eigenvalue +1; basis index Σ_i v_i 2^(N−1−i).
  */
-import { QstError, ensure } from "./errors.js";
-import { logSumExp, unnormalisedLogProbabilities } from "./exact.js";
-import type { Hamiltonian, Lattice, Pauli, PauliTerm } from "./hamiltonians.js";
-import type { Wavefunction as StateVector } from "./io.js";
-import { Rng } from "./rng.js";
-import * as states from "./states.js";
-import { sampleChains, type ChainSamples } from "./sampling.js";
+import { QstError, ensure } from "../core/errors.js";
+import { logSumExp, unnormalisedLogProbabilities } from "../nn/enumeration.js";
+import type { Hamiltonian, Lattice, Pauli, PauliTerm } from "../physics/hamiltonians.js";
+import type { Wavefunction as StateVector } from "../io/measurement-file.js";
+import { Rng } from "../core/rng.js";
+import * as states from "../physics/states.js";
+import { sampleChains, type ChainSamples } from "../sample/gibbs.js";
 import { MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
-import { PositiveWaveFunction, type Complex, type LocalEvaluator, type WaveFunction } from "./wavefunction.js";
+import { PositiveWaveFunction, type Complex, type LocalEvaluator, type WaveFunction } from "../nn/wavefunction.js";
 
 export type { StateVector };
 

@@ -6,10 +6,10 @@
  * differ by one spin, so θ = c + Wᵀv is updated in O(nHidden) instead of recomputed in
  * O(nVisible·nHidden). Results are stored at the natural basis index Σ_i v_i 2^(N−1−i).
  */
-import { QstError } from "./errors.js";
+import { QstError } from "../core/errors.js";
 import { RBM, softplus } from "./rbm.js";
-import { MAX_KERNEL_HIDDEN, exactFreeEnergies } from "./kernels/exact.js";
-import type { Wavefunction } from "./io.js";
+import { MAX_KERNEL_HIDDEN, exactFreeEnergies } from "../kernels/exact.js";
+import type { Wavefunction } from "../io/measurement-file.js";
 
 /** Exact enumeration is refused above this size (2^24 configurations, ~130 MB per table). */
 export const MAX_EXACT_QUBITS = 24;

@@ -8,18 +8,18 @@
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { writeAtomicSync } from "./atomic.js";
-import { QstError, ensure } from "./errors.js";
-import { RBM } from "./rbm.js";
-import type { TrainOptions, TrainerState } from "./training.js";
-import { PositiveWaveFunction, type WaveFunction } from "./wavefunction.js";
+import { writeAtomicSync } from "../core/atomic.js";
+import { QstError, ensure } from "../core/errors.js";
+import { RBM } from "../nn/rbm.js";
+import type { TrainOptions, TrainerState } from "../train/trainer.js";
+import { PositiveWaveFunction, type WaveFunction } from "../nn/wavefunction.js";
 
 export const MODEL_FORMAT = "qst-model";
 export const MODEL_FORMAT_VERSION = 1;
 
 export function qstVersion(): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    const pkg = JSON.parse(fs.readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
     return String(pkg.version);
   } catch {
     return "unknown";

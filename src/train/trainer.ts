@@ -11,17 +11,17 @@
  * phase averages over Gibbs chains that persist between updates (PCD), or restart at the batch
  * (CD-k).
  */
-import { QstError } from "./errors.js";
+import { QstError } from "../core/errors.js";
 import {
   addExactModelAverage, exactMetrics, fidelityWithPositive, klDivergence, logSumExp, negativeLogLikelihood, unnormalisedLogProbabilities,
-} from "./exact.js";
-import { rbmToJson, type ModelFile } from "./model.js";
-import type { ShotSource, Wavefunction } from "./io.js";
+} from "../nn/enumeration.js";
+import { rbmToJson, type ModelFile } from "../io/model-file.js";
+import type { ShotSource, Wavefunction } from "../io/measurement-file.js";
 import { makeOptimizer, type Optimizer, type OptimizerName, type OptimizerState } from "./optimizers.js";
-import { RBM } from "./rbm.js";
-import { gradientWorkspace } from "./kernels/gradient.js";
-import { Rng } from "./rng.js";
-import { GibbsSampler } from "./sampling.js";
+import { RBM } from "../nn/rbm.js";
+import { gradientWorkspace } from "../kernels/gradient.js";
+import { Rng } from "../core/rng.js";
+import { GibbsSampler } from "../sample/gibbs.js";
 
 export interface TrainOptions {
   nHidden: number;

@@ -19,8 +19,8 @@
  *
  * Basis index of a configuration: Σ_i v_i 2^(N−1−i), qubit 0 the most significant bit.
  */
-import { QstError, ensure } from "./errors.js";
-import type { Wavefunction } from "./io.js";
+import { QstError, ensure } from "../core/errors.js";
+import type { Wavefunction } from "../io/measurement-file.js";
 
 export const BASIS_X = 88;
 export const BASIS_Y = 89;

@@ -32,16 +32,16 @@
  * ComplexTrainOptions.negativePhase); μ has none. Derivation, tests and the N = 8 Heisenberg
  * end-to-end numbers: docs/complex.md.
  */
-import { QstError, ensure } from "./errors.js";
-import { registerEvaluator, type Evaluation } from "./evaluation.js";
-import { addEnumeratedGradient, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./exact.js";
-import type { MeasurementData, Wavefunction } from "./io.js";
-import { rbmFromJson, rbmToJson, registerModelKind, type ModelFile } from "./model.js";
-import { makeOptimizer, type Optimizer } from "./optimizers.js";
+import { QstError, ensure } from "../core/errors.js";
+import { registerEvaluator, type Evaluation } from "../estimate/metrics.js";
+import { addEnumeratedGradient, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "./enumeration.js";
+import type { MeasurementData, Wavefunction } from "../io/measurement-file.js";
+import { rbmFromJson, rbmToJson, registerModelKind, type ModelFile } from "../io/model-file.js";
+import { makeOptimizer, type Optimizer } from "../train/optimizers.js";
 import { RBM, accumulateFreeEnergyGradient, addGradientFromProbabilities, freeEnergyAndProbabilities } from "./rbm.js";
-import { Rng } from "./rng.js";
-import { basisOfShot, buildRotatedShotTable, rotateStateToBasis, type RotatedShotTable } from "./rotations.js";
-import { GibbsSampler } from "./sampling.js";
+import { Rng } from "../core/rng.js";
+import { basisOfShot, buildRotatedShotTable, rotateStateToBasis, type RotatedShotTable } from "../physics/bases.js";
+import { GibbsSampler } from "../sample/gibbs.js";
 import {
   TrainingDivergedError,
   learningRateAt,
@@ -51,7 +51,7 @@ import {
   type TrainerState,
   MAX_EXACT_NEGATIVE_PHASE_QUBITS,
   runShuffledBatches,
-} from "./training.js";
+} from "../train/trainer.js";
 import { FreeEnergyDifference, type Complex, type LocalEvaluator, type WaveFunction } from "./wavefunction.js";
 
 // ---------------------------------------------------------------------------------------------

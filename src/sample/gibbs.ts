@@ -17,10 +17,10 @@
  *    worker threads (src/kernels/pool.ts) and the result is bit-identical for any thread count.
  * Activations are float32 (relative error ~1e-7); gradients and exact metrics stay float64.
  */
-import type { RBM } from "./rbm.js";
-import type { Rng } from "./rng.js";
-import { Arena, Layout } from "./kernels/wasm.js";
-import { kernelThreads, parallelFor } from "./kernels/pool.js";
+import type { RBM } from "../nn/rbm.js";
+import type { Rng } from "../core/rng.js";
+import { Arena, Layout } from "../kernels/wasm.js";
+import { kernelThreads, parallelFor } from "../kernels/pool.js";
 
 /**
  * Below this much work per step (chains·k·nV·nH) a step is not even tried on several threads; above

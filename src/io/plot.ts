@@ -20,8 +20,8 @@ import { Chart, registerables } from "chart.js";
 import type { ChartConfiguration, ChartDataset, LegendItem, Plugin, PointStyle, Scale, ScriptableScaleContext } from "chart.js";
 import { drawPoint } from "chart.js/helpers";
 import { createCanvas, GlobalFonts, PDFDocument, SvgExportFlag } from "@napi-rs/canvas";
-import { writeAtomicSync } from "./atomic.js";
-import { QstError, ensure } from "./errors.js";
+import { writeAtomicSync } from "../core/atomic.js";
+import { QstError, ensure } from "../core/errors.js";
 
 Chart.register(...registerables);
 

@@ -2,10 +2,10 @@
  * Exact evaluation of a trained wavefunction against a measurement file: fidelity with the
  * file's ground truth, KL divergence of the Born distributions, NLL of the shots.
  */
-import { ensure } from "./errors.js";
-import { checkExactSize, exactMetrics } from "./exact.js";
-import type { MeasurementData } from "./io.js";
-import { PositiveWaveFunction, type WaveFunction } from "./wavefunction.js";
+import { ensure } from "../core/errors.js";
+import { checkExactSize, exactMetrics } from "../nn/enumeration.js";
+import type { MeasurementData } from "../io/measurement-file.js";
+import { PositiveWaveFunction, type WaveFunction } from "../nn/wavefunction.js";
 
 export interface Evaluation {
   fidelity?: number;

@@ -18,7 +18,7 @@
  * pairs and 0 on parallel ones (the usual spin-flip hopping). Both TFIM and XXZ are real.
  */
 import { Matrix } from "ml-matrix";
-import { QstError, ensure } from "./errors.js";
+import { QstError, ensure } from "../core/errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // Lattices

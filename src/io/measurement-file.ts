@@ -13,8 +13,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import h5wasm from "h5wasm/node";
-import { QstError, ensure } from "./errors.js";
-import { writeFileAtomic } from "./atomic.js";
+import { QstError, ensure } from "../core/errors.js";
+import { writeFileAtomic } from "../core/atomic.js";
 
 export interface Wavefunction {
   re: Float64Array;

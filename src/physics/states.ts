@@ -10,7 +10,7 @@
  * basis B is ⟨o_B|ψ⟩ = (⊗_i U_i ψ)_o with the rows of U_i the bras of the outcomes:
  *   X: ⟨+| = (1, 1)/√2,  ⟨−| = (1, −1)/√2;   Y: ⟨+i| = (1, −i)/√2,  ⟨−i| = (1, i)/√2;   Z: identity.
  */
-import { ensure } from "./errors.js";
+import { ensure } from "../core/errors.js";
 import {
   applyHamiltonianComplex,
   applyHamiltonianStats,
@@ -22,7 +22,7 @@ import {
   type Hamiltonian,
   type Pauli,
 } from "./hamiltonians.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../core/rng.js";
 
 export type StateVector = Float64Array | ComplexVector;
 

@@ -13,7 +13,7 @@
  * so that optimisers, checkpoints and finite-difference tests treat them as one vector.
  * `weights`, `visibleBias` and `hiddenBias` are views into it.
  */
-import type { Rng } from "./rng.js";
+import type { Rng } from "../core/rng.js";
 
 /** log(1 + e^x) without overflow for large x or loss of precision for very negative x. */
 export function softplus(x: number): number {

@@ -3,10 +3,10 @@
  * measurement shots drawn from it. Pure computation: writing files is io's job (the HDF5
  * writer), and the CLI calls `generateDataset`.
  */
-import { ensure } from "./errors.js";
+import { ensure } from "../core/errors.js";
 import { ensureGroundStateFits, groundState, type GroundStateOptions } from "./groundstate.js";
 import { chain, heisenberg, square, tfim, xxz, type Boundary, type Hamiltonian, type Lattice } from "./hamiltonians.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../core/rng.js";
 import { absMagnetization, magnetization, sampleMeasurements, torlaiBases, type BasisSet } from "./states.js";
 
 export type ModelName = "tfim" | "xxz" | "heisenberg";

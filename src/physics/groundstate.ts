@@ -12,7 +12,7 @@
  * single-vector restart could not.
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { ensure, QstError } from "./errors.js";
+import { ensure, QstError } from "../core/errors.js";
 import {
   applyHamiltonian,
   applyHamiltonianStats,
@@ -22,7 +22,7 @@ import {
   MAX_SITES,
   type Hamiltonian,
 } from "./hamiltonians.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../core/rng.js";
 
 /** The machine's memory limit, in bytes (24 GB). */
 export const MEMORY_LIMIT_BYTES = 24e9;
