@@ -2,17 +2,19 @@
  * Measurement files: reading and writing the HDF5 layout documented in docs/file-format.md,
  * plus QuCumber's whitespace text format so existing datasets carry over.
  *
- *   /samples  integer [M, N] of 0/1, one row per shot (bit 0 = +1 eigenvalue of the measured Pauli)
+ *   /samples  integer (or h5py bool) [M, N] of 0/1, one row per shot (bit 0 = +1 eigenvalue of the measured Pauli)
  *   /bases    optional: uint8 [M, N] ASCII 'X' 'Y' 'Z', or M strings of length N (absent = all Z)
- *   /psi      optional ground truth: float [2^N] real, or [2^N, 2] (re, im), Z basis,
+ *   /psi      optional ground truth: float [2^N] real, h5py complex [2^N], or [2^N, 2] (re, im), Z basis,
  *             index Σ_i bit_i 2^(N−1−i)
  *   root attributes: optional description of the system (model, N, J, h, …)
  *
- * Every problem is reported as a QstError naming the file, the dataset and what is wrong.
+ * Every problem is reported as a QstError naming the file, the dataset and what is wrong. Only data
+ * stored in the file itself is read (no external links, virtual datasets or plugin filters), and
+ * declared sizes are checked before anything is allocated: see docs/robustness.md.
  */
 import fs from "node:fs";
 import path from "node:path";
-import h5wasm from "h5wasm/node";
+import h5wasm, { ExternalLink, type Metadata } from "h5wasm/node";
 import { QstError, ensure } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic.js";
 
@@ -34,6 +36,11 @@ export interface MeasurementData {
   /** Exact amplitudes in the Z basis, normalised, or null when the file has none. */
   psi: Wavefunction | null;
   attributes: Record<string, string | number | boolean>;
+  /**
+   * Doubts that do not stop the data being read (e.g. fewer shots than qubits: transposed?), one
+   * line each naming the file, for the caller to print. Empty or absent when there are none.
+   */
+  warnings?: string[];
 }
 
 export interface ReadOptions {
@@ -50,6 +57,14 @@ export const BASIS_CODES = { X: 88, Y: 89, Z: 90 } as const;
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** The largest system for which a state vector is read (2^26 doubles = 512 MB). */
 export const MAX_PSI_QUBITS = 26;
+/** Most bytes of amplitudes read for /psi: 2^26 real or 2^25 complex doubles. */
+export const MAX_PSI_BYTES = 2 ** 29;
+/** The most qubits qst takes: a wider /samples is almost surely a transposed [N, M] array. */
+export const MAX_QUBITS = 4096;
+/** Most 0/1 values in one file, loaded or streamed; a larger declaration is refused before reading. */
+export const MAX_SHOT_VALUES = 2 ** 32 - 1;
+/** Most bytes of shots plus bases that readMeasurements loads whole; larger files are for streaming. */
+export const MAX_LOAD_BYTES = 2 ** 30;
 
 let ready: Promise<unknown> | null = null;
 async function h5(): Promise<typeof h5wasm> {
@@ -61,15 +76,19 @@ async function h5(): Promise<typeof h5wasm> {
 /**
  * Runs a synchronous HDF5 call with the library's own diagnostics silenced: on a corrupt file
  * HDF5 prints "HDF5-DIAG" error stacks to stderr (through the Emscripten file layer, i.e.
- * fs.writeSync on descriptor 2). We report problems in one line of our own instead.
+ * fs.writeSync on descriptor 2). We report problems in one line of our own instead;
+ * onDiagnostic hears that HDF5 reported one.
  */
-function quietly<T>(fn: () => T): T {
+function quietly<T>(fn: () => T, onDiagnostic?: () => void): T {
   const writeSync = fs.writeSync;
   // Pretend the write to stderr succeeded: report as many bytes as were asked to be written.
   const swallowed = (data: unknown, offset?: unknown, length?: unknown): number =>
     typeof data === "string" ? Buffer.byteLength(data) : typeof length === "number" ? length : (data as ArrayBufferView).byteLength - (Number(offset) || 0);
-  const filtered = ((fd: number, ...rest: unknown[]) =>
-    fd === 2 ? swallowed(rest[0], rest[1], rest[2]) : (writeSync as (...a: unknown[]) => number)(fd, ...rest)) as typeof fs.writeSync;
+  const filtered = ((fd: number, ...rest: unknown[]) => {
+    if (fd !== 2) return (writeSync as (...a: unknown[]) => number)(fd, ...rest);
+    onDiagnostic?.();
+    return swallowed(rest[0], rest[1], rest[2]);
+  }) as typeof fs.writeSync;
   fs.writeSync = filtered;
   try {
     return fn();
@@ -137,6 +156,7 @@ export async function withHdf5<T>(file: string, fn: (f: H5File) => T): Promise<T
 }
 
 function getDataset(f: H5File, file: string, name: string, required: boolean): H5Dataset | null {
+  refuseExternalLink(f, file, name);
   let entity: unknown;
   try {
     entity = f.get(name);
@@ -149,7 +169,8 @@ function getDataset(f: H5File, file: string, name: string, required: boolean): H
     throw new QstError(`${file}: no dataset '${name}'` + (available.length ? ` (the file has: ${available.join(", ")})` : " (the file has no datasets)"));
   }
   ensure(entity instanceof h5wasm.Dataset, `${file}: '${name}' is not a dataset`);
-  return entity as H5Dataset;
+  refuseForeignStorage(entity, file, name);
+  return entity;
 }
 
 function safeKeys(f: H5File): string[] {
@@ -160,21 +181,169 @@ function safeKeys(f: H5File): string[] {
   }
 }
 
+/**
+ * h5wasm follows external links silently, so data from another file would pass for this file's
+ * (and escape its hash). Checks every group on the way too, and the targets of soft links.
+ */
+function refuseExternalLink(f: H5File, file: string, name: string): void {
+  const link = externalLinkOn(f, name);
+  if (!link) return;
+  const full = "/" + name.split("/").filter(Boolean).join("/");
+  const target = `${link.filename}:${link.objPath}`;
+  const what = link.at === full ? `is an external link to ${target}`
+    : `lies behind an external link (${link.at} → ${target})`;
+  const resolved = f.get(link.at);
+  if (resolved instanceof ExternalLink) {
+    throw new QstError(`${file}: '${name}' ${what}, which is missing; qst reads only data stored in the file itself`);
+  }
+  throw new QstError(`${file}: '${name}' ${what}; qst reads only data stored in the file itself ` +
+    `(copy it in: h5copy -f ext -i ${file} -o copy.h5 -s ${full} -d ${full})`);
+}
+
+function externalLinkOn(f: H5File, name: string, hops = 0): { at: string; filename: string; objPath: string } | null {
+  const parts = name.split("/").filter(Boolean);
+  for (let k = 1; k <= parts.length; k++) {
+    const at = "/" + parts.slice(0, k).join("/");
+    const ext = f.get_external_link(at) as { filename?: string; obj_path?: string };
+    if (ext.filename !== undefined) return { at, filename: ext.filename, objPath: ext.obj_path ?? "" };
+    const soft = f.get_link(at) as string | null;
+    if (soft && hops < 16) {
+      const target = soft.startsWith("/") ? soft : [...parts.slice(0, k - 1), soft].join("/");
+      return externalLinkOn(f, [target, ...parts.slice(k)].join("/"), hops + 1);
+    }
+  }
+  return null;
+}
+
+/**
+ * Filters built into h5wasm's HDF5: deflate (gzip), shuffle, fletcher32, szip, nbit, scaleoffset. Others
+ * would need an HDF5 plugin compiled to WebAssembly, which qst does not load.
+ */
+const BUILTIN_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
+/** Registered ids of common plugin filters, for files whose pipeline does not name them. */
+const FILTER_NAMES: Record<number, string> = {
+  307: "bzip2", 32000: "lzf", 32001: "blosc", 32004: "lz4", 32008: "bitshuffle", 32015: "zstd", 32026: "blosc2",
+};
+
+/**
+ * Refuses what h5wasm would read without error but wrongly: a virtual dataset reads its fill value
+ * where a source file is missing, and data behind a filter h5wasm lacks come back as stale memory.
+ */
+function refuseForeignStorage(ds: H5Dataset, file: string, name: string): void {
+  const sources = ds.metadata.virtual_sources;
+  if (sources) {
+    const listed = sources.slice(0, 3).map((s) => {
+      const inFile = s.file_name === ".";
+      // HDF5 looks for a relative source beside the file, then in the working directory.
+      const found = inFile || [path.dirname(file), "."].some((d) => fs.existsSync(path.resolve(d, s.file_name)));
+      return `${inFile ? "this file" : s.file_name}:${s.dset_name.replace(/^\/?/, "/")}${found ? "" : " (missing)"}`;
+    });
+    if (sources.length > 3) listed.push("…");
+    throw new QstError(`${file}: '${name}' is a virtual dataset mapping ${listed.join(", ")}; qst reads only data ` +
+      "stored in the file itself (make it a plain dataset: h5repack -l CONTI in.h5 out.h5)");
+  }
+  const foreign = ds.filters.filter((x) => !BUILTIN_FILTERS.has(x.id));
+  if (foreign.length === 0) return;
+  const named = foreign.map((x) => `${x.id} (${x.name || FILTER_NAMES[x.id] || "unknown"})`).join(", ");
+  throw new QstError(`${file}: '${name}' is stored with HDF5 filter ${named}, which qst cannot decode; re-save it ` +
+    "with gzip: h5repack -f GZIP=4 in.h5 out.h5 (h5repack needs the filter's plugin; h5py has lzf built in)");
+}
+
+type Range = [] | [number, number];
+
+/**
+ * Reads a hyperslab. h5wasm ignores the status of HDF5's read (a chunk it cannot decode leaves
+ * stale memory in the result), so a diagnostic from HDF5 during the read is taken as the failure.
+ */
+function readSlice(ds: H5Dataset, file: string, name: string, ranges: Range[]): unknown {
+  let failed = false;
+  const value = quietly(() => ds.slice(ranges), () => (failed = true));
+  const rows = ranges[0]?.length ? ` (rows ${ranges[0][0]}–${ranges[0][1]})` : "";
+  ensure(!failed && value != null,
+    `${file}: '${name}'${rows} cannot be decoded: HDF5 failed to read it (corrupt or missing data)`);
+  return value;
+}
+
 // HDF5 type classes as h5wasm reports them in metadata.type
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 const H5T_STRING = 3;
+const H5T_COMPOUND = 6;
+const H5T_ENUM = 8;
 
-/** Checks that a dataset is a non-empty [M, N] integer array; returns its shape. */
-function bitMatrixShape(ds: H5Dataset, file: string, name: string): { rows: number; cols: number } {
+/** How h5py stores numpy bool: an int8 enum {FALSE: 0, TRUE: 1}. */
+function isBoolEnum(meta: Metadata): boolean {
+  const m = meta.enum_type?.members;
+  return meta.type === H5T_ENUM && m !== undefined && Object.keys(m).length === 2 && m.FALSE === 0 && m.TRUE === 1;
+}
+
+/** How h5py stores numpy complex64/complex128: a compound {r, i} of two floats. */
+function isComplexCompound(meta: Metadata): boolean {
+  const m = meta.compound_type?.members;
+  return meta.type === H5T_COMPOUND && m?.length === 2 && m[0].name === "r" && m[1].name === "i" &&
+    m.every((x) => x.type === H5T_FLOAT && (x.size === 4 || x.size === 8));
+}
+
+function describeType(meta: Metadata): string {
+  switch (meta.type) {
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "floating point";
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND:
+      return `compound {${(meta.compound_type?.members ?? []).map((m) => `${m.name}: ${typeName(m)}`).join(", ")}}`;
+    case H5T_ENUM:
+      return `enum {${Object.entries(meta.enum_type?.members ?? {}).map(([k, v]) => `${k} = ${v}`).join(", ")}}`;
+    default: return `HDF5 class ${meta.type}`;
+  }
+}
+
+function typeName(meta: Metadata): string {
+  if (meta.type === H5T_INTEGER) return `${meta.signed ? "int" : "uint"}${8 * meta.size}`;
+  if (meta.type === H5T_FLOAT) return `float${8 * meta.size}`;
+  return describeType(meta);
+}
+
+function formatBytes(n: number): string {
+  const [v, unit] = n >= 2 ** 30 ? [n / 2 ** 30, "GiB"] : [n / 2 ** 20, "MiB"];
+  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} ${unit}`;
+}
+
+/**
+ * Checks that /samples is a non-empty [M, N] array of integers (or h5py bools) of a size qst can
+ * take, and that it is not transposed; returns its shape and any warnings.
+ */
+function shotShape(
+  ds: H5Dataset, file: string, name: string, psiDs: H5Dataset | null = null,
+): { rows: number; cols: number; warnings: string[] } {
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
   ensure(shape.length === 2, `${file}: '${name}' must be a 2-d array [shots, qubits], got shape [${shape.join(", ")}]`);
   const [rows, cols] = shape;
   ensure(rows > 0, `${file}: '${name}' holds no shots (M = 0)`);
   ensure(cols > 0, `${file}: '${name}' has no qubits (N = 0)`);
-  ensure(meta.type === H5T_INTEGER, `${file}: '${name}' must hold integers 0/1, but its type is ${describeType(meta.type)}`);
-  return { rows, cols };
+  ensure(meta.type === H5T_INTEGER || isBoolEnum(meta),
+    `${file}: '${name}' must hold integers 0/1, but its type is ${describeType(meta)}`);
+  ensure(rows * cols <= MAX_SHOT_VALUES, `${file}: '${name}' declares [${rows}, ${cols}] shots: ` +
+    `${formatBytes(rows * cols)}, more than qst can hold (2^32 − 1 values at most); split the file`);
+  // An N too large for any psi, with a psi that fits M instead: [N, M] stored for [M, N].
+  ensure(!(cols > MAX_PSI_QUBITS && psiDs?.shape?.[0] === 2 ** rows),
+    `${file}: '${name}' has shape [${rows}, ${cols}] but 'psi' has 2^${rows} amplitudes, so N = ${rows}: ` +
+    "the samples look transposed; store them as [shots, qubits] (numpy: bits.T)");
+  return { rows, cols, warnings: shapeWarnings(`${file}: '${name}'`, rows, cols) };
+}
+
+/** Refuses an absurd N; warns when there are fewer shots than qubits (a transposed array?). */
+function shapeWarnings(where: string, rows: number, cols: number): string[] {
+  ensure(cols <= MAX_QUBITS, `${where} has shape [${rows}, ${cols}]: N = ${cols} qubits is more than qst takes ` +
+    `(${MAX_QUBITS}); is it transposed? qst expects [shots, qubits]`);
+  if (cols <= rows) return [];
+  return [`${where} has shape [${rows}, ${cols}]: more qubits than shots; is it transposed? ` +
+    "qst expects [shots, qubits]"];
+}
+
+/** Rows per slice when a dataset is read in bounded pieces (~4 M values). */
+function sliceRows(cols: number): number {
+  return Math.max(1, Math.floor(4_000_000 / cols));
 }
 
 /**
@@ -183,11 +352,10 @@ function bitMatrixShape(ds: H5Dataset, file: string, name: string): { rows: numb
  * own dtype in memory at a time.
  */
 function readBitRows(ds: H5Dataset, file: string, name: string, cols: number, r0: number, r1: number, out: Uint8Array): void {
-  const rowsPerSlice = Math.max(1, Math.floor(4_000_000 / cols));
-  for (let a = r0; a < r1; a += rowsPerSlice) {
-    const b = Math.min(r1, a + rowsPerSlice);
-    const slice = ds.slice([[a, b], []]) as ArrayLike<number | bigint>;
-    ensure(slice && slice.length === (b - a) * cols, `${file}: '${name}' rows ${a}–${b} could not be read`);
+  for (let a = r0; a < r1; a += sliceRows(cols)) {
+    const b = Math.min(r1, a + sliceRows(cols));
+    const slice = readSlice(ds, file, name, [[a, b], []]) as ArrayLike<number | bigint>;
+    ensure(slice.length === (b - a) * cols, `${file}: '${name}' rows ${a}–${b} could not be read`);
     const base = (a - r0) * cols;
     for (let k = 0; k < slice.length; k++) {
       const x = slice[k];
@@ -200,72 +368,109 @@ function readBitRows(ds: H5Dataset, file: string, name: string, cols: number, r0
   }
 }
 
-/** Reads a [M, N] 0/1 integer dataset into a Uint8Array, checking every value. */
-function readBitMatrix(ds: H5Dataset, file: string, name: string): { data: Uint8Array; rows: number; cols: number } {
-  const { rows, cols } = bitMatrixShape(ds, file, name);
-  const data = new Uint8Array(rows * cols);
-  readBitRows(ds, file, name, cols, 0, rows, data);
-  return { data, rows, cols };
-}
-
-function describeType(type: number): string {
-  return type === H5T_FLOAT ? "floating point" : type === H5T_STRING ? "string" : type === H5T_INTEGER ? "integer" : `HDF5 class ${type}`;
-}
-
-/** Per-shot bases from uint8 ASCII [M, N] or M strings of length N. */
-function readBases(ds: H5Dataset, file: string, name: string, nShots: number, nQubits: number): Uint8Array | null {
+/** Checks that /bases matches the samples: uint8 ASCII [M, N] or M strings of length N. */
+function checkBasesShape(ds: H5Dataset, file: string, name: string, nShots: number, nQubits: number): void {
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
-  const out = new Uint8Array(nShots * nQubits);
   if (meta.type === H5T_STRING) {
-    ensure(shape.length === 1 && shape[0] === nShots, `${file}: '${name}' must hold one basis string per shot (${nShots}), got shape [${shape.join(", ")}]`);
-    const strings = ds.value as string[];
-    for (let m = 0; m < nShots; m++) {
-      const s = String(strings[m]).trim().toUpperCase();
-      ensure(s.length === nQubits, `${file}: '${name}' shot ${m} has basis '${s}' of length ${s.length}, expected ${nQubits}`);
-      for (let i = 0; i < nQubits; i++) out[m * nQubits + i] = s.charCodeAt(i);
-    }
+    ensure(shape.length === 1 && shape[0] === nShots,
+      `${file}: '${name}' must hold one basis string per shot (${nShots}), got shape [${shape.join(", ")}]`);
   } else {
-    ensure(meta.type === H5T_INTEGER, `${file}: '${name}' must be uint8 ASCII codes or strings, but its type is ${describeType(meta.type)}`);
+    ensure(meta.type === H5T_INTEGER,
+      `${file}: '${name}' must be uint8 ASCII codes or strings, but its type is ${describeType(meta)}`);
     ensure(shape.length === 2 && shape[0] === nShots && shape[1] === nQubits,
       `${file}: '${name}' has shape [${shape.join(", ")}] but the samples are [${nShots}, ${nQubits}]`);
-    const v = ds.value as ArrayLike<number | bigint>;
-    for (let k = 0; k < v.length; k++) out[k] = Number(v[k]);
   }
-  return validateBases(out, nQubits, `${file}: '${name}'`);
 }
 
-/** Checks every letter is X, Y or Z (lower case accepted); returns null when all are Z. */
-export function validateBases(bases: Uint8Array, nQubits: number, where: string): Uint8Array | null {
+/**
+ * Reads the bases of rows [r0, r1) into out (upper case ASCII codes), in bounded slices, checking
+ * every letter; returns false when all of them are Z.
+ */
+function readBasisRows(
+  ds: H5Dataset, file: string, name: string, nQubits: number, r0: number, r1: number, out: Uint8Array,
+): boolean {
+  const strings = ds.metadata.type === H5T_STRING;
+  let rotated = false;
+  for (let a = r0; a < r1; a += sliceRows(nQubits)) {
+    const b = Math.min(r1, a + sliceRows(nQubits));
+    const slice = readSlice(ds, file, name, strings ? [[a, b]] : [[a, b], []]) as ArrayLike<number | bigint | string>;
+    const codes = out.subarray((a - r0) * nQubits, (b - r0) * nQubits);
+    for (let m = 0; m < b - a; m++) {
+      const s = strings ? String(slice[m]).trim() : "";
+      ensure(!strings || s.length === nQubits,
+        `${file}: '${name}' shot ${a + m} has basis '${s}' of length ${s.length}, expected ${nQubits}`);
+      for (let i = 0; i < nQubits; i++) {
+        const c = strings ? s.charCodeAt(i) : Number(slice[m * nQubits + i]);
+        // Range-checked before narrowing to a byte: 346 must not become 90 ('Z').
+        if (!(c >= 0 && c <= 255)) badBasis(`${file}: '${name}'`, c, a + m, i);
+        codes[m * nQubits + i] = c;
+      }
+    }
+    if (validateBases(codes, nQubits, `${file}: '${name}'`, a) !== null) rotated = true;
+  }
+  return rotated;
+}
+
+/** Per-shot bases, or null when every qubit was measured in Z. */
+function readBases(ds: H5Dataset, file: string, name: string, nShots: number, nQubits: number): Uint8Array | null {
+  checkBasesShape(ds, file, name, nShots, nQubits);
+  const out = new Uint8Array(nShots * nQubits);
+  return readBasisRows(ds, file, name, nQubits, 0, nShots, out) ? out : null;
+}
+
+/**
+ * Checks every letter is X, Y or Z (lower case accepted and upper-cased in place); returns null
+ * when all are Z. firstShot numbers the shots in messages when `bases` is a slice of a file.
+ */
+export function validateBases(bases: Uint8Array, nQubits: number, where: string, firstShot = 0): Uint8Array | null {
   let allZ = true;
   for (let k = 0; k < bases.length; k++) {
     let c = bases[k];
     if (c >= 97 && c <= 122) c = bases[k] = c - 32; // lower case
     if (c !== BASIS_CODES.X && c !== BASIS_CODES.Y && c !== BASIS_CODES.Z) {
-      const shot = Math.floor(k / nQubits);
-      throw new QstError(`${where}: basis letters must be X, Y or Z, found '${String.fromCharCode(c)}' (code ${c}) at shot ${shot}, qubit ${k % nQubits}`);
+      badBasis(where, c, firstShot + Math.floor(k / nQubits), k % nQubits);
     }
     if (c !== BASIS_CODES.Z) allZ = false;
   }
   return allZ ? null : bases;
 }
 
-/** Ground-truth amplitudes [2^N] or [2^N, 2], checked finite and normalisable, returned normalised. */
+function badBasis(where: string, code: number, shot: number, qubit: number): never {
+  const letter = code >= 32 && code < 127 ? `'${String.fromCharCode(code)}' (code ${code})` : `code ${code}`;
+  throw new QstError(`${where}: basis letters must be X, Y or Z, found ${letter} at shot ${shot}, qubit ${qubit}`);
+}
+
+/**
+ * Ground-truth amplitudes: real [2^N], (re, im) pairs [2^N, 2], or h5py complex [2^N]; checked
+ * finite and normalisable, returned normalised. Read in slices, so memory is the result's alone.
+ */
 function readPsi(ds: H5Dataset, file: string, name: string, nQubits: number): Wavefunction {
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
-  ensure(meta.type === H5T_FLOAT || meta.type === H5T_INTEGER, `${file}: '${name}' must hold real numbers, but its type is ${describeType(meta.type)}`);
+  const compound = isComplexCompound(meta);
+  ensure(compound || meta.type === H5T_FLOAT || meta.type === H5T_INTEGER,
+    `${file}: '${name}' must hold real numbers or h5py complex ones, but its type is ${describeType(meta)}`);
   ensure(nQubits <= MAX_PSI_QUBITS, `${file}: '${name}' for N = ${nQubits} qubits would need 2^${nQubits} amplitudes; qst reads exact states only up to N = ${MAX_PSI_QUBITS}`);
   const dim = 2 ** nQubits;
-  const complex = shape.length === 2 && shape[1] === 2;
-  ensure((shape.length === 1 || complex) && shape[0] === dim,
+  const pairs = !compound && shape.length === 2 && shape[1] === 2;
+  ensure((shape.length === 1 || pairs) && shape[0] === dim,
     `${file}: '${name}' has shape [${shape.join(", ")}], but the samples have N = ${nQubits} qubits, so psi must be [${dim}] or [${dim}, 2]`);
-  const raw = ds.value as ArrayLike<number>;
+  const bytes = dim * (compound || pairs ? 16 : 8);
+  ensure(bytes <= MAX_PSI_BYTES, `${file}: '${name}' declares [${shape.join(", ")}] amplitudes: ` +
+    `${formatBytes(bytes)} as doubles, more than qst reads for an exact state ` +
+    `(${formatBytes(MAX_PSI_BYTES)}: N ≤ 26 if real, N ≤ 25 if complex)`);
   const re = new Float64Array(dim);
-  const im = complex ? new Float64Array(dim) : null;
-  for (let k = 0; k < dim; k++) {
-    re[k] = Number(complex ? raw[2 * k] : raw[k]);
-    if (im) im[k] = Number(raw[2 * k + 1]);
+  const im = compound || pairs ? new Float64Array(dim) : null;
+  const step = 1 << 16;
+  for (let a = 0; a < dim; a += step) {
+    const b = Math.min(dim, a + step);
+    const v = readSlice(ds, file, name, pairs ? [[a, b], []] : [[a, b]]) as ArrayLike<unknown>;
+    for (let k = a; k < b; k++) {
+      if (compound) [re[k], im![k]] = v[k - a] as [number, number];
+      else if (pairs) [re[k], im![k]] = [Number(v[2 * (k - a)]), Number(v[2 * (k - a) + 1])];
+      else re[k] = Number(v[k - a]);
+    }
   }
   return normalisePsi({ re, im }, `${file}: '${name}'`);
 }
@@ -314,17 +519,25 @@ export async function readMeasurements(file: string, options: ReadOptions = {}):
   const basesPath = options.basesPath ?? "bases";
   const psiPath = options.psiPath ?? "psi";
   return withHdf5(file, (f) => {
-    const s = readBitMatrix(getDataset(f, file, samplesPath, true)!, file, samplesPath);
+    const ds = getDataset(f, file, samplesPath, true)!;
     const basesDs = getDataset(f, file, basesPath, options.basesPath !== undefined);
     const psiDs = getDataset(f, file, psiPath, options.psiPath !== undefined);
+    const { rows, cols, warnings } = shotShape(ds, file, samplesPath, psiDs);
+    const bytes = rows * cols * (basesDs ? 2 : 1);
+    ensure(bytes <= MAX_LOAD_BYTES, `${file}: '${samplesPath}' declares [${rows}, ${cols}] shots: ` +
+      `${formatBytes(bytes)}${basesDs ? " with their bases" : ""}, more than qst loads at once ` +
+      `(${formatBytes(MAX_LOAD_BYTES)}); stream it instead (qst train --stream)`);
+    const samples = new Uint8Array(rows * cols);
+    readBitRows(ds, file, samplesPath, cols, 0, rows, samples);
     return {
       source: file,
-      nShots: s.rows,
-      nQubits: s.cols,
-      samples: s.data,
-      bases: basesDs ? readBases(basesDs, file, basesPath, s.rows, s.cols) : null,
-      psi: psiDs ? readPsi(psiDs, file, psiPath, s.cols) : null,
+      nShots: rows,
+      nQubits: cols,
+      samples,
+      bases: basesDs ? readBases(basesDs, file, basesPath, rows, cols) : null,
+      psi: psiDs ? readPsi(psiDs, file, psiPath, cols) : null,
       attributes: readAttributes(f),
+      warnings,
     };
   });
 }
@@ -361,6 +574,7 @@ function readTextMeasurements(file: string, options: ReadOptions): MeasurementDa
   const rows = readTextRows(file);
   const nQubits = rows[0].length;
   const nShots = rows.length;
+  const warnings = shapeWarnings(file, nShots, nQubits);
   const samples = new Uint8Array(nShots * nQubits);
   rows.forEach((row, m) => {
     ensure(row.length === nQubits, `${file}: line ${m + 1} has ${row.length} values, expected ${nQubits} like the first line`);
@@ -377,12 +591,16 @@ function readTextMeasurements(file: string, options: ReadOptions): MeasurementDa
     b.forEach((row, m) => {
       const letters = row.join("");
       ensure(letters.length === nQubits, `${options.basesFile}: line ${m + 1} has ${letters.length} basis letters, expected ${nQubits}`);
-      for (let i = 0; i < nQubits; i++) bases![m * nQubits + i] = letters.charCodeAt(i);
+      for (let i = 0; i < nQubits; i++) {
+        const c = letters.charCodeAt(i);
+        if (c > 255) badBasis(options.basesFile!, c, m, i); // before narrowing to a byte
+        bases![m * nQubits + i] = c;
+      }
     });
     bases = validateBases(bases, nQubits, options.basesFile);
   }
   const psi = options.psiFile ? readTextPsi(options.psiFile, nQubits) : null;
-  return { source: file, nShots, nQubits, samples, bases, psi, attributes: {} };
+  return { source: file, nShots, nQubits, samples, bases, psi, attributes: {}, warnings };
 }
 
 /** QuCumber's psi file: one row per basis state, columns re and (optionally) im. */
@@ -471,16 +689,25 @@ export interface ShotSource {
   readonly source: string;
   readonly nShots: number;
   readonly nQubits: number;
+  /** True when some shots were measured in X or Y: then readBases is there (false when all are Z). */
+  readonly hasBases: boolean;
   /** Copies rows [start, start + count) into out[0 .. count·nQubits). */
   read(start: number, count: number, out: Uint8Array): void;
+  /** Copies the bases of rows [start, start + count) into out like read: ASCII 'X' 'Y' 'Z' per shot and qubit. */
+  readBases?(start: number, count: number, out: Uint8Array): void;
   close(): void;
 }
 
-/** Shots already in memory. */
-export function memoryShotSource(source: string, samples: Uint8Array, nQubits: number): ShotSource {
+/** Shots already in memory, with their bases (null: all Z). */
+export function memoryShotSource(
+  source: string, samples: Uint8Array, nQubits: number, bases: Uint8Array | null = null,
+): ShotSource {
+  const rows = (data: Uint8Array) => (start: number, count: number, out: Uint8Array) =>
+    out.set(data.subarray(start * nQubits, (start + count) * nQubits));
   return {
-    source, nQubits, nShots: samples.length / nQubits,
-    read: (start, count, out) => out.set(samples.subarray(start * nQubits, (start + count) * nQubits)),
+    source, nQubits, nShots: samples.length / nQubits, hasBases: bases !== null,
+    read: rows(samples),
+    ...(bases ? { readBases: rows(bases) } : {}),
     close: () => {},
   };
 }
@@ -489,19 +716,20 @@ export function memoryShotSource(source: string, samples: Uint8Array, nQubits: n
 export const STREAM_THRESHOLD_BYTES = 64 * 1024 * 1024;
 
 export interface MeasurementStream {
-  /** Everything but the shots (samples is empty; bases must be null: rotated-basis data is loaded whole). */
+  /** Everything but the shots: samples is empty and bases null (the shots' bases come from shots.readBases). */
   meta: MeasurementData;
   shots: ShotSource;
 }
 
 /**
- * Opens a large Z-basis measurement file for block-wise reading. Every shot is validated once
+ * Opens a large measurement file for block-wise reading. Every shot and basis is validated once
  * here, in bounded slices, so that a bad value is reported before any training starts.
  */
 export async function openMeasurementStream(file: string, options: ReadOptions = {}): Promise<MeasurementStream> {
   checkReadable(file);
   ensure(isHdf5(file), `${file}: streaming needs an HDF5 file (not a text file)`);
   const samplesPath = options.samplesPath ?? "samples";
+  const basesPath = options.basesPath ?? "bases";
   const psiPath = options.psiPath ?? "psi";
   const f = await openHdf5(file);
   const fail = (e: unknown): never => {
@@ -513,29 +741,40 @@ export async function openMeasurementStream(file: string, options: ReadOptions =
     if (e instanceof QstError) throw e;
     throw new QstError(`${file}: cannot be read (truncated or corrupt HDF5?): ${(e as Error).message}`);
   };
+  // Reads in the stream's own quiet scope, closing the file on failure.
+  const guarded = (fn: () => void) => {
+    try {
+      quietly(fn);
+    } catch (e) {
+      fail(e);
+    }
+  };
   try {
     return quietly(() => {
       const ds = getDataset(f, file, samplesPath, true)!;
-      const { rows, cols } = bitMatrixShape(ds, file, samplesPath);
-      ensure(getDataset(f, file, options.basesPath ?? "bases", false) === null,
-        `${file}: has per-shot bases; streaming is for Z-basis data (rotated-basis files are loaded whole)`);
+      const basesDs = getDataset(f, file, basesPath, options.basesPath !== undefined);
       const psiDs = getDataset(f, file, psiPath, options.psiPath !== undefined);
-      const check = new Uint8Array(Math.min(rows, Math.max(1, Math.floor(4_000_000 / cols))) * cols);
-      const step = check.length / cols;
-      for (let r = 0; r < rows; r += step) readBitRows(ds, file, samplesPath, cols, r, Math.min(rows, r + step), check);
+      const { rows, cols, warnings } = shotShape(ds, file, samplesPath, psiDs);
+      if (basesDs) checkBasesShape(basesDs, file, basesPath, rows, cols);
+      const step = Math.min(rows, sliceRows(cols));
+      const check = new Uint8Array(step * cols);
+      let rotated = false;
+      for (let r = 0; r < rows; r += step) {
+        const end = Math.min(rows, r + step);
+        readBitRows(ds, file, samplesPath, cols, r, end, check);
+        if (basesDs && readBasisRows(basesDs, file, basesPath, cols, r, end, check)) rotated = true;
+      }
       const meta: MeasurementData = {
         source: file, nShots: rows, nQubits: cols, samples: new Uint8Array(0), bases: null,
-        psi: psiDs ? readPsi(psiDs, file, psiPath, cols) : null, attributes: readAttributes(f),
+        psi: psiDs ? readPsi(psiDs, file, psiPath, cols) : null, attributes: readAttributes(f), warnings,
       };
       const shots: ShotSource = {
-        source: file, nShots: rows, nQubits: cols,
-        read: (start, count, out) => {
-          try {
-            quietly(() => readBitRows(ds, file, samplesPath, cols, start, start + count, out));
-          } catch (e) {
-            fail(e);
-          }
-        },
+        source: file, nShots: rows, nQubits: cols, hasBases: rotated,
+        read: (start, count, out) => guarded(() => readBitRows(ds, file, samplesPath, cols, start, start + count, out)),
+        ...(rotated ? {
+          readBases: (start: number, count: number, out: Uint8Array) =>
+            guarded(() => readBasisRows(basesDs!, file, basesPath, cols, start, start + count, out)),
+        } : {}),
         close: () => quietly(() => f.close()),
       };
       return { meta, shots };
@@ -551,7 +790,8 @@ export async function peekShape(file: string, options: ReadOptions = {}): Promis
   if (!isHdf5(file)) return null;
   return withHdf5(file, (f) => {
     const samplesPath = options.samplesPath ?? "samples";
-    const { rows, cols } = bitMatrixShape(getDataset(f, file, samplesPath, true)!, file, samplesPath);
+    const psiDs = getDataset(f, file, options.psiPath ?? "psi", options.psiPath !== undefined);
+    const { rows, cols } = shotShape(getDataset(f, file, samplesPath, true)!, file, samplesPath, psiDs);
     return { nShots: rows, nQubits: cols, hasBases: getDataset(f, file, options.basesPath ?? "bases", false) !== null };
   });
 }
