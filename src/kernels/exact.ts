@@ -6,9 +6,8 @@
  * exactly at the start of each chunk and updated by one row per step inside it. Each value depends
  * only on its chunk, so splitting the chunks over threads never changes the result.
  */
-import type { RBM } from "../nn/rbm.js";
 import { kernelThreads, parallelFor } from "./pool.js";
-import { Arena, Layout } from "./wasm.js";
+import { Arena, type RbmParameters, KERNEL_ABI, Layout, setContextField, writeContext } from "./wasm.js";
 
 const CHUNK_LOG2 = 12;
 const BLOCK_LOG2 = 16;
@@ -22,7 +21,6 @@ class ExactWorkspace {
   readonly nH: number;
   private readonly arena: Arena;
   private readonly ectx: number;
-  private readonly ctl: Int32Array;
   private readonly W: Float64Array;
   private readonly b: Float64Array;
   private readonly c: Float64Array;
@@ -42,7 +40,7 @@ class ExactWorkspace {
     this.chunkLog2 = Math.min(n, CHUNK_LOG2);
     this.maxThreads = Math.max(1, Math.min(8, kernelThreads()));
     const L = new Layout();
-    const ectx = L.alloc(64, 64);
+    const ectx = L.alloc(KERNEL_ABI.ectx.bytes, 64);
     const W = L.alloc(n * nVec * 16, 64);
     const b = L.alloc(n * 8);
     const c = L.alloc(nVec * 16);
@@ -52,10 +50,10 @@ class ExactWorkspace {
     this.theta = L.alloc(this.thetaStride * this.maxThreads, 64);
     this.arena = new Arena(L);
     this.ectx = ectx;
-    this.ctl = this.arena.i32(ectx, 16);
-    this.ctl.set([n, nH, nVec, W, b, c, outF, outP, this.chunkLog2, 0]);
-    // lane mask of the last θ vector: the second lane is padding when nH is odd
-    this.ctl.set(nH % 2 === 1 ? [-1, -1, 0, 0] : [-1, -1, -1, -1], 12);
+    // the second lane of the last θ vector is padding when nH is odd
+    const mask = nH % 2 === 1 ? [-1, -1, 0, 0] : [-1, -1, -1, -1];
+    const chunkLog2 = this.chunkLog2;
+    writeContext(this.arena, ectx, "ectx", { n, nVec, W, b, c, outF, outP, chunkLog2, kBlock: 0, mask });
     this.W = this.arena.f64(W, 2 * n * nVec);
     this.b = this.arena.f64(b, n);
     this.c = this.arena.f64(c, 2 * nVec);
@@ -64,7 +62,7 @@ class ExactWorkspace {
   }
 
   /** out[index] = −F(v) for every configuration, index = Σ v_i 2^(N−1−i). */
-  run(rbm: RBM, out: Float64Array): void {
+  run(rbm: RbmParameters, out: Float64Array): void {
     const { n, nH } = this;
     const row = 2 * Math.ceil(nH / 2);
     for (let i = 0; i < n; i++) this.W.set(rbm.weights.subarray(i * nH, (i + 1) * nH), i * row);
@@ -74,7 +72,7 @@ class ExactWorkspace {
     const threads = n >= THREAD_MIN_LOG2 ? Math.min(this.maxThreads, kernelThreads()) : 1;
     const F = this.outF, P = this.outP;
     for (let kb = 0; kb < dim; kb += block) {
-      this.ctl[9] = kb;
+      setContextField(this.arena, this.ectx, "ectx", "kBlock", kb);
       parallelFor(this.arena, "exact_chunks", this.ectx, chunksPerBlock, [this.theta], threads, this.thetaStride);
       for (let j = 0; j < block; j++) {
         const k = kb + j;
@@ -86,9 +84,11 @@ class ExactWorkspace {
 
 let cached: ExactWorkspace | null = null;
 
-/** −F(v) at every basis index, for RBMs with at most MAX_KERNEL_HIDDEN hidden units. */
-export function exactFreeEnergies(rbm: RBM, out: Float64Array): Float64Array {
-  if (!cached || cached.n !== rbm.nVisible || cached.nH !== rbm.nHidden) cached = new ExactWorkspace(rbm.nVisible, rbm.nHidden);
+/** −F(v) at every basis index, for RbmParameterss with at most MAX_KERNEL_HIDDEN hidden units. */
+export function exactFreeEnergies(rbm: RbmParameters, out: Float64Array): Float64Array {
+  if (!cached || cached.n !== rbm.nVisible || cached.nH !== rbm.nHidden) {
+    cached = new ExactWorkspace(rbm.nVisible, rbm.nHidden);
+  }
   cached.run(rbm, out);
   return out;
 }

@@ -8,12 +8,11 @@
  * Vᵀ P over groups of four samples. Everything is float64 (σ via an exp accurate to a few ulp), so
  * the result agrees with the plain loops of accumulateFreeEnergyGradient to ~1e-15 relative.
  */
-import type { RBM } from "../nn/rbm.js";
 import { kernelThreads, parallelFor } from "./pool.js";
-import { Arena, Layout } from "./wasm.js";
+import { Arena, type RbmParameters, KERNEL_ABI, Layout, setContextField, writeContext } from "./wasm.js";
 
 /** Below this much work (samples·nV·nH) the gradient runs on one thread (above it, see pool.ts). */
-const GRAD_THREAD_WORK = 2e5;
+export const GRAD_THREAD_WORK = 2e5;
 
 export class GradientWorkspace {
   readonly nV: number;
@@ -22,9 +21,7 @@ export class GradientWorkspace {
   readonly capacity: number;
   private readonly arena: Arena;
   private readonly gctx: number;
-  private readonly gH: number;
   private readonly gV: number;
-  private readonly ctl: Int32Array;
   private readonly S: Uint8Array;
   private readonly w: Float64Array;
   private readonly raw: Float64Array;
@@ -35,12 +32,11 @@ export class GradientWorkspace {
     this.nH = nH;
     const gV = Math.ceil(nV / 4), gH = Math.ceil(nH / 4);
     this.gV = gV;
-    this.gH = gH;
     const nQmax = Math.ceil(capacity / 4);
     this.capacity = 4 * nQmax;
     const rowP = (4 * gH + 2) * 8;
     const L = new Layout();
-    const gctx = L.alloc(128, 64);
+    const gctx = L.alloc(KERNEL_ABI.gctx.bytes, 64);
     const TH = L.alloc(gV * 16 * 4 * gH * 8, 64);
     const S = L.alloc(this.capacity * nV + 16); // + slack: encode reads whole 16-byte vectors
     const w = L.alloc(this.capacity * 8);
@@ -56,8 +52,9 @@ export class GradientWorkspace {
     const raw = L.alloc((nV * nH + nV + nH) * 8);
     this.arena = new Arena(L);
     this.gctx = gctx;
-    this.ctl = this.arena.i32(gctx, 19);
-    this.ctl.set([nV, nH, gV, gH, 0, nQmax, TH, S, w, sOff, P, U, Q, G, Wp, cp, grad, gc, raw]);
+    writeContext(this.arena, gctx, "gctx", {
+      nV, nH, gV, gH, nQ: 0, nQmax, TH, S, w, sOff, P, U, Q, G, Wp, cp, grad, gc, raw,
+    });
     this.S = this.arena.u8(S, this.capacity * nV);
     this.w = this.arena.f64(w, this.capacity);
     this.raw = this.arena.f64(raw, nV * nH + nV + nH);
@@ -66,9 +63,12 @@ export class GradientWorkspace {
 
   /**
    * grad ← gradient of the NLL for the batch rows batch[0..count) of `samples` (weight 1/count each)
-   * and the chains negative[0..nChains) (weight −1/nChains each), in the RBM's parameter layout.
+   * and the chains negative[0..nChains) (weight −1/nChains each), in the RbmParameters's parameter layout.
    */
-  compute(rbm: RBM, samples: Uint8Array, batch: Uint32Array, count: number, negative: Uint8Array, nChains: number, grad: Float64Array): void {
+  compute(
+    rbm: RbmParameters, samples: Uint8Array, batch: Uint32Array, count: number, negative: Uint8Array, nChains: number,
+    grad: Float64Array,
+  ): void {
     const { nV, nH } = this;
     const n = count + nChains;
     if (n > this.capacity) throw new Error(`gradient workspace holds ${this.capacity} samples, asked for ${n}`);
@@ -78,7 +78,9 @@ export class GradientWorkspace {
       for (let r = 0; r < count; r++) S.set(samples.subarray(batch[r] * nV, batch[r] * nV + nV), r * nV);
     } else {
       // short rows: a plain loop beats creating a subarray per row
-      for (let r = 0, o = 0; r < count; r++) for (let i = 0, from = batch[r] * nV; i < nV; i++) S[o++] = samples[from + i];
+      for (let r = 0, o = 0; r < count; r++) {
+        for (let i = 0, from = batch[r] * nV; i < nV; i++) S[o++] = samples[from + i];
+      }
     }
     S.set(negative.subarray(0, nChains * nV), count * nV);
     S.fill(0, n * nV, 4 * nQ * nV);
@@ -86,7 +88,7 @@ export class GradientWorkspace {
     w.fill(-1 / nChains, count, n);
     w.fill(0, n, 4 * nQ);
     this.raw.set(rbm.params);
-    this.ctl[4] = nQ;
+    setContextField(this.arena, this.gctx, "gctx", "nQ", nQ);
 
     const threads = n * nV * nH >= GRAD_THREAD_WORK ? kernelThreads() : 1;
     const a = this.arena, g = this.gctx, ex = a.exports;
@@ -107,10 +109,10 @@ export class GradientWorkspace {
   }
 }
 
-const workspaces = new WeakMap<RBM, GradientWorkspace>();
+const workspaces = new WeakMap<RbmParameters, GradientWorkspace>();
 
-/** A workspace for this RBM with room for `samples` samples, reused across calls. */
-export function gradientWorkspace(rbm: RBM, samples: number): GradientWorkspace {
+/** A workspace for this RbmParameters with room for `samples` samples, reused across calls. */
+export function gradientWorkspace(rbm: RbmParameters, samples: number): GradientWorkspace {
   let ws = workspaces.get(rbm);
   if (!ws || ws.nV !== rbm.nVisible || ws.nH !== rbm.nHidden || ws.capacity < samples) {
     ws = new GradientWorkspace(rbm.nVisible, rbm.nHidden, samples);

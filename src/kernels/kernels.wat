@@ -13,6 +13,10 @@
 ;; yields that 4-bit pattern directly (i32x4.bitmask), so chain states are kept as per-group byte
 ;; offsets into the next half-step's table.
 ;;
+;; Context structs (ctx, gctx, ectx) are laid out in src/kernels/abi.mjs, the one place that fixes
+;; them: a field is read as `offset={ctx.vOff} (local.get $ctx)`, which assemble.mjs turns into the
+;; byte offset.
+;;
 ;; Conventions: every "offs" array holds, per group g, the byte offset g*16*rowBytes + m*rowBytes of
 ;; the selected row in its table; rows are padded to a multiple of 4 units with zeros.
 (module
@@ -67,15 +71,7 @@
                  (f32x4.add (f32x4.add (local.get $a4) (local.get $a5)) (f32x4.add (local.get $a6) (local.get $a7))))))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; Sampler context (i32 fields at ctx + 4*index):
-  ;;   0 nV  1 nH  2 gV  3 gH  4 Th  5 Tv  6 vOff  7 hOff  8 rng  9 visBytes  10 hidBytes
-  ;;   11 Wf (f32 [4gV][4gH])  12 WfT (f32 [4gH][4gV])  13 bf (f32 [4gV])  14 cf (f32 [4gH])
-  ;;   15 raw (f64 [nV nH + nV + nH]: the RBM's parameters, copied in by syncWeights)
-  ;;   16 1 = never use $sweep_small (for tests)
-  ;;   (padding units: bias −1e30 in bf/cf, weights 0)
-  ;; Th: [gV][16][4gH] f32 (group 0 includes c);  Tv: [gH][16][4gV] f32 (group 0 includes b).
-  ;; vOff: [chains][gV] i32 offsets into Th;  hOff: [chains][gH] i32 offsets into Tv.
-  ;; rng: [chains] × 64 bytes: s0, s1, s2, s3 of four xoshiro128+ streams (one per lane).
+  ;; Sampler: context ctx (src/kernels/abi.mjs). Padding units have bias −1e30 in bf/cf, weights 0.
 
   ;; k sweeps v → h → v of chains [c0, c1); A is this thread's scratch (8 × 4·max(gV,gH) floats).
   ;; Each half-step of a chain:
@@ -99,10 +95,10 @@
     (local $x v128) (local $y v128) (local $f v128) (local $e v128)
     (local $q i32) (local $m i32) (local $goff i32) (local $ap i32)
     (local $cb i32) (local $ce i32) (local $Ac i32) (local $astride i32) (local $apEnd i32)
-    (local.set $gV (i32.load offset=8 (local.get $ctx)))
-    (local.set $gH (i32.load offset=12 (local.get $ctx)))
-    (local.set $Th (i32.load offset=16 (local.get $ctx)))
-    (local.set $Tv (i32.load offset=20 (local.get $ctx)))
+    (local.set $gV (i32.load offset={ctx.gV} (local.get $ctx)))
+    (local.set $gH (i32.load offset={ctx.gH} (local.get $ctx)))
+    (local.set $Th (i32.load offset={ctx.Th} (local.get $ctx)))
+    (local.set $Tv (i32.load offset={ctx.Tv} (local.get $ctx)))
     (local.set $rowH (i32.shl (local.get $gH) (i32.const 4)))   ;; bytes per Th row: 4gH floats
     (local.set $rowV (i32.shl (local.get $gV) (i32.const 4)))   ;; bytes per Tv row
     (local.set $astride (i32.shl (select (local.get $gV) (local.get $gH) (i32.gt_u (local.get $gV) (local.get $gH))) (i32.const 4)))
@@ -122,9 +118,12 @@
             (loop $PH
               (local.set $c (local.get $cb))
               (loop $C
-              (local.set $vo (i32.add (i32.load offset=24 (local.get $ctx)) (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2)))))
-              (local.set $ho (i32.add (i32.load offset=28 (local.get $ctx)) (i32.mul (local.get $c) (i32.shl (local.get $gH) (i32.const 2)))))
-              (local.set $ro (i32.add (i32.load offset=32 (local.get $ctx)) (i32.shl (local.get $c) (i32.const 6))))
+              (local.set $vo (i32.add (i32.load offset={ctx.vOff} (local.get $ctx))
+                (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2)))))
+              (local.set $ho (i32.add (i32.load offset={ctx.hOff} (local.get $ctx))
+                (i32.mul (local.get $c) (i32.shl (local.get $gH) (i32.const 2)))))
+              (local.set $ro (i32.add (i32.load offset={ctx.rng} (local.get $ctx))
+                (i32.shl (local.get $c) (i32.const 6))))
               (local.set $Ac (i32.add (local.get $A) (i32.mul (i32.sub (local.get $c) (local.get $cb)) (local.get $astride))))
               (if (i32.eqz (local.get $phase))
                 (then
@@ -306,13 +305,13 @@
     (local $x v128) (local $y v128) (local $f v128) (local $e v128)
     (local $q i32) (local $qEnd i32) (local $m i32) (local $goff i32) (local $col i32)
     (local $cb i32) (local $ce i32) (local $vOffB i32) (local $hOffB i32) (local $rngB i32)
-    (local.set $gV (i32.load offset=8 (local.get $ctx)))
-    (local.set $gH (i32.load offset=12 (local.get $ctx)))
-    (local.set $Th (i32.load offset=16 (local.get $ctx)))
-    (local.set $Tv (i32.load offset=20 (local.get $ctx)))
-    (local.set $vOffB (i32.load offset=24 (local.get $ctx)))
-    (local.set $hOffB (i32.load offset=28 (local.get $ctx)))
-    (local.set $rngB (i32.load offset=32 (local.get $ctx)))
+    (local.set $gV (i32.load offset={ctx.gV} (local.get $ctx)))
+    (local.set $gH (i32.load offset={ctx.gH} (local.get $ctx)))
+    (local.set $Th (i32.load offset={ctx.Th} (local.get $ctx)))
+    (local.set $Tv (i32.load offset={ctx.Tv} (local.get $ctx)))
+    (local.set $vOffB (i32.load offset={ctx.vOff} (local.get $ctx)))
+    (local.set $hOffB (i32.load offset={ctx.hOff} (local.get $ctx)))
+    (local.set $rngB (i32.load offset={ctx.rng} (local.get $ctx)))
     (local.set $rowH (i32.shl (local.get $gH) (i32.const 4)))
     (local.set $rowV (i32.shl (local.get $gV) (i32.const 4)))
     (local.set $cb (local.get $c0))
@@ -472,28 +471,29 @@
   ;; visible bytes → vOff for chains [c0, c1)
   (func $pack (export "pack") (param $ctx i32) (param $c0 i32) (param $c1 i32)
     (local $nV i32) (local $gV i32) (local $c i32)
-    (local.set $nV (i32.load offset=0 (local.get $ctx)))
-    (local.set $gV (i32.load offset=8 (local.get $ctx)))
+    (local.set $nV (i32.load offset={ctx.nV} (local.get $ctx)))
+    (local.set $gV (i32.load offset={ctx.gV} (local.get $ctx)))
     (local.set $c (local.get $c0))
     (block $done
       (loop $C
         (br_if $done (i32.ge_u (local.get $c) (local.get $c1)))
         (call $encode
-          (i32.add (i32.load offset=36 (local.get $ctx)) (i32.mul (local.get $c) (local.get $nV)))
+          (i32.add (i32.load offset={ctx.vis} (local.get $ctx)) (i32.mul (local.get $c) (local.get $nV)))
           (local.get $nV)
-          (i32.add (i32.load offset=24 (local.get $ctx)) (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2))))
+          (i32.add (i32.load offset={ctx.vOff} (local.get $ctx))
+            (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2))))
           (i32.const 0)
-          (i32.shl (i32.load offset=12 (local.get $ctx)) (i32.const 4)))
+          (i32.shl (i32.load offset={ctx.gH} (local.get $ctx)) (i32.const 4)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $C))))
 
   ;; vOff → visible bytes and hOff → hidden bytes for chains [c0, c1)
   (func $unpack (export "unpack") (param $ctx i32) (param $c0 i32) (param $c1 i32)
     (local $nV i32) (local $nH i32) (local $gV i32) (local $gH i32) (local $c i32) (local $over i32)
-    (local.set $nV (i32.load offset=0 (local.get $ctx)))
-    (local.set $nH (i32.load offset=4 (local.get $ctx)))
-    (local.set $gV (i32.load offset=8 (local.get $ctx)))
-    (local.set $gH (i32.load offset=12 (local.get $ctx)))
+    (local.set $nV (i32.load offset={ctx.nV} (local.get $ctx)))
+    (local.set $nH (i32.load offset={ctx.nH} (local.get $ctx)))
+    (local.set $gV (i32.load offset={ctx.gV} (local.get $ctx)))
+    (local.set $gH (i32.load offset={ctx.gH} (local.get $ctx)))
     (local.set $c (local.get $c0))
     (block $done
       (loop $C
@@ -501,31 +501,38 @@
         ;; whole-vector stores may spill into the next chain's row, which is decoded next, except
         ;; after the last chain of the range (the next one may belong to another thread)
         (local.set $over (i32.lt_u (i32.add (local.get $c) (i32.const 1)) (local.get $c1)))
-        (call $decode (i32.add (i32.load offset=24 (local.get $ctx)) (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2))))
+        (call $decode (i32.add (i32.load offset={ctx.vOff} (local.get $ctx))
+                        (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2))))
           (local.get $nV) (i32.shl (local.get $gH) (i32.const 4))
-          (i32.add (i32.load offset=36 (local.get $ctx)) (i32.mul (local.get $c) (local.get $nV))) (local.get $over))
-        (call $decode (i32.add (i32.load offset=28 (local.get $ctx)) (i32.mul (local.get $c) (i32.shl (local.get $gH) (i32.const 2))))
+          (i32.add (i32.load offset={ctx.vis} (local.get $ctx)) (i32.mul (local.get $c) (local.get $nV)))
+          (local.get $over))
+        (call $decode (i32.add (i32.load offset={ctx.hOff} (local.get $ctx))
+                        (i32.mul (local.get $c) (i32.shl (local.get $gH) (i32.const 2))))
           (local.get $nH) (i32.shl (local.get $gV) (i32.const 4))
-          (i32.add (i32.load offset=40 (local.get $ctx)) (i32.mul (local.get $c) (local.get $nH))) (local.get $over))
+          (i32.add (i32.load offset={ctx.hid} (local.get $ctx)) (i32.mul (local.get $c) (local.get $nH)))
+          (local.get $over))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $C))))
 
   ;; One call for a whole PCD step of chains [c0, c1): visible bytes → patterns, k sweeps, → bytes.
   (func (export "step") (param $ctx i32) (param $c0 i32) (param $c1 i32) (param $k i32) (param $A i32)
     (call $pack (local.get $ctx) (local.get $c0) (local.get $c1))
-    (if (i32.and (i32.eqz (i32.load offset=64 (local.get $ctx)))
-          (i32.and (i32.le_u (i32.load offset=8 (local.get $ctx)) (i32.const 4)) (i32.le_u (i32.load offset=12 (local.get $ctx)) (i32.const 4))))
+    (if (i32.and (i32.eqz (i32.load offset={ctx.noSmall} (local.get $ctx)))
+          (i32.and (i32.le_u (i32.load offset={ctx.gV} (local.get $ctx)) (i32.const 4))
+            (i32.le_u (i32.load offset={ctx.gH} (local.get $ctx)) (i32.const 4))))
       (then (call $sweep_small (local.get $ctx) (local.get $c0) (local.get $c1) (local.get $k)))
       (else (call $sweep (local.get $ctx) (local.get $c0) (local.get $c1) (local.get $k) (local.get $A))))
     (call $unpack (local.get $ctx) (local.get $c0) (local.get $c1)))
 
   ;; Th groups [g0, g1) from Wf (rows: visible units) and c;  Tv groups from WfT (rows: hidden) and b.
   (func (export "build_h") (param $ctx i32) (param $g0 i32) (param $g1 i32)
-    (call $build_f32 (i32.load offset=44 (local.get $ctx)) (i32.load offset=56 (local.get $ctx)) (i32.load offset=16 (local.get $ctx))
-      (local.get $g0) (local.get $g1) (i32.load offset=12 (local.get $ctx))))
+    (call $build_f32 (i32.load offset={ctx.Wf} (local.get $ctx)) (i32.load offset={ctx.cf} (local.get $ctx))
+                      (i32.load offset={ctx.Th} (local.get $ctx))
+      (local.get $g0) (local.get $g1) (i32.load offset={ctx.gH} (local.get $ctx))))
   (func (export "build_v") (param $ctx i32) (param $g0 i32) (param $g1 i32)
-    (call $build_f32 (i32.load offset=48 (local.get $ctx)) (i32.load offset=52 (local.get $ctx)) (i32.load offset=20 (local.get $ctx))
-      (local.get $g0) (local.get $g1) (i32.load offset=8 (local.get $ctx))))
+    (call $build_f32 (i32.load offset={ctx.WfT} (local.get $ctx)) (i32.load offset={ctx.bf} (local.get $ctx))
+                      (i32.load offset={ctx.Tv} (local.get $ctx))
+      (local.get $g0) (local.get $g1) (i32.load offset={ctx.gV} (local.get $ctx))))
 
   ;; raw f64 parameters [W | b | c] → Wf (f32 [4gV][4gH], zero padding), bf, cf (real entries
   ;; only: padding biases stay at their −1e30), then WfT = Wfᵀ by 4×4 blocks.
@@ -533,13 +540,13 @@
     (local $nV i32) (local $nH i32) (local $gV i32) (local $gH i32) (local $raw i32) (local $Wf i32) (local $WfT i32)
     (local $i i32) (local $j i32) (local $src i32) (local $dst i32) (local $rowH i32) (local $rowV i32) (local $tail v128)
     (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local.set $nV (i32.load offset=0 (local.get $ctx)))
-    (local.set $nH (i32.load offset=4 (local.get $ctx)))
-    (local.set $gV (i32.load offset=8 (local.get $ctx)))
-    (local.set $gH (i32.load offset=12 (local.get $ctx)))
-    (local.set $Wf (i32.load offset=44 (local.get $ctx)))
-    (local.set $WfT (i32.load offset=48 (local.get $ctx)))
-    (local.set $raw (i32.load offset=60 (local.get $ctx)))
+    (local.set $nV (i32.load offset={ctx.nV} (local.get $ctx)))
+    (local.set $nH (i32.load offset={ctx.nH} (local.get $ctx)))
+    (local.set $gV (i32.load offset={ctx.gV} (local.get $ctx)))
+    (local.set $gH (i32.load offset={ctx.gH} (local.get $ctx)))
+    (local.set $Wf (i32.load offset={ctx.Wf} (local.get $ctx)))
+    (local.set $WfT (i32.load offset={ctx.WfT} (local.get $ctx)))
+    (local.set $raw (i32.load offset={ctx.raw} (local.get $ctx)))
     (local.set $rowH (i32.shl (local.get $gH) (i32.const 4)))
     (local.set $rowV (i32.shl (local.get $gV) (i32.const 4)))
     ;; lanes of the last vector of a row that hold real units (nH mod 4 of them, or all)
@@ -568,7 +575,7 @@
     (local.set $i (i32.const 0))
     (block $bdone (loop $B
       (br_if $bdone (i32.ge_u (local.get $i) (local.get $nV)))
-      (f32.store (i32.add (i32.load offset=52 (local.get $ctx)) (i32.shl (local.get $i) (i32.const 2)))
+      (f32.store (i32.add (i32.load offset={ctx.bf} (local.get $ctx)) (i32.shl (local.get $i) (i32.const 2)))
         (f32.demote_f64 (f64.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 3))))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $B)))
@@ -576,7 +583,7 @@
     (local.set $i (i32.const 0))
     (block $cdone (loop $Cl
       (br_if $cdone (i32.ge_u (local.get $i) (local.get $nH)))
-      (f32.store (i32.add (i32.load offset=56 (local.get $ctx)) (i32.shl (local.get $i) (i32.const 2)))
+      (f32.store (i32.add (i32.load offset={ctx.cf} (local.get $ctx)) (i32.shl (local.get $i) (i32.const 2)))
         (f32.demote_f64 (f64.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 3))))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $Cl)))
@@ -800,25 +807,21 @@
         (br $G))))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; Gradient context (i32 fields at gctx + 4*index):
-  ;;   0 nV  1 nH  2 gV  3 gH  4 nQ (sample groups of 4)  5 nQmax
-  ;;   6 TH (f64 [gV][16][4gH])  7 S (u8 [4 nQmax][nV])  8 w (f64 [4 nQmax])  9 sOff (i32 [4 nQmax][gV])
-  ;;   10 P (f64 [4 nQmax][4gH+2])  11 U (f64 [nQmax][16][4gH+2])  12 Q (i32 [nV][nQmax])
-  ;;   13 G (f64 [nV][4gH+2])  14 Wp (f64 [4gV][4gH])  15 cp (f64 [4gH])  16 grad (f64 [nV nH + nV + nH])
-  ;;   17 gc (f64 [4gH+2])  18 raw (f64 [nV nH + nV + nH], the parameters as given)
+  ;; Gradient: context gctx (src/kernels/abi.mjs).
   ;; P[s] = w_s σ(θ_s) with θ_s = c + Wᵀ v_s, and P[s][4gH] = w_s; then G = Σ_s v_s P[s]ᵀ by
   ;; subset-sum tables over groups of four samples (U), and the gradient is −G (W, b), −Σ_s P[s] (c).
 
-  ;; raw f64 parameters [W | b | c] (field 18) → Wp (f64 [4gV][4gH], zero padding) and cp.
-  (func (export "grad_load") (param $gc i32)
+  ;; raw f64 parameters [W | b | c] (gctx.raw) → Wp (f64 [4gV][4gH], zero padding) and cp.
+  (func (export "grad_load") (param $gctx i32)
     (local $nV i32) (local $nH i32) (local $gH i32) (local $src i32) (local $dst i32) (local $i i32) (local $j i32)
-    (local.set $nV (i32.load offset=0 (local.get $gc)))
-    (local.set $nH (i32.load offset=4 (local.get $gc)))
-    (local.set $gH (i32.load offset=12 (local.get $gc)))
-    (local.set $src (i32.load offset=72 (local.get $gc)))
+    (local.set $nV (i32.load offset={gctx.nV} (local.get $gctx)))
+    (local.set $nH (i32.load offset={gctx.nH} (local.get $gctx)))
+    (local.set $gH (i32.load offset={gctx.gH} (local.get $gctx)))
+    (local.set $src (i32.load offset={gctx.raw} (local.get $gctx)))
     (block $idone (loop $I
       (br_if $idone (i32.ge_u (local.get $i) (local.get $nV)))
-      (local.set $dst (i32.add (i32.load offset=56 (local.get $gc)) (i32.mul (local.get $i) (i32.shl (local.get $gH) (i32.const 5)))))
+      (local.set $dst (i32.add (i32.load offset={gctx.Wp} (local.get $gctx))
+        (i32.mul (local.get $i) (i32.shl (local.get $gH) (i32.const 5)))))
       (local.set $j (i32.const 0))
       (block $jdone (loop $J
         (br_if $jdone (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $nH)))
@@ -835,41 +838,49 @@
     (local.set $j (i32.const 0))
     (block $cdone (loop $Cl
       (br_if $cdone (i32.ge_u (local.get $j) (local.get $nH)))
-      (f64.store (i32.add (i32.load offset=60 (local.get $gc)) (i32.shl (local.get $j) (i32.const 3)))
+      (f64.store (i32.add (i32.load offset={gctx.cp} (local.get $gctx)) (i32.shl (local.get $j) (i32.const 3)))
         (f64.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 3)))))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $Cl))))
 
   ;; TH for groups [g0, g1)
-  (func (export "grad_tables") (param $gc i32) (param $g0 i32) (param $g1 i32)
-    (call $build_f64_i (i32.load offset=56 (local.get $gc)) (i32.load offset=60 (local.get $gc)) (i32.load offset=24 (local.get $gc))
-      (local.get $g0) (local.get $g1) (i32.shl (i32.load offset=12 (local.get $gc)) (i32.const 1))))
+  (func (export "grad_tables") (param $gctx i32) (param $g0 i32) (param $g1 i32)
+    (call $build_f64_i (i32.load offset={gctx.Wp} (local.get $gctx)) (i32.load offset={gctx.cp} (local.get $gctx))
+                        (i32.load offset={gctx.TH} (local.get $gctx))
+      (local.get $g0) (local.get $g1) (i32.shl (i32.load offset={gctx.gH} (local.get $gctx)) (i32.const 1))))
 
   ;; For samples [s0, s1): encode, θ = c + Wᵀv (float64 subset sums), P row = w σ(θ) and w.
   ;; σ(θ) = 1/(1 + e^{−θ}) with e^x inline: |x| ≤ 708, x = n ln2 + r (Cody–Waite), e^r by the
   ;; degree-11 polynomial interpolating it at Chebyshev nodes of |r| ≤ ln2/2 (max error 2.2e-16 in
   ;; float64 Horner), 2^n from the bits; about 1 ulp overall (see exp_f64 and its test).
-  (func (export "grad_act") (param $gc i32) (param $s0 i32) (param $s1 i32)
+  (func (export "grad_act") (param $gctx i32) (param $s0 i32) (param $s1 i32)
     (local $nV i32) (local $gV i32) (local $gH i32) (local $s i32) (local $pr i32) (local $pend i32)
     (local $w f64) (local $wv v128) (local $offs i32) (local $rowBytesP i32)
     (local $x v128) (local $y v128) (local $n v128) (local $r v128) (local $p v128)
-    (local.set $nV (i32.load offset=0 (local.get $gc)))
-    (local.set $gV (i32.load offset=8 (local.get $gc)))
-    (local.set $gH (i32.load offset=12 (local.get $gc)))
+    (local.set $nV (i32.load offset={gctx.nV} (local.get $gctx)))
+    (local.set $gV (i32.load offset={gctx.gV} (local.get $gctx)))
+    (local.set $gH (i32.load offset={gctx.gH} (local.get $gctx)))
     (local.set $rowBytesP (i32.shl (i32.add (i32.shl (local.get $gH) (i32.const 1)) (i32.const 1)) (i32.const 4)))
     (local.set $s (local.get $s0))
     (block $done
       (loop $S
         (br_if $done (i32.ge_u (local.get $s) (local.get $s1)))
-        (local.set $offs (i32.add (i32.load offset=36 (local.get $gc)) (i32.mul (local.get $s) (i32.shl (local.get $gV) (i32.const 2)))))
-        (call $encode (i32.add (i32.load offset=28 (local.get $gc)) (i32.mul (local.get $s) (local.get $nV))) (local.get $nV)
+        (local.set $offs (i32.add (i32.load offset={gctx.sOff} (local.get $gctx))
+          (i32.mul (local.get $s) (i32.shl (local.get $gV) (i32.const 2)))))
+        (call $encode (i32.add (i32.load offset={gctx.S} (local.get $gctx)) (i32.mul (local.get $s) (local.get $nV)))
+          (local.get $nV)
           (local.get $offs) (i32.const 0) (i32.shl (local.get $gH) (i32.const 5)))
-        (local.set $pr (i32.add (i32.load offset=40 (local.get $gc)) (i32.mul (local.get $s) (local.get $rowBytesP))))
-        (call $lut_f64 (i32.load offset=24 (local.get $gc)) (local.get $offs) (local.get $gV) (i32.shl (local.get $gH) (i32.const 1)) (local.get $pr))
-        (local.set $w (f64.load (i32.add (i32.load offset=32 (local.get $gc)) (i32.shl (local.get $s) (i32.const 3)))))
+        (local.set $pr (i32.add (i32.load offset={gctx.P} (local.get $gctx))
+          (i32.mul (local.get $s) (local.get $rowBytesP))))
+        (call $lut_f64 (i32.load offset={gctx.TH} (local.get $gctx))
+          (local.get $offs) (local.get $gV) (i32.shl (local.get $gH) (i32.const 1)) (local.get $pr))
+        (local.set $w (f64.load (i32.add (i32.load offset={gctx.w} (local.get $gctx))
+          (i32.shl (local.get $s) (i32.const 3)))))
         (local.set $wv (f64x2.splat (local.get $w)))
         ;; σ only where there are hidden units (padding columns keep θ = 0 and are never read)
-        (local.set $pend (i32.add (local.get $pr) (i32.shl (i32.shr_u (i32.add (i32.load offset=4 (local.get $gc)) (i32.const 1)) (i32.const 1)) (i32.const 4))))
+        (local.set $pend (i32.add (local.get $pr)
+          (i32.shl (i32.shr_u (i32.add (i32.load offset={gctx.nH} (local.get $gctx)) (i32.const 1)) (i32.const 1))
+                   (i32.const 4))))
         (loop $Q
           (local.set $x (f64x2.pmax (f64x2.pmin (f64x2.neg (v128.load (local.get $pr))) (v128.const f64x2 708 708)) (v128.const f64x2 -708 -708)))
           (local.set $y (f64x2.add (f64x2.mul (local.get $x) (v128.const f64x2 1.4426950408889634 1.4426950408889634))
@@ -892,7 +903,8 @@
           (local.set $p (f64x2.mul (local.get $p) (i64x2.shl (i64x2.add (local.get $y) (v128.const i64x2 1023 1023)) (i32.const 52))))
           (v128.store (local.get $pr) (f64x2.div (local.get $wv) (f64x2.add (v128.const f64x2 1 1) (local.get $p))))
           (br_if $Q (i32.lt_u (local.tee $pr (i32.add (local.get $pr) (i32.const 16))) (local.get $pend))))
-        (v128.store (i32.add (i32.load offset=40 (local.get $gc)) (i32.add (i32.mul (local.get $s) (local.get $rowBytesP)) (i32.shl (local.get $gH) (i32.const 5))))
+        (v128.store (i32.add (i32.load offset={gctx.P} (local.get $gctx))
+          (i32.add (i32.mul (local.get $s) (local.get $rowBytesP)) (i32.shl (local.get $gH) (i32.const 5))))
           (f64x2.replace_lane 0 (v128.const f64x2 0 0) (local.get $w)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $S))))
@@ -923,24 +935,29 @@
     (f64x2.extract_lane 0 (local.get $p)))
 
   ;; U tables for sample groups [q0, q1)
-  (func (export "grad_utab") (param $gc i32) (param $q0 i32) (param $q1 i32)
-    (call $build_f64_i (i32.load offset=40 (local.get $gc)) (i32.const 0) (i32.load offset=44 (local.get $gc))
-      (local.get $q0) (local.get $q1) (i32.add (i32.shl (i32.load offset=12 (local.get $gc)) (i32.const 1)) (i32.const 1))))
+  (func (export "grad_utab") (param $gctx i32) (param $q0 i32) (param $q1 i32)
+    (call $build_f64_i (i32.load offset={gctx.P} (local.get $gctx)) (i32.const 0)
+                        (i32.load offset={gctx.U} (local.get $gctx))
+      (local.get $q0) (local.get $q1)
+      (i32.add (i32.shl (i32.load offset={gctx.gH} (local.get $gctx)) (i32.const 1)) (i32.const 1))))
 
   ;; For visible units [i0, i1): Q offsets (pattern of v_i over each group of 4 samples) and G rows.
-  (func (export "grad_outer") (param $gc i32) (param $i0 i32) (param $i1 i32)
+  (func (export "grad_outer") (param $gctx i32) (param $i0 i32) (param $i1 i32)
     (local $nV i32) (local $nQ i32) (local $nQmax i32) (local $S i32) (local $i i32) (local $q i32) (local $sp i32)
     (local $rowBytesP i32) (local $qo i32) (local $m i32)
-    (local.set $nV (i32.load offset=0 (local.get $gc)))
-    (local.set $nQ (i32.load offset=16 (local.get $gc)))
-    (local.set $nQmax (i32.load offset=20 (local.get $gc)))
-    (local.set $S (i32.load offset=28 (local.get $gc)))
-    (local.set $rowBytesP (i32.shl (i32.add (i32.shl (i32.load offset=12 (local.get $gc)) (i32.const 1)) (i32.const 1)) (i32.const 4)))
+    (local.set $nV (i32.load offset={gctx.nV} (local.get $gctx)))
+    (local.set $nQ (i32.load offset={gctx.nQ} (local.get $gctx)))
+    (local.set $nQmax (i32.load offset={gctx.nQmax} (local.get $gctx)))
+    (local.set $S (i32.load offset={gctx.S} (local.get $gctx)))
+    (local.set $rowBytesP
+      (i32.shl (i32.add (i32.shl (i32.load offset={gctx.gH} (local.get $gctx)) (i32.const 1)) (i32.const 1))
+               (i32.const 4)))
     (local.set $i (local.get $i0))
     (block $done
       (loop $I
         (br_if $done (i32.ge_u (local.get $i) (local.get $i1)))
-        (local.set $qo (i32.add (i32.load offset=48 (local.get $gc)) (i32.shl (i32.mul (local.get $i) (local.get $nQmax)) (i32.const 2))))
+        (local.set $qo (i32.add (i32.load offset={gctx.Q} (local.get $gctx))
+          (i32.shl (i32.mul (local.get $i) (local.get $nQmax)) (i32.const 2))))
         (local.set $q (i32.const 0))
         (local.set $sp (i32.add (local.get $S) (local.get $i)))
         (block $qdone
@@ -957,24 +974,24 @@
             (local.set $sp (i32.add (local.get $sp) (i32.shl (local.get $nV) (i32.const 2))))
             (local.set $q (i32.add (local.get $q) (i32.const 1)))
             (br $Q)))
-        (call $lut_f64 (i32.load offset=44 (local.get $gc)) (local.get $qo) (local.get $nQ)
+        (call $lut_f64 (i32.load offset={gctx.U} (local.get $gctx)) (local.get $qo) (local.get $nQ)
           (i32.shr_u (local.get $rowBytesP) (i32.const 4))
-          (i32.add (i32.load offset=52 (local.get $gc)) (i32.mul (local.get $i) (local.get $rowBytesP))))
+          (i32.add (i32.load offset={gctx.G} (local.get $gctx)) (i32.mul (local.get $i) (local.get $rowBytesP))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $I))))
 
   ;; gc = Σ_q U[q][15] (fixed order), then grad = [−G_W | −G_b | −gc] in the RBM's parameter layout.
-  (func (export "grad_finish") (param $gc i32)
+  (func (export "grad_finish") (param $gctx i32)
     (local $nV i32) (local $nH i32) (local $nQ i32) (local $gH i32) (local $rowBytesP i32) (local $U i32) (local $acc i32)
     (local $q i32) (local $j i32) (local $i i32) (local $G i32) (local $out i32) (local $src i32) (local $nvec i32)
-    (local.set $nV (i32.load offset=0 (local.get $gc)))
-    (local.set $nH (i32.load offset=4 (local.get $gc)))
-    (local.set $gH (i32.load offset=12 (local.get $gc)))
-    (local.set $nQ (i32.load offset=16 (local.get $gc)))
-    (local.set $U (i32.load offset=44 (local.get $gc)))
-    (local.set $G (i32.load offset=52 (local.get $gc)))
-    (local.set $out (i32.load offset=64 (local.get $gc)))
-    (local.set $acc (i32.load offset=68 (local.get $gc)))
+    (local.set $nV (i32.load offset={gctx.nV} (local.get $gctx)))
+    (local.set $nH (i32.load offset={gctx.nH} (local.get $gctx)))
+    (local.set $gH (i32.load offset={gctx.gH} (local.get $gctx)))
+    (local.set $nQ (i32.load offset={gctx.nQ} (local.get $gctx)))
+    (local.set $U (i32.load offset={gctx.U} (local.get $gctx)))
+    (local.set $G (i32.load offset={gctx.G} (local.get $gctx)))
+    (local.set $out (i32.load offset={gctx.grad} (local.get $gctx)))
+    (local.set $acc (i32.load offset={gctx.gc} (local.get $gctx)))
     (local.set $nvec (i32.add (i32.shl (local.get $gH) (i32.const 1)) (i32.const 1)))
     (local.set $rowBytesP (i32.shl (local.get $nvec) (i32.const 4)))
     ;; gc = U[0][15] + U[1][15] + ...
@@ -1025,11 +1042,8 @@
       (br $Cl))))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; Exact enumeration (src/kernels/exact.ts). Context (i32 fields at ectx + 4*index):
-  ;;   0 n  1 nH  2 nVec = ⌈nH/2⌉  3 W (f64 [n][2 nVec], zero padding)  4 b (f64 [n])
-  ;;   5 c (f64 [2 nVec])  6 outF (f64 [block])  7 outP (f64 [block])  8 log2(chunk)  9 k of the block's start
-  ;;   (chunk indices ch0, ch1 count from the block's start)
-  ;;   12.. (16 bytes) lane mask of the last vector (all ones, or ones in lane 0 only)
+  ;; Exact enumeration (src/kernels/exact.ts): context ectx (src/kernels/abi.mjs). Chunk indices
+  ;; ch0, ch1 count from the block's start kBlock; W and c have zero padding.
   ;; For every configuration k of the chunks [ch0, ch1) (in Gray-code order, k ↦ index k ^ (k >> 1)),
   ;; outF[k − kBlock] = b·v + Σ_j max(θ_j, 0) and outP[k − kBlock] = Π_j (1 + e^{−|θ_j|}), so that
   ;; −F(v) = outF + log outP. θ is computed afresh at the start of every chunk, so each value depends
@@ -1041,15 +1055,15 @@
     (local $vis f64) (local $d v128) (local $x v128) (local $a v128) (local $y v128) (local $nn v128) (local $r v128)
     (local $p v128) (local $sm v128) (local $pr v128) (local $mask v128) (local $tp i32) (local $tend i32)
     (local $outF i32) (local $outP i32) (local $kb i32) (local $wr i32)
-    (local.set $n (i32.load offset=0 (local.get $ectx)))
-    (local.set $nVec (i32.load offset=8 (local.get $ectx)))
-    (local.set $W (i32.load offset=12 (local.get $ectx)))
-    (local.set $b (i32.load offset=16 (local.get $ectx)))
-    (local.set $outF (i32.load offset=24 (local.get $ectx)))
-    (local.set $outP (i32.load offset=28 (local.get $ectx)))
-    (local.set $L (i32.load offset=32 (local.get $ectx)))
-    (local.set $kb (i32.load offset=36 (local.get $ectx)))
-    (local.set $mask (v128.load offset=48 (local.get $ectx)))
+    (local.set $n (i32.load offset={ectx.n} (local.get $ectx)))
+    (local.set $nVec (i32.load offset={ectx.nVec} (local.get $ectx)))
+    (local.set $W (i32.load offset={ectx.W} (local.get $ectx)))
+    (local.set $b (i32.load offset={ectx.b} (local.get $ectx)))
+    (local.set $outF (i32.load offset={ectx.outF} (local.get $ectx)))
+    (local.set $outP (i32.load offset={ectx.outP} (local.get $ectx)))
+    (local.set $L (i32.load offset={ectx.chunkLog2} (local.get $ectx)))
+    (local.set $kb (i32.load offset={ectx.kBlock} (local.get $ectx)))
+    (local.set $mask (v128.load offset={ectx.mask} (local.get $ectx)))
     (local.set $row (i32.shl (local.get $nVec) (i32.const 4)))
     (local.set $tend (i32.add (local.get $theta) (local.get $row)))
     (local.set $ch (local.get $ch0))
@@ -1061,7 +1075,7 @@
         ;; θ = c + Σ_{i: v_i = 1} W_i and b·v for the configuration g = k ^ (k >> 1) (qubit i = bit n−1−i)
         (local.set $g (i32.xor (local.get $k) (i32.shr_u (local.get $k) (i32.const 1))))
         (local.set $tp (local.get $theta))
-        (local.set $q (i32.load offset=20 (local.get $ectx)))
+        (local.set $q (i32.load offset={ectx.c} (local.get $ectx)))
         (loop $C0
           (v128.store (local.get $tp) (v128.load (local.get $q)))
           (local.set $q (i32.add (local.get $q) (i32.const 16)))

@@ -17,7 +17,7 @@
  */
 import os from "node:os";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { kernelModule, type Arena, type KernelExports } from "./wasm.js";
+import { kernelModule, type Arena, } from "./wasm.js";
 
 /** Exported kernel functions that take (ctx, from, to, ...extra) and may run in a worker. */
 const FUNCTIONS = ["step", "sweep", "pack", "unpack", "build_h", "build_v", "grad_tables", "grad_act", "grad_utab", "grad_outer", "exact_chunks"] as const;

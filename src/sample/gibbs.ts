@@ -19,7 +19,7 @@
  */
 import type { RBM } from "../nn/rbm.js";
 import type { Rng } from "../core/rng.js";
-import { Arena, Layout } from "../kernels/wasm.js";
+import { Arena, KERNEL_ABI, Layout, setContextField, writeContext } from "../kernels/wasm.js";
 import { kernelThreads, parallelFor } from "../kernels/pool.js";
 
 /**
@@ -73,7 +73,7 @@ export class GibbsSampler {
     this.maxThreads = Math.max(1, Math.min(MAX_THREADS, kernelThreads(), nChains));
 
     const L = new Layout();
-    const ctx = L.alloc(128, 64);
+    const ctx = L.alloc(KERNEL_ABI.ctx.bytes, 64);
     // each table is followed by a zero row (64 bytes) that small layers read for missing groups
     const th = L.alloc(gV * 16 * gH * 16 + 64, 64);
     const tv = L.alloc(gH * 16 * gV * 16 + 64, 64);
@@ -92,7 +92,9 @@ export class GibbsSampler {
     this.arena = new Arena(L);
     this.ctx = ctx;
 
-    this.arena.i32(ctx, 17).set([nV, nH, gV, gH, th, tv, vOff, hOff, rngAt, vis, hid, wf, wfT, bf, cf, raw, 0]);
+    writeContext(this.arena, ctx, "ctx", {
+      nV, nH, gV, gH, Th: th, Tv: tv, vOff, hOff, rng: rngAt, vis, hid, Wf: wf, WfT: wfT, bf, cf, raw, noSmall: 0,
+    });
     this.visible = this.arena.u8(vis, nChains * nV);
     this.hidden = this.arena.u8(hid, nChains * nH);
     this.raw = this.arena.f64(raw, rbm.params.length);
@@ -150,7 +152,7 @@ export class GibbsSampler {
    * general one); false forces the general kernel.
    */
   useSmallLayerKernel(on: boolean): void {
-    this.arena.i32(this.ctx, 17)[16] = on ? 0 : 1;
+    setContextField(this.arena, this.ctx, "ctx", "noSmall", on ? 0 : 1);
   }
 
   /**

@@ -1,0 +1,249 @@
+/**
+ * The WebAssembly kernels against their plain-TypeScript references (src/kernels/reference.ts): the
+ * Gibbs sampler's distribution (χ² against exact p(v), for the kernel and the reference alike) and
+ * the PCD gradient; and the kernel ABI (src/kernels/abi.mjs) against kernels.wat and the TypeScript
+ * side that fills the contexts.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { Rng } from "../src/core/rng.js";
+import { chiSquareQuantile } from "../src/estimate/statistics.js";
+import { GRAD_THREAD_WORK, GradientWorkspace } from "../src/kernels/gradient.js";
+import { KERNEL_ABI } from "../src/kernels/kernels-wasm.js";
+import { setAdaptiveThreads, setKernelThreads } from "../src/kernels/pool.js";
+import { ReferenceGibbsSampler, referenceGradient } from "../src/kernels/reference.js";
+import { Arena, Layout, readContext, setContextField, writeContext, type ContextName } from "../src/kernels/wasm.js";
+import { configurationOf, indexOf, logSumExp, unnormalisedLogProbabilities } from "../src/nn/enumeration.js";
+import { RBM } from "../src/nn/rbm.js";
+import { GibbsSampler } from "../src/sample/gibbs.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CONTEXTS = Object.keys(KERNEL_ABI) as ContextName[];
+
+afterEach(() => {
+  setKernelThreads(null);
+  setAdaptiveThreads(true);
+});
+
+function randomRbm(nV: number, nH: number, seed: number, scale: number, biasScale: number): RBM {
+  const rng = new Rng(seed);
+  const rbm = RBM.random(nV, nH, rng, scale);
+  for (let i = 0; i < nV; i++) rbm.visibleBias[i] = biasScale * rng.normal();
+  for (let j = 0; j < nH; j++) rbm.hiddenBias[j] = biasScale * rng.normal();
+  return rbm;
+}
+
+describe("kernel ABI", () => {
+  // kernels.wat without comments (the header shows a placeholder as an example)
+  const wat = fs.readFileSync(path.join(here, "../src/kernels/kernels.wat"), "utf8").replace(/;;.*$/gm, "");
+
+  it("the embedded table is abi.mjs's", async () => {
+    // (a plain .mjs module, not type-checked)
+    const { KERNEL_ABI: source } = await import("../src/kernels/abi.mjs");
+    expect(KERNEL_ABI).toEqual(source);
+  });
+
+  it("kernels.wat reads every context field by name, from its own context, and every field is read", () => {
+    const raw = wat.match(/\.(load|store)\w*\s+(offset=\d+\s+)?(align=\d+\s+)?\(local\.get \$(ctx|gctx|ectx)\)/g);
+    expect(raw, "context accesses by raw offset").toBeNull();
+    const placeholders = [...wat.matchAll(/offset=\{(\w+)\.(\w+)\}\s*\(local\.get \$(\w+)\)/g)];
+    expect(placeholders.length).toBe(wat.split("offset={").length - 1);
+    const used = new Set<string>();
+    for (const [, struct, field, local] of placeholders) {
+      expect(Object.keys(KERNEL_ABI), struct).toContain(struct);
+      expect(Object.keys(KERNEL_ABI[struct as ContextName].fields), `${struct}.${field}`).toContain(field);
+      expect(local, `${struct}.${field}`).toBe(struct);
+      used.add(`${struct}.${field}`);
+    }
+    const all = CONTEXTS.flatMap((s) => Object.keys(KERNEL_ABI[s].fields).map((f) => `${s}.${f}`));
+    expect([...used].sort()).toEqual(all.sort());
+  });
+
+  it("fields are consecutive, naturally aligned, and fit in the bytes allocated", () => {
+    for (const s of CONTEXTS) {
+      const { bytes, fields } = KERNEL_ABI[s];
+      let next = 0;
+      for (const { index, words } of Object.values(fields)) {
+        expect(index).toBeGreaterThanOrEqual(next);
+        expect(index % words).toBe(0); // the 4-word mask is one aligned v128
+        next = index + words;
+      }
+      expect(4 * next).toBeLessThanOrEqual(bytes);
+      expect(bytes % 64).toBe(0);
+    }
+    expect(KERNEL_ABI.ectx.fields.mask).toEqual({ index: 12, words: 4 });
+  });
+
+  it("assemble.mjs substitutes byte offsets, and fails on unknown or misapplied names", async () => {
+    const { substituteOffsets } = await import("../src/kernels/assemble.mjs");
+    const at = 4 * KERNEL_ABI.gctx.fields.nQ.index;
+    const load = "(i32.load offset={gctx.nQ} (local.get $gctx))";
+    expect(substituteOffsets(load)).toBe(`(i32.load offset=${at} (local.get $gctx))`);
+    expect(() => substituteOffsets("(i32.load offset={ctx.nQ} (local.get $ctx))")).toThrow(/kernels.wat:1: \{ctx.nQ\}/);
+    expect(() => substituteOffsets("\n(i32.load offset={ctxx.nV} (local.get $ctxx))")).toThrow(/kernels.wat:2/);
+    expect(() => substituteOffsets("(i32.load offset={ctx.nV.x} (local.get $ctx))")).toThrow(/not a field/);
+    expect(() => substituteOffsets("(i32.load offset={gctx.nQ} (local.get $ctx))")).toThrow(/\(local.get \$gctx\)/);
+    expect(() => substituteOffsets("(i32.load offset={gctx.nQ} (i32.const 64))")).toThrow(/\(local.get \$gctx\)/);
+  });
+
+  it("writeContext writes exactly the table's words, and needs every field, well formed", () => {
+    for (const s of CONTEXTS) {
+      const L = new Layout();
+      const at = L.alloc(KERNEL_ABI[s].bytes + 64, 64);
+      const arena = new Arena(L);
+      const all = arena.i32(at, KERNEL_ABI[s].bytes / 4 + 16);
+      all.fill(-7);
+      const values: Record<string, number | number[]> = {};
+      const expected = new Int32Array(KERNEL_ABI[s].bytes / 4);
+      for (const [f, { index, words }] of Object.entries(KERNEL_ABI[s].fields)) {
+        const v = Array.from({ length: words }, (_, k) => 1000 * (index + k) + 1);
+        values[f] = words === 1 ? v[0] : v;
+        expected.set(v, index);
+      }
+      const write = (v: Record<string, unknown>) => writeContext(arena, at, s, v as never);
+      write(values);
+      expect(Array.from(all.subarray(0, expected.length))).toEqual(Array.from(expected)); // gaps zeroed
+      expect(Array.from(all.subarray(expected.length))).toEqual(new Array(16).fill(-7)); // nothing beyond
+      expect(readContext(arena, at, s)).toEqual(values);
+      const first = Object.keys(values)[0];
+      const { [first]: _, ...missing } = values;
+      expect(() => write(missing)).toThrow(new RegExp(`needs field "${first}"`));
+      expect(() => write({ ...values, extra: 1 })).toThrow(/no field "extra"/);
+      expect(() => write({ ...values, [first]: 0.5 })).toThrow(/not an i32/);
+      expect(() => write({ ...values, [first]: 2 ** 32 })).toThrow(/not an i32/);
+      expect(() => write({ ...values, [first]: [1] })).toThrow(/takes 1 words/);
+      setContextField(arena, at, s, first as never, 5 as never);
+      expect(readContext(arena, at, s)[first]).toBe(5);
+    }
+    const arena = new Arena(new Layout());
+    expect(() => writeContext(arena, 64, "ectx", { mask: [1, 2] } as never)).toThrow(/needs field/);
+    expect(() => setContextField(arena, 64, "ectx", "mask", [1, 2, 3])).toThrow(/takes 4 words/);
+    expect(() => readContext(arena, 64, "nope" as ContextName)).toThrow(/no kernel context/);
+  });
+
+  it("the sampler and gradient contexts hold what their TypeScript owners laid out", () => {
+    const rbm = randomRbm(13, 7, 1, 0.5, 0.5);
+    const s = new GibbsSampler(rbm, 9, new Rng(1));
+    const sInside = s as unknown as { arena: Arena; ctx: number };
+    const ctx = () => readContext(sInside.arena, sInside.ctx, "ctx");
+    expect(ctx()).toMatchObject({ nV: 13, nH: 7, gV: 4, gH: 2, noSmall: 0 });
+    expect(ctx().vis).toBe(s.visible.byteOffset);
+    expect(ctx().hid).toBe(s.hidden.byteOffset);
+    s.useSmallLayerKernel(false);
+    expect(ctx().noSmall).toBe(1);
+
+    const ws = new GradientWorkspace(13, 7, 10);
+    const wInside = ws as unknown as { arena: Arena; gctx: number };
+    expect(ws.capacity).toBe(12);
+    expect(readContext(wInside.arena, wInside.gctx, "gctx")).toMatchObject({ nV: 13, nH: 7, gV: 4, gH: 2, nQmax: 3 });
+    const g = new Float64Array(rbm.params.length);
+    ws.compute(rbm, new Uint8Array(5 * 13), Uint32Array.from([0, 1, 2, 3, 4]), 5, new Uint8Array(2 * 13), 2, g);
+    expect(readContext(wInside.arena, wInside.gctx, "gctx").nQ).toBe(2);
+  });
+});
+
+/**
+ * χ² of observed counts against expected probabilities, cells with expected count below 5 pooled
+ * (as in test/sampling.test.ts), and the critical value at a false-alarm rate of 1e-3.
+ */
+function chiSquare(counts: ArrayLike<number>, p: ArrayLike<number>, n: number) {
+  let chi2 = 0, bins = 0, pooledCount = 0, pooledP = 0;
+  for (let k = 0; k < p.length; k++) {
+    if (n * p[k] >= 5) {
+      chi2 += (counts[k] - n * p[k]) ** 2 / (n * p[k]);
+      bins++;
+    } else {
+      pooledCount += counts[k];
+      pooledP += p[k];
+    }
+  }
+  if (pooledP > 0) {
+    chi2 += (pooledCount - n * pooledP) ** 2 / (n * pooledP);
+    bins++;
+  }
+  const df = bins - 1;
+  return { chi2, df, critical: chiSquareQuantile(df, 1 - 1e-3) };
+}
+
+/** p(v) by the plain free energy, checked against the enumeration kernel (exact.ts, ectx). */
+function exactProbabilities(rbm: RBM): Float64Array {
+  const n = rbm.nVisible, logp = new Float64Array(2 ** n);
+  for (let k = 0; k < logp.length; k++) logp[k] = -rbm.freeEnergy(configurationOf(k, n));
+  const kernel = unnormalisedLogProbabilities(rbm);
+  for (let k = 0; k < logp.length; k++) {
+    expect(Math.abs(kernel[k] - logp[k])).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(logp[k])));
+  }
+  const logZ = logSumExp(logp);
+  return logp.map((x) => Math.exp(x - logZ));
+}
+
+describe("Gibbs sampler: the kernel and the reference both sample p(v)", () => {
+  // One sample per chain after burn-in, from 20000 independent chains: a multinomial sample of p(v).
+  // Fixed seeds, so each test is deterministic; at the 1e-3 level a correct sampler fails for 1 seed in 1000.
+  const cases = [
+    { nV: 5, nH: 4, scale: 1.0, sweeps: 60, label: "small-layer kernel" },
+    { nV: 6, nH: 17, scale: 0.6, sweeps: 60, label: "general kernel (17 hidden: 5 groups, one partial)" },
+    { nV: 4, nH: 3, scale: 2.5, sweeps: 300, label: "strong weights" },
+  ];
+  for (const { nV, nH, scale, sweeps, label } of cases) {
+    for (const sampler of ["WebAssembly", "reference"] as const) {
+      it(`${sampler}: χ² at false-alarm rate 1e-3, N = ${nV}, ${nH} hidden, ${label}`, () => {
+        const rbm = randomRbm(nV, nH, 31 + nV * nH, scale, 0.8);
+        const p = exactProbabilities(rbm);
+        const chains = 20000;
+        const seed = new Rng(sampler === "reference" ? 7 : 8);
+        const s = sampler === "reference"
+          ? new ReferenceGibbsSampler(rbm, chains, seed)
+          : new GibbsSampler(rbm, chains, seed);
+        s.step(sweeps);
+        const counts = new Float64Array(2 ** nV);
+        for (let c = 0; c < chains; c++) counts[indexOf(s.visible, nV, c * nV)]++;
+        const { chi2, df, critical } = chiSquare(counts, p, chains);
+        expect(df).toBeGreaterThanOrEqual(4);
+        expect(chi2, `χ² = ${chi2.toFixed(1)}, ${df} degrees of freedom`).toBeLessThan(critical);
+      });
+    }
+  }
+
+  it("the reference sampler's histogram is not a uniform one (the test has power)", () => {
+    const rbm = randomRbm(5, 4, 31 + 20, 1.0, 0.8);
+    const s = new ReferenceGibbsSampler(rbm, 20000, new Rng(7));
+    const counts = new Float64Array(32);
+    for (let c = 0; c < 20000; c++) counts[indexOf(s.visible, 5, c * 5)]++; // the uniform start, no sweeps
+    const { chi2, critical } = chiSquare(counts, exactProbabilities(rbm), 20000);
+    expect(chi2).toBeGreaterThan(critical);
+  });
+});
+
+describe("PCD gradient: the kernel equals the reference", () => {
+  // [nV, nH, batch, chains, threads]: sizes off multiples of 4, no chains (exact negative phase), and
+  // with 2 threads large enough for the kernel to split the work
+  const cases = [
+    [5, 4, 3, 3, 1], [13, 7, 37, 29, 1], [7, 5, 11, 0, 1], [1, 2, 6, 5, 1], [31, 66, 10, 7, 1],
+    [31, 66, 70, 41, 2], [50, 50, 100, 100, 2], [97, 41, 61, 43, 2],
+  ] as const;
+  for (const [nV, nH, count, nChains, threads] of cases) {
+    it(`to 1e-12 relative: N = ${nV}, ${nH} hidden, batch ${count}, ${nChains} chains, ${threads} thread(s)`, () => {
+      setKernelThreads(threads);
+      setAdaptiveThreads(false); // always split when allowed, so that the threaded path really runs
+      if (threads > 1) expect((count + nChains) * nV * nH).toBeGreaterThanOrEqual(GRAD_THREAD_WORK);
+      const rbm = randomRbm(nV, nH, 3 * nV + nH, 1, 1);
+      const rng = new Rng(nV * nH);
+      const data = new Uint8Array(150 * nV).map(() => rng.uint32() >>> 31);
+      const negative = new Uint8Array(nChains * nV).map(() => rng.uint32() >>> 31);
+      const batch = Uint32Array.from({ length: count }, () => rng.int(150));
+      const g = new Float64Array(rbm.params.length).fill(NaN);
+      new GradientWorkspace(nV, nH, count + nChains).compute(rbm, data, batch, count, negative, nChains, g);
+      const ref = referenceGradient(rbm, data, batch, count, negative, nChains, new Float64Array(g.length));
+      let maxDiff = 0, maxRef = 0;
+      for (let k = 0; k < ref.length; k++) {
+        maxDiff = Math.max(maxDiff, Math.abs(g[k] - ref[k]));
+        maxRef = Math.max(maxRef, Math.abs(ref[k]));
+      }
+      expect(maxRef).toBeGreaterThan(0.01);
+      expect(maxDiff / maxRef).toBeLessThanOrEqual(1e-12);
+    });
+  }
+});
