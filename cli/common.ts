@@ -2,8 +2,9 @@
  * What every qst command shares: turning errors into one clear line and an exit code,
  * the `--json` convention (the last stdout line is one JSON object), and progress on stderr.
  */
-import { QstError } from "../src/core/errors.js";
-import { removePendingTemporaries } from "../src/core/atomic.js";
+import {
+  QstError, removePendingTemporaries,
+} from "../src/index.js";
 
 export const EXIT_USER_ERROR = 1;
 export const EXIT_INTERNAL_ERROR = 70;

@@ -5,7 +5,9 @@
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { QstError } from "../src/core/errors.js";
+import {
+  QstError,
+} from "../src/index.js";
 import { qstVersion } from "../src/io/model-file.js";
 import { fail } from "./common.js";
 import { commands } from "./commands/index.js";

@@ -23,14 +23,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { exactMetrics, logPartitionFunction } from "../src/nn/enumeration.js";
-import { readMeasurements } from "../src/io/measurement-file.js";
+// The kernels' thread pool and arenas are internal; the benchmark measures them directly.
 import { kernelThreads, threadDecisions } from "../src/kernels/pool.js";
 import { Arena, Layout } from "../src/kernels/wasm.js";
-import { RBM } from "../src/nn/rbm.js";
-import { Rng } from "../src/core/rng.js";
-import { sampleChains } from "../src/sample/gibbs.js";
-import { Trainer, resolveOptions, DEFAULTS } from "../src/train/trainer.js";
+import {
+  DEFAULTS, RBM, RbmWaveFunction, Rng, chain, driverFor, energy, estimateObservables, exactMetrics, groundState,
+  logPartitionFunction, readMeasurements, sampleChains, tfim,
+} from "../src/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -104,8 +103,9 @@ async function taskTrain(w: Workload) {
   const rng = new Rng(20240601 + w.N);
   const data = new Uint8Array(w.shots * w.N);
   for (let k = 0; k < data.length; k++) data[k] = rng.uint32() >>> 31;
-  const options = resolveOptions(w.N, { nHidden: w.N, batchSize: BATCH, chains: CHAINS, k: K, epochs: w.warmup + w.epochs, seed: 1 });
-  const trainer = new Trainer(data, w.N, null, options);
+  const trainer = driverFor({ samples: data, bases: null, nQubits: w.N }, {
+    nHidden: w.N, batchSize: BATCH, chains: CHAINS, k: K, epochs: w.warmup + w.epochs, seed: 1,
+  });
   const wall: number[] = [], cpu: number[] = [];
   for (let e = 0; e < w.warmup + w.epochs; e++) {
     const c = process.cpuUsage();
@@ -119,7 +119,7 @@ async function taskTrain(w: Workload) {
   }
   const updates = Math.ceil(w.shots / BATCH);
   // The sampler kernel alone: k sweeps of all chains, repeated.
-  const sampler = trainer.sampler;
+  const sampler = trainer.average.sampler;
   const reps = Math.max(5, Math.round(2e8 / (CHAINS * K * w.N * w.N)));
   sampler.step(K);
   const ts: number[] = [];
@@ -162,8 +162,8 @@ async function taskTrain(w: Workload) {
 
 async function taskLogZ() {
   const rbm = RBM.random(20, 20, new Rng(7), 0.5);
-  rbm.visibleBias.forEach((_, i) => (rbm.visibleBias[i] = 0.1 * Math.sin(i)));
-  rbm.hiddenBias.forEach((_, j) => (rbm.hiddenBias[j] = 0.1 * Math.cos(j)));
+  for (let i = 0; i < rbm.nVisible; i++) rbm.visibleBias[i] = 0.1 * Math.sin(i);
+  for (let j = 0; j < rbm.nHidden; j++) rbm.hiddenBias[j] = 0.1 * Math.cos(j);
   logPartitionFunction(rbm); // warm-up
   const ts: number[] = [];
   let logZ = 0;
@@ -175,23 +175,7 @@ async function taskLogZ() {
   return { N: 20, nHidden: 20, logZ, seconds: stats(ts), peakRssMB: maxRssMB() };
 }
 
-/** Imports a module of another part of qst that may not exist yet (null if it does not). */
-async function optionalImport(rel: string): Promise<Record<string, unknown> | null> {
-  const spec: string = rel;
-  try {
-    return (await import(spec)) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return null;
-    throw e;
-  }
-}
-
 async function taskGroundState() {
-  const gs = await optionalImport("../src/physics/groundstate.js");
-  const ham = await optionalImport("../src/physics/hamiltonians.js");
-  if (!gs?.groundState || !ham?.chain || !ham?.tfim) return { skipped: "src/groundstate.ts or src/hamiltonians.ts is not there yet" };
-  const { groundState } = gs as { groundState: (H: unknown, o?: object) => { energy: number; iterations: number; residual: number } };
-  const { chain, tfim } = ham as { chain: (n: number) => unknown; tfim: (l: unknown, p: { h: number }) => unknown };
   try {
     const H = tfim(chain(20), { h: 1 });
     const t = performance.now();
@@ -210,22 +194,10 @@ async function taskObservables() {
   sampleChains(rbm, opts, new Rng(4));
   const samplingSeconds = (performance.now() - t) / 1000;
   const out: Record<string, unknown> = { N: 100, samples: 1e5, samplingSeconds };
-  const obs = await optionalImport("../src/estimate/observables.js");
-  const ham = await optionalImport("../src/physics/hamiltonians.js");
-  const wfm = await optionalImport("../src/nn/wavefunction.js");
-  if (!obs?.estimateObservables || !obs?.energy || !ham?.chain || !ham?.tfim || !wfm?.PositiveWaveFunction) {
-    return { ...out, estimate: { skipped: "src/observables.ts (estimateObservables, energy) is not there yet" }, peakRssMB: maxRssMB() };
-  }
-  const { estimateObservables, energy } = obs as {
-    estimateObservables: (wf: unknown, o: unknown[], opts: object) => { mean: number; stderr: number }[];
-    energy: (H: unknown) => unknown;
-  };
-  const { chain, tfim } = ham as { chain: (n: number) => unknown; tfim: (l: unknown, p: { h: number }) => unknown };
-  const PositiveWaveFunction = wfm.PositiveWaveFunction as new (r: RBM) => unknown;
   try {
     const H = tfim(chain(100), { h: 1 });
     t = performance.now();
-    const [e] = estimateObservables(new PositiveWaveFunction(rbm), [energy(H)], { ...opts, seed: 4 });
+    const [e] = estimateObservables(RbmWaveFunction.positive(rbm), [energy(H)], { ...opts, seed: 4 });
     out.estimate = { seconds: (performance.now() - t) / 1000, energy: e.mean, stderr: e.stderr };
   } catch (err) {
     out.estimate = { skipped: `energy estimation failed: ${(err as Error).message}` };
@@ -236,20 +208,20 @@ async function taskObservables() {
 async function taskFidelity() {
   const h5 = path.join(root, "datasets/tfim_chain_N10_h1.h5");
   const tut = "/work/shared/data/qucumber/Tutorial1_TrainPosRealWaveFunction";
-  let data;
+  let data: Awaited<ReturnType<typeof readMeasurements>>;
   if (fs.existsSync(h5)) data = await readMeasurements(h5);
   else if (fs.existsSync(path.join(tut, "tfim1d_data.txt"))) {
     data = await readMeasurements(path.join(tut, "tfim1d_data.txt"), { psiFile: path.join(tut, "tfim1d_psi.txt") });
   } else return { skipped: "neither datasets/tfim_chain_N10_h1.h5 nor the QuCumber tutorial data is present" };
   if (!data.psi) return { skipped: `${data.source} has no exact amplitudes` };
   if (data.bases) return { skipped: `${data.source} has rotated bases; the positive model trains on Z shots` };
-  const options = resolveOptions(data.nQubits, {});
-  const trainer = new Trainer(data.samples, data.nQubits, data.psi, options);
+  const trainer = driverFor(data);
+  const options = trainer.options;
   let fidelity = 0, epoch = 0;
   while (trainer.epoch < options.epochs) {
     trainer.runEpoch();
     epoch = trainer.epoch;
-    fidelity = exactMetrics(trainer.rbm, null, data.psi).fidelity ?? 0;
+    fidelity = exactMetrics(trainer.model, null, data.psi).fidelity ?? 0;
     if (fidelity >= 0.99) break;
   }
   return {
@@ -267,7 +239,8 @@ async function taskFidelity() {
 // ------------------------------------------------------------------------------------------------
 // parent: run the children, write JSON and markdown
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the children's JSON results, read field by field
+type Json = Record<string, any>;
 
 function runChild(task: string): Json {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", task], {

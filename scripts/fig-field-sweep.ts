@@ -7,14 +7,11 @@
  *
  *   npm run build && node dist/scripts/fig-field-sweep.js     (replaces its section of docs/results.md)
  */
-import { logProbabilities } from "../src/nn/enumeration.js";
-import { buildModel, generateDataset } from "../src/physics/generate.js";
+import {
+  buildModel, DEFAULTS, estimateObservables, exactExpectation, generateDataset, logProbabilities, type Observable, parseObservable, resolveOptions, RHAT_THRESHOLD, stateExpectation,
+} from "../src/index.js";
 import type { Wavefunction } from "../src/io/measurement-file.js";
-import { estimateObservables, exactExpectation, parseObservable, stateExpectation, type Observable } from "../src/estimate/observables.js";
 import { PALETTE, observableSweepSpec, type Series } from "../src/io/plot.js";
-import { RHAT_THRESHOLD } from "../src/estimate/statistics.js";
-import { DEFAULTS, resolveOptions } from "../src/train/trainer.js";
-import { PositiveWaveFunction } from "../src/nn/wavefunction.js";
 import {
   count, describeOptions, figure, fx, isMain, pm, progress, runStandalone, seconds, signed, table, trainPositive,
   type FigureResult, type FigureScript,
@@ -103,7 +100,7 @@ async function run(): Promise<FigureResult> {
     const psi: Wavefunction = { re: d.psiRe, im: null };
     const { hamiltonian } = buildModel({ model: "tfim", N, h });
     const r = trainPositive(d.samples, N, psi, {}, 0);
-    const wf = new PositiveWaveFunction(r.trainer.rbm);
+    const wf = r.driver.model;
     const observables: Observable[] = QUANTITIES.map((q) => parseObservable(q.observable, { nSites: N, hamiltonian }));
     const estimates = estimateObservables(wf, observables, ESTIMATION);
     const values = {} as Row["values"];
@@ -122,7 +119,7 @@ async function run(): Promise<FigureResult> {
     // The exact energy from the data set's own Lanczos run, as a check of the evaluation above.
     const lanczos = Number(d.attributes.energy_per_site);
     if (Math.abs(lanczos - values.energy.exact) > 1e-8) throw new Error(`h = ${h}: exact E/N ${values.energy.exact} differs from Lanczos's ${lanczos}`);
-    rows.push({ h, fidelity: r.fidelity, kl: r.kl, ...halves(d.samples, N, logProbabilities(r.trainer.rbm)), values });
+    rows.push({ h, fidelity: r.fidelity, kl: r.kl, ...halves(d.samples, N, logProbabilities(r.driver.model.amplitude)), values });
     log(
       `h = ${h}: F = ${fx(r.fidelity, 4)}; ` +
         QUANTITIES.map((q) => `${q.name} = ${pm(values[q.key].mean, values[q.key].stderr)} (model ${fx(values[q.key].model, 4)}, exact ${fx(values[q.key].exact, 4)})`).join("; "),
@@ -175,7 +172,7 @@ async function run(): Promise<FigureResult> {
     "Figure 2d. Deviations from the exact values: Gibbs estimate − exact (points with one-standard-error bars: sampling error plus reconstruction bias) and the trained RBM's own exact expectation − exact (dashed lines: the reconstruction bias alone).",
   ));
 
-  const options = resolveOptions(N, {});
+  const options = resolveOptions("positive", N, {});
   const tables = QUANTITIES.map((q) => {
     const t = table(
       ["h", "exact", "RBM estimate ± stderr", "RBM exact (enumerated)", "(estimate − RBM exact)/stderr", "RBM exact − exact", "τ_int", "R̂"],

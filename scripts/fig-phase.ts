@@ -2,19 +2,16 @@
  * Figure 4: phase reconstruction of the Heisenberg chain N = 8 (open), whose ground state has the
  * Marshall signs, from shots in the Z basis and in XX/XY on each neighbouring pair
  * (datasets/heisenberg_chain_N8_torlai.h5), with the complex (amplitude + phase RBM) model of
- * src/complex.ts: fidelity and KL against epoch, and the reconstructed amplitudes with their signs
+ * src/nn/wavefunction.ts: fidelity and KL against epoch, and the reconstructed amplitudes with their signs
  * beside the exact ones. A positive RBM trained on the Z shots alone is the baseline without phases.
  *
  *   npm run build && node dist/scripts/fig-phase.js     (replaces its section of docs/results.md)
  */
 import path from "node:path";
-import { ComplexTrainer, complexStateVector, type ComplexTrainOptions, COMPLEX_DEFAULTS } from "../src/nn/complex.js";
-import { buildModel } from "../src/physics/generate.js";
-import { readMeasurements } from "../src/io/measurement-file.js";
-import { energy, estimateObservables, stateExpectation } from "../src/estimate/observables.js";
+import {
+  buildModel, driverFor, energy, estimateObservables, exactMetrics, groupShotsByBasis, readMeasurements, RHAT_THRESHOLD, stateExpectation, stateVector,
+} from "../src/index.js";
 import { trainingCurvesSpec, type Series, type TrainingLogRow } from "../src/io/plot.js";
-import { RHAT_THRESHOLD } from "../src/estimate/statistics.js";
-import { resolveOptions } from "../src/train/trainer.js";
 import {
   ROOT, count, describeOptions, figure, fx, isMain, pm, progress, runStandalone, sci, seconds, table, trainPositive,
   type FigureResult, type FigureScript,
@@ -24,11 +21,10 @@ const ID = "fig-phase";
 const DATASET = "datasets/heisenberg_chain_N8_torlai.h5";
 const SEED = 1234;
 /**
- * Options of the complex run (the positive defaults otherwise). The Heisenberg ground state lives in
- * the Sz = 0 sector, between whose configurations block Gibbs sampling of the amplitude RBM moves
- * slowly, so the negative phase is computed exactly (2^8 configurations per update; docs/complex.md).
+ * The complex run uses the complex model's defaults. The Heisenberg ground state lives in the Sz = 0
+ * sector, between whose configurations block Gibbs sampling of the amplitude RBM moves slowly, so
+ * the negative phase is computed exactly (2^8 configurations per update; docs/complex.md).
  */
-const COMPLEX: Partial<ComplexTrainOptions> = { ...COMPLEX_DEFAULTS, negativePhase: "exact" };
 /** Amplitudes below this probability are left out of Figure 4b (outside the Sz = 0 sector they are exactly 0). */
 const MIN_PROBABILITY = 1e-4;
 /** Gibbs sampling for the energy estimate. */
@@ -40,18 +36,17 @@ async function run(): Promise<FigureResult> {
   const data = await readMeasurements(path.join(ROOT, DATASET));
   const N = data.nQubits;
   const truth = data.psi!;
-  const base = resolveOptions(N, { seed: SEED });
-  const options: ComplexTrainOptions = { ...base, ...COMPLEX } as ComplexTrainOptions;
-  const trainer = new ComplexTrainer(data, options);
+  const trainer = driverFor(data, { model: "complex", seed: SEED, negativePhase: "exact" });
+  const options = trainer.options;
   const rows: TrainingLogRow[] = [];
   while (trainer.epoch < options.epochs) {
     const rec = trainer.runEpoch();
-    const m = trainer.evaluate();
+    const m = exactMetrics(trainer.model, data, truth);
     rows.push({ epoch: rec.epoch, time_s: rec.time_s, fidelity: m.fidelity, kl: m.kl });
     if (rec.epoch % 10 === 0 || rec.epoch === options.epochs) log(`complex RBM: epoch ${rec.epoch}/${options.epochs}, F = ${fx(m.fidelity, 4)}, KL = ${sci(m.kl)}, ${rec.time_s.toFixed(1)} s`);
   }
   const final = rows[rows.length - 1];
-  const perBasis = trainer.shotsPerBasis();
+  const perBasis = Object.fromEntries(groupShotsByBasis(data.bases, data.nShots, N).map((g) => [g.basis, g.shots.length]));
 
   // Baseline: a positive RBM on the Z-basis shots alone (its fidelity is bounded by the signs it cannot represent).
   const zCode = "Z".charCodeAt(0);
@@ -62,12 +57,12 @@ async function run(): Promise<FigureResult> {
     if (allZ) zShots.push(m);
   }
   const zSamples = new Uint8Array(zShots.length * N);
-  zShots.forEach((m, r) => zSamples.set(data.samples.subarray(m * N, m * N + N), r * N));
+  for (const [r, m] of zShots.entries()) zSamples.set(data.samples.subarray(m * N, m * N + N), r * N);
   const positive = trainPositive(zSamples, N, truth, { seed: SEED }, 0);
   log(`positive RBM on the ${zShots.length} Z shots: F = ${fx(positive.fidelity, 4)}, KL = ${sci(positive.kl)}`);
 
   // The model's amplitudes with the global phase removed: ψ_λ · e^{−iθ}, θ = arg⟨ψ|ψ_λ⟩.
-  const model = complexStateVector(trainer.wavefunction);
+  const model = stateVector(trainer.model);
   let ore = 0, oim = 0;
   for (let k = 0; k < model.re.length; k++) {
     const ti = truth.im ? truth.im[k] : 0;
@@ -88,7 +83,7 @@ async function run(): Promise<FigureResult> {
     if (truth.re[k] > 0) pPlus += truth.re[k] ** 2;
     else pMinus += truth.re[k] ** 2;
   }
-  if (truth.im && truth.im.some((v) => v !== 0)) throw new Error(`${DATASET}: the ground truth is not real; the sign analysis assumes it is`);
+  if (truth.im?.some((v) => v !== 0)) throw new Error(`${DATASET}: the ground truth is not real; the sign analysis assumes it is`);
   const shown: number[] = [];
   let signWeight = 0, phaseErr = 0, weight = 0;
   for (let k = 0; k < truth.re.length; k++) {
@@ -113,14 +108,14 @@ async function run(): Promise<FigureResult> {
 
   // The same run with persistent Gibbs chains for the amplitude's negative phase (docs/complex.md:
   // chains of an RBM confined to the Sz = 0 sector mix too slowly for PCD to follow).
-  const pcd = new ComplexTrainer(data, { ...options, negativePhase: "pcd" });
+  const pcd = driverFor(data, { model: "complex", seed: SEED, negativePhase: "pcd" });
   while (pcd.epoch < options.epochs) {
     const rec = pcd.runEpoch();
     if (rec.epoch % 10 === 0) log(`complex RBM with PCD: epoch ${rec.epoch}/${options.epochs}`);
   }
-  const pcdMetrics = pcd.evaluate();
-  const pcdE = stateExpectation(complexStateVector(pcd.wavefunction), N, H) / N;
-  const est = estimateObservables(trainer.wavefunction, [H], ESTIMATION)[0];
+  const pcdMetrics = exactMetrics(pcd.model, data, truth);
+  const pcdE = stateExpectation(stateVector(pcd.model), N, H) / N;
+  const est = estimateObservables(trainer.model, [H], ESTIMATION)[0];
   log(`E/N: exact ${fx(exactE, 5)}, model ${fx(modelE, 5)}, estimate ${pm(est.mean / N, est.stderr / N)} (τ = ${fx(est.tau, 1)}, R̂ = ${fx(est.rhat, 3)})`);
   for (const w of est.warnings) log(`energy estimate: warning: ${w}`);
 
@@ -168,7 +163,7 @@ and XY (Torlai et al.'s choice). The ground state is real but has the Marshall s
 cannot see: ${fx(100 * pPlus, 1)}% of |ψ|² sits on positive amplitudes and ${fx(100 * pMinus, 1)}% on negative ones, so a positive model of
 |ψ| has F = (P₊ − P₋)² = ${fx((pPlus - pMinus) ** 2, 4)} and no positive state exceeds max(P₊, P₋) = ${fx(Math.max(pPlus, pMinus), 4)}; a positive RBM
 trained on the ${count(zShots.length)} Z shots alone (defaults, seed ${SEED}) reaches F = ${fx(positive.fidelity, 4)}. The complex model
-(\`ComplexTrainer\`, seed ${SEED}) learns |ψ| with an amplitude RBM and the phase with a phase RBM from all
+(\`driverFor(data, { model: "complex" })\`, seed ${SEED}) learns |ψ| with an amplitude RBM and the phase with a phase RBM from all
 shots: ${describeOptions(options, options.negativePhase === "exact" ? { chains: `negative phase computed exactly over the 2^${N} configurations at every update (no Gibbs chains)`, k: null } : {})}.
 The energy is given both as the model's own exact expectation (enumeration) and as the estimate from
 ${ESTIMATION.chains} Gibbs chains of ${count(ESTIMATION.samplesPerChain)} samples of the amplitude RBM, with its autocorrelation time and R̂.

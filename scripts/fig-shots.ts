@@ -5,10 +5,11 @@
  *
  *   npm run build && node dist/scripts/fig-shots.js     (replaces its section of docs/results.md)
  */
-import { generateDataset } from "../src/physics/generate.js";
+import {
+  generateDataset, resolveOptions,
+} from "../src/index.js";
 import type { Wavefunction } from "../src/io/measurement-file.js";
 import { observableSweepSpec } from "../src/io/plot.js";
-import { resolveOptions } from "../src/train/trainer.js";
 import {
   count, describeOptions, figure, fx, isMain, meanOf, progress, runStandalone, sci, seconds, stdOf, table, trainPositive,
   type FigureResult, type FigureScript,
@@ -47,7 +48,7 @@ async function run(): Promise<FigureResult> {
   const t0 = performance.now();
   const log = progress(ID);
   const points: Point[] = [];
-  const batchSize = resolveOptions(2, {}).batchSize;
+  const batchSize = resolveOptions("positive", 2, {}).batchSize;
   for (const N of SIZES) {
     const byShots = SHOTS.map((shots) => {
       const epochs = epochsFor(shots, batchSize);
@@ -81,7 +82,7 @@ async function run(): Promise<FigureResult> {
     `Figure 3. Infidelity 1 − F of the trained RBM against the number of Z-basis shots (TFIM chain, h = 1, open; N = ${SIZES.join(", ")}): mean over ${SEEDS.length} seeds (data and training) with their standard deviation as error bars.`,
   );
 
-  const options = resolveOptions(10, {});
+  const options = resolveOptions("positive", 10, {});
   const md = table(
     ["N", "shots M", "epochs", "updates", `F (seeds ${SEEDS.join(", ")})`, "mean F ± s.d.", "mean KL", "training time per run (s)"],
     points.map((p) => [

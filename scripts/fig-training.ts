@@ -8,7 +8,7 @@
 import path from "node:path";
 import { readMeasurements } from "../src/io/measurement-file.js";
 import { trainingCurvesSpec, type PlotSpec, type TrainingLogRow } from "../src/io/plot.js";
-import { resolveOptions } from "../src/train/trainer.js";
+import { resolveOptions } from "../src/index.js";
 import {
   ROOT, count, describeOptions, figure, fx, isMain, meanOf, progress, runStandalone, sci, seconds, table, trainPositive,
   type FigureResult, type FigureScript, type TrainResult,
@@ -69,7 +69,7 @@ async function run(): Promise<FigureResult> {
     `Figure 1b. KL divergence between the exact Born distribution |ψ|² and the RBM's p_λ after every epoch, same runs.`,
   );
 
-  const options = resolveOptions(N, {});
+  const options = resolveOptions("positive", N, {});
   const rows = runs.map((r, i) => [
     `qst, seed ${SEEDS[i]}`, `${r.options.epochs}`, fx(r.fidelity, 4), sci(r.kl, 2), epochOrNever(r.firstReaching), epochOrNever(r.stableFrom), r.trainSeconds.toFixed(2),
   ]);

@@ -9,7 +9,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateDataset } from "../src/physics/generate.js";
+import {
+  generateDataset,
+} from "../src/index.js";
 import { writeMeasurements } from "../src/io/measurement-file.js";
 import { markdownTable, replaceBetweenMarkers } from "./lib/markdown.js";
 

@@ -5,7 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateDataset, type GenerateOptions } from "../src/physics/generate.js";
+import {
+  generateDataset, type GenerateOptions,
+} from "../src/index.js";
 import { writeMeasurements } from "../src/io/measurement-file.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -13,7 +13,9 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { writeAtomicSync } from "../src/core/atomic.js";
+import {
+  writeAtomicSync,
+} from "../src/index.js";
 import { RESULTS_MD, ROOT, fx, machineInfo, progress, table, type FigureResult, type FigureScript } from "./lib/paper.js";
 import { script as training } from "./fig-training.js";
 import { script as fieldSweep } from "./fig-field-sweep.js";

@@ -5,8 +5,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readMeasurements } from "../src/io/measurement-file.js";
-import { DEFAULTS, Trainer, resolveOptions, type TrainOptions } from "../src/train/trainer.js";
+import { DEFAULTS, driverFor, exactMetrics, readMeasurements, type TrainOptions } from "../src/index.js";
 import { markdownTable, replaceBetweenMarkers } from "./lib/markdown.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -23,12 +22,12 @@ async function main(): Promise<void> {
   for (const cfg of configs) {
     const row: Row = { learningRate: cfg.learningRate!, k: cfg.k!, optimizer: cfg.optimizer ?? DEFAULTS.optimizer, final: [], first: [], time: [] };
     for (const seed of SEEDS) {
-      const o = resolveOptions(data.nQubits, { ...cfg, seed });
-      const t = new Trainer(data.samples, data.nQubits, data.psi, o);
+      const t = driverFor(data, { ...cfg, seed });
+      const o = t.options;
       let first: number | null = null, fidelity = 0, time = 0;
       while (t.epoch < o.epochs) {
         time = t.runEpoch().time_s;
-        fidelity = t.evaluate().fidelity!;
+        fidelity = exactMetrics(t.model, null, data.psi).fidelity!;
         if (first === null && fidelity >= 0.99) first = t.epoch;
       }
       row.final.push(fidelity);

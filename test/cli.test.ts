@@ -26,7 +26,7 @@ describe("qst train / evaluate / sample", () => {
     expect(log).toHaveLength(40);
     expect(log[39].fidelity).toBe(j.fidelity);
     const model = JSON.parse(fs.readFileSync(p("m.json"), "utf8"));
-    expect(model.kind).toBe("positive-rbm");
+    expect(model.kind).toBe("positive");
     expect(model.provenance.dataSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(model.training.seed).toBe(1234);
   });
@@ -44,17 +44,17 @@ describe("qst train / evaluate / sample", () => {
     qst(["train", p("target.h5"), "--epochs", "3", "--out", p("a.json"), "--quiet"]);
     qst(["train", p("target.h5"), "--epochs", "3", "--out", p("b.json"), "--quiet"]);
     const a = JSON.parse(fs.readFileSync(p("a.json"), "utf8")), b = JSON.parse(fs.readFileSync(p("b.json"), "utf8"));
-    expect(a.rbm).toEqual(b.rbm);
+    expect(a.rbms).toEqual(b.rbms);
     const c = qst(["train", p("target.h5"), "--epochs", "3", "--seed", "99", "--out", p("c.json"), "--quiet"]);
     expect(c.status).toBe(0);
-    expect(JSON.parse(fs.readFileSync(p("c.json"), "utf8")).rbm).not.toEqual(a.rbm);
+    expect(JSON.parse(fs.readFileSync(p("c.json"), "utf8")).rbms).not.toEqual(a.rbms);
   });
 
   it("--stream (shots read block by block from the file) gives the same model as loading them", () => {
     const r = qst(["train", p("target.h5"), "--epochs", "3", "--stream", "--out", p("streamed.json"), "--json", "--quiet"]);
     expect(r.status).toBe(0);
     const a = JSON.parse(fs.readFileSync(p("a.json"), "utf8")), s = JSON.parse(fs.readFileSync(p("streamed.json"), "utf8"));
-    expect(s.rbm).toEqual(a.rbm);
+    expect(s.rbms).toEqual(a.rbms);
     expect(s.metrics).toEqual(a.metrics);
   });
 
@@ -76,7 +76,7 @@ describe("checkpoints", () => {
     const r = qst(["train", p("target.h5"), "--epochs", "6", "--resume", p("half.ckpt.json"), "--out", p("resumed.json"), "--quiet"]);
     expect(r.status).toBe(0);
     const full = JSON.parse(fs.readFileSync(p("full.json"), "utf8")), resumed = JSON.parse(fs.readFileSync(p("resumed.json"), "utf8"));
-    expect(resumed.rbm).toEqual(full.rbm);
+    expect(resumed.rbms).toEqual(full.rbms);
     expect(resumed.metrics).toEqual(full.metrics);
   });
 

@@ -1,25 +1,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  ComplexTrainer,
-  ComplexWaveFunction,
-  RotatedDataGradient,
-  complexFromModelFile,
-  complexStateVector,
-  exactComplexMetrics,
-  exactComplexNll,
-  rotatedAmplitudes,
-} from "../src/nn/complex.js";
-import { QstError } from "../src/core/errors.js";
-import { evaluateModel } from "../src/estimate/metrics.js";
-import { readMeasurements, writeMeasurements, type Wavefunction } from "../src/io/measurement-file.js";
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, loadModel, rbmToJson, saveModelFile, type ModelFile } from "../src/io/model-file.js";
+import { RotatedDataGradient, buildRotatedShotTable } from "../src/train/rotated-gradient.js";
+import { RbmWaveFunction } from "../src/nn/wavefunction.js";
+import { rotatedAmplitudes, stateVector } from "../src/nn/enumeration.js";
+import { driverFor } from "../src/train/driver.js";
+import { ShotBlocks } from "../src/train/shots.js";
+import { evaluateModel, exactMetrics } from "../src/estimate/metrics.js";
+import { memoryShotSource, readMeasurements, writeMeasurements, type Wavefunction } from "../src/io/measurement-file.js";
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, loadModel, modelFile, rbmToJson, saveModelFile, wavefunctionOf, type ModelFile } from "../src/io/model-file.js";
 import { RBM } from "../src/nn/rbm.js";
 import { Rng } from "../src/core/rng.js";
-import { buildRotatedShotTable, rotateStateToBasis } from "../src/physics/bases.js";
+import { rotateStateToBasis } from "../src/physics/bases.js";
 import { rotateToBasis } from "../src/physics/states.js";
-import { resolveOptions } from "../src/train/trainer.js";
 import { generateDataset } from "../src/physics/generate.js";
 import { applyHamiltonianComplex, chain, xxz } from "../src/physics/hamiltonians.js";
 import { lastJson, qst } from "./helpers/cli.js";
@@ -116,9 +109,13 @@ function randomComplexModel(n: number, nHA: number, nHP: number, seed: number) {
   const rng = new Rng(seed);
   const nA = RBM.parameterCount(n, nHA);
   const params = new Float64Array(nA + RBM.parameterCount(n, nHP)).map(() => 0.6 * rng.normal());
-  const amplitude = new RBM(n, nHA, params.subarray(0, nA));
-  const phase = new RBM(n, nHP, params.subarray(nA));
-  return { params, amplitude, phase, nA, wf: new ComplexWaveFunction(amplitude, phase) };
+  const wf = new RbmWaveFunction(n, nHA, nHP, params);
+  return { params, amplitude: wf.amplitude, phase: wf.phase!, nA, wf };
+}
+
+/** The exact NLL of shots in mixed bases (full state vectors, independent of the trainer's tables). */
+function exactNll(wf: RbmWaveFunction, samples: Uint8Array, bases: Uint8Array | null): number {
+  return exactMetrics(wf, { samples, bases, nQubits: wf.nVisible }, null).nll;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,12 +200,12 @@ describe("ComplexWaveFunction", () => {
       expect(out.re).toBeCloseTo(lw.re - l.re, 12);
       expect(out.im).toBeCloseTo(lw.im - l.im, 12);
     }
-    const psi = complexStateVector(wf);
+    const psi = stateVector(wf);
     let norm = 0;
     for (let k = 0; k < 32; k++) norm += psi.re[k] ** 2 + psi.im[k] ** 2;
     expect(norm).toBeCloseTo(1, 13);
     // The model against its own state: fidelity 1 and KL 0 in every basis.
-    const self = exactComplexMetrics(wf, null, null, { re: psi.re, im: psi.im });
+    const self = exactMetrics(wf, null, { re: psi.re, im: psi.im });
     expect(self.fidelity).toBeCloseTo(1, 12);
     expect(self.kl).toBeCloseTo(0, 12);
     const rot = rotatedAmplitudes(wf, "XYZZX");
@@ -221,13 +218,13 @@ describe("ComplexWaveFunction", () => {
     const m: ModelFile = {
       format: MODEL_FORMAT,
       version: MODEL_FORMAT_VERSION,
-      kind: "complex-rbm",
+      kind: "complex",
       rbms: { amplitude: rbmToJson(amplitude), phase: rbmToJson(phase) },
       provenance: { qstVersion: "test", created: "now" },
     };
     saveModelFile(p("c.model.json"), m);
     const loaded = loadModel(p("c.model.json")).wavefunction;
-    expect(loaded).toBeInstanceOf(ComplexWaveFunction);
+    expect(loaded).toBeInstanceOf(RbmWaveFunction);
     expect(loaded.isComplex).toBe(true);
     for (let k = 0; k < 8; k++) {
       const v = Uint8Array.from([(k >> 2) & 1, (k >> 1) & 1, k & 1]);
@@ -236,8 +233,8 @@ describe("ComplexWaveFunction", () => {
     const psi = randomComplexState(3, 5);
     const shots = shotsInBases(psi, 3, ["ZZZ", "XXZ", "YZX"], 50, 6);
     const data = { source: "memory", nShots: shots.nShots, nQubits: 3, samples: shots.samples, bases: shots.bases, psi, attributes: {} };
-    expect(evaluateModel(loaded, data)).toEqual({ ...exactComplexMetrics(wf, shots.samples, shots.bases, psi) });
-    expect(() => complexFromModelFile({ ...m, rbms: { amplitude: m.rbms!.amplitude } }, "x.json")).toThrow(/rbms.*amplitude.*phase/);
+    expect(evaluateModel(loaded, data)).toEqual(exactMetrics(wf, shots.samples.length ? { samples: shots.samples, bases: shots.bases, nQubits: 3 } : null, psi));
+    expect(() => wavefunctionOf({ ...m, rbms: { amplitude: m.rbms.amplitude } }, "x.json")).toThrow(/rbms.*amplitude.*phase/);
   });
 });
 
@@ -252,16 +249,16 @@ describe("gradient of the rotated-basis NLL", () => {
     const grad = new Float64Array(params.length);
     const data = new RotatedDataGradient(amplitude, phase, table).accumulate(all, shots.nShots, 1 / shots.nShots, grad);
     addExactModelAverage(amplitude, -1, grad.subarray(0, nA)); // exact negative phase: −⟨∂F_λ⟩
-    const nll = exactComplexNll(wf, shots.samples, shots.bases);
-    expect(data + complexStateVector(wf).logZ).toBeCloseTo(nll, 12);
+    const nll = exactNll(wf, shots.samples, shots.bases);
+    expect(data + stateVector(wf).logZ).toBeCloseTo(nll, 12);
     const h = 1e-5;
     let maxErr = 0, maxGrad = 0;
     for (let k = 0; k < params.length; k++) {
       const x = params[k];
       params[k] = x + h;
-      const up = exactComplexNll(wf, shots.samples, shots.bases);
+      const up = exactNll(wf, shots.samples, shots.bases);
       params[k] = x - h;
-      const down = exactComplexNll(wf, shots.samples, shots.bases);
+      const down = exactNll(wf, shots.samples, shots.bases);
       params[k] = x;
       const fd = (up - down) / (2 * h);
       maxErr = Math.max(maxErr, Math.abs(fd - grad[k]));
@@ -286,14 +283,15 @@ describe("training", () => {
 
   it("recovers the phases of a known 2-qubit state from shots in all 9 Pauli bases (fidelity ≥ 0.99)", () => {
     const shots = shotsInBases(psi2, 2, nine, 1000, 31);
-    const trainer = new ComplexTrainer({ ...shots, nQubits: 2, psi: psi2 }, resolveOptions(2, { epochs: 60 }));
-    expect(trainer.shotsPerBasis()).toEqual(Object.fromEntries(nine.map((b) => [b, 1000])));
+    const data = { ...shots, nQubits: 2 };
+    const trainer = driverFor(data, { epochs: 60, negativePhase: "pcd" });
+    expect(trainer.model.kind).toBe("complex");
     for (let e = 0; e < 60; e++) trainer.runEpoch();
-    const m = trainer.evaluate();
+    const m = exactMetrics(trainer.model, data, psi2);
     expect(m.fidelity).toBeGreaterThanOrEqual(0.99);
     expect(m.kl).toBeLessThan(0.01);
     // Relative phases, not just the Born distribution: arg(ψ_k / ψ_0) within 0.15 rad.
-    const model = complexStateVector(trainer.wavefunction);
+    const model = stateVector(trainer.model);
     for (let k = 1; k < 4; k++) {
       const got = Math.atan2(model.im[k], model.re[k]) - Math.atan2(model.im[0], model.re[0]);
       const d = Math.atan2(Math.sin(got - phases[k]), Math.cos(got - phases[k]));
@@ -303,29 +301,48 @@ describe("training", () => {
 
   it("is bit-identical for the same seed, and a checkpoint resumes bit for bit", () => {
     const shots = shotsInBases(psi2, 2, nine, 40, 32);
-    const data = { ...shots, nQubits: 2, psi: psi2 };
-    const o = { ...resolveOptions(2, { epochs: 3, batchSize: 32, chains: 16 }), nHiddenPhase: 3 };
-    const a = new ComplexTrainer(data, o);
+    const data = { ...shots, nQubits: 2 };
+    const o = { epochs: 3, batchSize: 32, chains: 16, nHiddenPhase: 3, negativePhase: "pcd" as const };
+    const a = driverFor(data, o);
     for (let e = 0; e < 3; e++) a.runEpoch();
-    const b = new ComplexTrainer(data, o);
+    const b = driverFor(data, o);
     b.runEpoch();
     b.runEpoch();
     const state = JSON.parse(JSON.stringify(b.getState()));
-    expect(state.params).toHaveLength(a.params.length);
-    const c = new ComplexTrainer(data, o, state);
+    expect(state.params).toHaveLength(a.model.params.length);
+    const c = driverFor(data, o, state);
     c.runEpoch();
-    expect(Array.from(c.params)).toEqual(Array.from(a.params));
-    expect(c.modelSections()).toEqual(a.modelSections());
-    expect(a.modelSections().rbms!.phase.nHidden).toBe(3);
-    const d = new ComplexTrainer(data, { ...o, seed: 99 });
+    expect(Array.from(c.model.params)).toEqual(Array.from(a.model.params));
+    expect(a.model.phase!.nHidden).toBe(3);
+    const d = driverFor(data, { ...o, seed: 99 });
     d.runEpoch();
-    expect(Array.from(d.params)).not.toEqual(Array.from(b.params));
+    expect(Array.from(d.model.params)).not.toEqual(Array.from(b.model.params));
   });
 
-  it("refuses CD-k with a message saying why", () => {
-    const data = { samples: new Uint8Array(2), bases: Uint8Array.from([88, 90]), nQubits: 2, psi: null };
-    expect(() => new ComplexTrainer(data, resolveOptions(2, { method: "cd" }))).toThrow(QstError);
-    expect(() => new ComplexTrainer(data, resolveOptions(2, { method: "cd" }))).toThrow(/rotated bases are not samples of p_λ; use --method pcd/);
+  it("CD-k, weight decay and streaming work for the complex model too", async () => {
+    const shots = shotsInBases(psi2, 2, nine, 1000, 33);
+    const data = { ...shots, nQubits: 2 };
+    // CD-k: the chains restart at the batch's outcomes (in whatever basis they were measured).
+    const cd = driverFor(data, { epochs: 60, method: "cd", negativePhase: "pcd" });
+    await cd.run();
+    expect(exactMetrics(cd.model, data, psi2).fidelity).toBeGreaterThanOrEqual(0.98);
+    // Weight decay shrinks the weights of both RBMs (and only the weights).
+    const norm = (w: Float64Array) => Math.hypot(...w);
+    const free = driverFor(data, { epochs: 5 }), decayed = driverFor(data, { epochs: 5, weightDecay: 0.5 });
+    await free.run();
+    await decayed.run();
+    expect(norm(decayed.model.amplitude.weights)).toBeLessThan(0.7 * norm(free.model.amplitude.weights));
+    expect(norm(decayed.model.phase!.weights)).toBeLessThan(0.7 * norm(free.model.phase!.weights));
+    // Streamed in one block: the same model as in memory, bit for bit; in several blocks: trains as well.
+    const source = memoryShotSource("memory", shots.samples, 2, shots.bases);
+    const inMemory = driverFor(data, { epochs: 3 }), oneBlock = driverFor(new ShotBlocks(source, 2), { epochs: 3 });
+    await inMemory.run();
+    await oneBlock.run();
+    expect(Array.from(oneBlock.model.params)).toEqual(Array.from(inMemory.model.params));
+    const blocks = driverFor(new ShotBlocks(source, 2, 2000), { epochs: 60 });
+    expect(blocks.shots.nBlocks).toBe(5);
+    await blocks.run();
+    expect(exactMetrics(blocks.model, source, psi2).fidelity).toBeGreaterThanOrEqual(0.99);
   });
 });
 
@@ -375,7 +392,7 @@ describe("qst CLI with rotated bases", () => {
     expect(j.kind).toBe("complex");
     for (const k of ["fidelity", "kl", "nll", "logZ"]) expect(Number.isFinite(j[k])).toBe(true);
     const model = JSON.parse(fs.readFileSync(p("cx.json"), "utf8"));
-    expect(model.kind).toBe("complex-rbm");
+    expect(model.kind).toBe("complex");
     expect(Object.keys(model.rbms)).toEqual(["amplitude", "phase"]);
 
     const e = qst(["evaluate", p("cx.json"), p("rot.h5"), "--json"]);
@@ -404,23 +421,21 @@ describe.runIf(process.env.QST_E2E !== "0")("end to end: Heisenberg chain N = 8,
     const negativePhase = (process.env.QST_E2E_NEGATIVE_PHASE ?? "exact") as "exact" | "pcd";
     const d = generateDataset({ model: "xxz", N, delta: 1, lattice: "chain", boundary: "open", shots: 15 * perBasis, bases: "torlai", seed: 105 });
     const psi = { re: d.psiRe, im: null };
-    const options = {
-      ...resolveOptions(N, { epochs, learningRate: env("QST_E2E_LR", 0.05), seed: env("QST_E2E_SEED", 1234) }),
-      negativePhase,
-    };
-    const trainer = new ComplexTrainer({ samples: d.samples, bases: d.bases, nQubits: N, psi }, options);
-    for (let e = 0; e < epochs; e++) trainer.runEpoch();
-    const m = trainer.evaluate();
+    const data = { samples: d.samples, bases: d.bases, nQubits: N };
+    const trainer = driverFor(data, { epochs, learningRate: env("QST_E2E_LR", 0.05), seed: env("QST_E2E_SEED", 1234), negativePhase });
+    const options = trainer.options;
+    await trainer.run();
+    const m = exactMetrics(trainer.model, data, psi);
     // ⟨ψ|H|ψ⟩ of the model's own normalised state, H = Σ_bonds (XX + YY + ZZ) from hamiltonians.ts.
     const H = xxz(chain(N, "open"), { delta: 1 });
-    const model = complexStateVector(trainer.wavefunction);
+    const model = stateVector(trainer.model);
     const Hpsi = { re: new Float64Array(2 ** N), im: new Float64Array(2 ** N) };
     applyHamiltonianComplex(H, { re: model.re, im: model.im }, Hpsi);
     let energy = 0;
     for (let k = 0; k < 2 ** N; k++) energy += model.re[k] * Hpsi.re[k] + model.im[k] * Hpsi.im[k];
     const E = energy / N, E0 = Number(d.attributes.energy_per_site);
     const result = {
-      shots_per_basis: trainer.shotsPerBasis(), negativePhase, epochs, lr: options.learningRate, seed: options.seed,
+      negativePhase, epochs, lr: options.learningRate, seed: options.seed,
       train_time_s: trainer.elapsed, fidelity: m.fidelity, kl: m.kl, nll: m.nll, energy_per_site: E, exact_energy_per_site: E0,
       energy_rel_error: Math.abs(E - E0) / Math.abs(E0),
     };
@@ -430,10 +445,10 @@ describe.runIf(process.env.QST_E2E !== "0")("end to end: Heisenberg chain N = 8,
       await writeMeasurements(path.join(out, "heisenberg8_torlai.h5"), {
         nShots: d.nShots, nQubits: N, samples: d.samples, bases: d.bases, psi: { re: d.psiRe, im: null }, attributes: d.attributes,
       });
-      saveModelFile(path.join(out, "heisenberg8_complex.model.json"), {
-        format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...trainer.modelSections(), training: { ...trainer.options },
+      saveModelFile(path.join(out, "heisenberg8_complex.model.json"), modelFile(trainer.model, {
+        training: { ...trainer.options },
         provenance: { qstVersion: "e2e-test", created: new Date().toISOString(), seed: options.seed }, metrics: { fidelity: m.fidelity!, kl: m.kl!, nll: m.nll! },
-      });
+      }));
     }
     expect(m.fidelity).toBeGreaterThanOrEqual(0.99);
     expect(result.energy_rel_error).toBeLessThan(0.01);

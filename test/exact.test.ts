@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { QstError } from "../src/core/errors.js";
 import {
-  MAX_EXACT_QUBITS, checkExactSize, configurationOf, exactMetrics, indexOf, logPartitionFunction, logSumExp, unnormalisedLogProbabilities,
+  MAX_EXACT_QUBITS, checkExactSize, configurationOf, indexOf, logPartitionFunction, logSumExp, unnormalisedLogProbabilities,
 } from "../src/nn/enumeration.js";
+import { exactMetrics } from "../src/estimate/metrics.js";
+import { RbmWaveFunction } from "../src/nn/wavefunction.js";
 import { RBM } from "../src/nn/rbm.js";
 import { Rng } from "../src/core/rng.js";
 
@@ -24,7 +26,7 @@ describe("exact enumeration", () => {
   it("Gray-code enumeration equals direct free energies at every index", () => {
     const rng = new Rng(3);
     const rbm = RBM.random(9, 5, rng, 1.0);
-    rbm.visibleBias.forEach((_, i) => (rbm.visibleBias[i] = rng.normal()));
+    for (let i = 0; i < rbm.nVisible; i++) rbm.visibleBias[i] = rng.normal();
     const table = unnormalisedLogProbabilities(rbm);
     for (let k = 0; k < 512; k++) expect(table[k]).toBeCloseTo(-rbm.freeEnergy(configurationOf(k, 9)), 10);
   });
@@ -46,7 +48,7 @@ describe("exact enumeration", () => {
     rbm.visibleBias[0] = Math.log(3);
     const psi = { re: Float64Array.from([Math.sqrt(0.5), -Math.sqrt(0.5)]), im: null };
     const shots = Uint8Array.from([0, 1, 1, 1]);
-    const m = exactMetrics(rbm, shots, psi);
+    const m = exactMetrics(RbmWaveFunction.positive(rbm), { samples: shots, bases: null, nQubits: 1 }, psi);
     // ⟨ψ|ψ_λ⟩ = sqrt(.5)(1/2) − sqrt(.5)(sqrt 3/2)
     expect(m.fidelity!).toBeCloseTo(0.5 * ((1 - Math.sqrt(3)) / 2) ** 2, 14);
     expect(m.kl!).toBeCloseTo(0.5 * Math.log(0.5 / 0.25) + 0.5 * Math.log(0.5 / 0.75), 14);
@@ -59,7 +61,7 @@ describe("exact enumeration", () => {
     const table = unnormalisedLogProbabilities(rbm);
     const logZ = logSumExp(table);
     const re = table.map((f) => Math.exp(0.5 * (f - logZ)));
-    const m = exactMetrics(rbm, null, { re, im: null });
+    const m = exactMetrics(RbmWaveFunction.positive(rbm), null, { re, im: null });
     expect(m.fidelity!).toBeCloseTo(1, 12);
     expect(Math.abs(m.kl!)).toBeLessThan(1e-12);
   });

@@ -1,5 +1,4 @@
 import { describe, it, expect } from "vitest";
-import { QstError } from "../src/core/errors.js";
 import { buildModel, generateDataset } from "../src/physics/generate.js";
 import { denseGroundState } from "../src/physics/groundstate.js";
 import { chain, heisenberg, square, tfim, xxz } from "../src/physics/hamiltonians.js";

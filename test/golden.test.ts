@@ -24,7 +24,7 @@ const golden: Record<string, string> = fs.existsSync(GOLDEN_FILE) ? JSON.parse(f
 /** SHA-256 of every RBM's parameters in the model file (weights row by row, then biases). */
 function parameterHash(modelFile: string): string {
   const m = JSON.parse(fs.readFileSync(modelFile, "utf8"));
-  const rbms = m.rbm ? [m.rbm] : [m.rbms.amplitude, m.rbms.phase];
+  const rbms = [m.rbms.amplitude, m.rbms.phase].filter(Boolean);
   const numbers = rbms.flatMap((r: any) => [...r.weights.flat(), ...r.visibleBias, ...r.hiddenBias]);
   return crypto.createHash("sha256").update(Buffer.from(new Float64Array(numbers).buffer)).digest("hex");
 }

@@ -1,5 +1,4 @@
 import { describe, it, expect } from "vitest";
-import { QstError } from "../src/core/errors.js";
 import {
   applyHamiltonian,
   applyHamiltonianComplex,

@@ -42,8 +42,7 @@ import {
 import { RBM } from "../src/nn/rbm.js";
 import { Rng } from "../src/core/rng.js";
 import { chiSquareQuantile } from "../src/estimate/statistics.js";
-import { PositiveWaveFunction, type Complex, type WaveFunction } from "../src/nn/wavefunction.js";
-import { ComplexWaveFunction } from "../src/nn/complex.js";
+import { RbmWaveFunction, type Complex, type WaveFunction } from "../src/nn/wavefunction.js";
 
 // ---------------------------------------------------------------------------------------------
 // Test wavefunctions
@@ -226,13 +225,13 @@ function observableSet(): Observable[] {
   ];
 }
 
-function positiveWf(seed: number, nH = 4, scale = 0.8): PositiveWaveFunction {
-  return new PositiveWaveFunction(randomRbm(N, nH, scale, new Rng(seed)));
+function positiveWf(seed: number, nH = 4, scale = 0.8): RbmWaveFunction {
+  return RbmWaveFunction.positive(randomRbm(N, nH, scale, new Rng(seed)));
 }
 
-function complexWf(seed: number): ComplexWaveFunction {
+function complexWf(seed: number): RbmWaveFunction {
   const rng = new Rng(seed);
-  return new ComplexWaveFunction(randomRbm(N, 5, 0.7, rng), randomRbm(N, 3, 2.0, rng));
+  return RbmWaveFunction.complex(randomRbm(N, 5, 0.7, rng), randomRbm(N, 3, 2.0, rng));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,9 +296,9 @@ describe("exact expectations by enumeration", () => {
     const amp = new RBM(1, 1);
     const phase = new RBM(1, 1);
     phase.visibleBias[0] = -Math.PI; // −F/2 = b·v/2 + … ; the softplus(c) term is v-independent at W = 0
-    const wf = new ComplexWaveFunction(amp, phase);
+    const wf = RbmWaveFunction.complex(amp, phase); // copies the parameters: change them through wf
     expect(exactExpectation(wf, sigmaY(0))).toBeCloseTo(-1, 12);
-    phase.visibleBias[0] = Math.PI;
+    wf.phase!.visibleBias[0] = Math.PI;
     expect(exactExpectation(wf, sigmaY(0))).toBeCloseTo(1, 12);
     expect(exactExpectation(wf, sigmaX(0))).toBeCloseTo(0, 12);
     const samples = sampleWaveFunction(wf, { chains: 2, samplesPerChain: 200, burnIn: 10, thin: 1, seed: 1 });
@@ -312,9 +311,9 @@ describe("exact expectations by enumeration", () => {
 
   it("TFIM and XXZ on a square lattice and a 6-site chain match dense H", () => {
     const rng = new Rng(21);
-    const wf4 = new PositiveWaveFunction(randomRbm(4, 5, 0.9, rng));
-    const wf6 = new ComplexWaveFunction(randomRbm(6, 6, 0.6, rng), randomRbm(6, 4, 0.8, rng));
-    const cases: [WaveFunction, Hamiltonian][] = [
+    const wf4 = RbmWaveFunction.positive(randomRbm(4, 5, 0.9, rng));
+    const wf6 = RbmWaveFunction.complex(randomRbm(6, 6, 0.6, rng), randomRbm(6, 4, 0.8, rng));
+    const cases: [RbmWaveFunction, Hamiltonian][] = [
       [wf4, tfim(square(2, 2, "open"), { J: 0.7, h: 1.3 })],
       [wf4, xxz(square(2, 2, "periodic"), { J: 1, delta: -0.4 })],
       [wf6, tfim(chain(6, "periodic"), { J: 1, h: 0.5 })],
@@ -331,7 +330,7 @@ describe("exact expectations by enumeration", () => {
 describe("sampled estimates agree with the model's exact expectations", () => {
   const options = { chains: 8, samplesPerChain: 1500, burnIn: 200, thin: 1 };
 
-  function check(makeWf: (seed: number) => WaveFunction, seeds: number[]) {
+  function check(makeWf: (seed: number) => RbmWaveFunction, seeds: number[]) {
     const observables = observableSet();
     const z2 = new Map<string, number>();
     const labels = observables.map((o, k) => `${k}:${o.name}`);
@@ -378,7 +377,7 @@ describe("Rényi-2 entropy", () => {
   it("a product state (W = 0) has S₂ = 0: every swap value is exactly 1", () => {
     const rbm = randomRbm(N, 4, 1, new Rng(31));
     rbm.weights.fill(0);
-    const wf = new PositiveWaveFunction(rbm);
+    const wf = RbmWaveFunction.positive(rbm);
     const opts = { chains: 4, samplesPerChain: 500, burnIn: 10, thin: 1, seed: 5 };
     const rng = new Rng(5);
     const a = sampleWaveFunction(wf, opts, rng), b = sampleWaveFunction(wf, opts, rng);
@@ -393,9 +392,9 @@ describe("Rényi-2 entropy", () => {
 
   // Random positive RBMs are only weakly entangled (S₂ ~ 0.01–0.05 for these sizes); a strongly
   // varying phase adds much more (S₂ ≈ 0.6–0.9 here). Both must match the reduced density matrix.
-  const cases: [string, WaveFunction, number][] = [
-    ["positive", new PositiveWaveFunction(RBM.random(6, 6, new Rng(32), 1.5)), 0.01],
-    ["complex", new ComplexWaveFunction(RBM.random(6, 6, new Rng(40), 0.5), RBM.random(6, 4, new Rng(41), 3)), 0.5],
+  const cases: [string, RbmWaveFunction, number][] = [
+    ["positive", RbmWaveFunction.positive(RBM.random(6, 6, new Rng(32), 1.5)), 0.01],
+    ["complex", RbmWaveFunction.complex(RBM.random(6, 6, new Rng(40), 0.5), RBM.random(6, 4, new Rng(41), 3)), 0.5],
   ];
   for (const [label, wf, minimum] of cases) {
     it(`a random ${label} RBM: the swap estimate matches S₂ from the reduced density matrix`, () => {
@@ -421,7 +420,7 @@ describe("convergence diagnostics on a bimodal RBM", () => {
     rbm.weights.fill(w);
     rbm.hiddenBias[0] = (-w * n) / 2;
     rbm.visibleBias.fill(-w / 2);
-    const wf = new PositiveWaveFunction(rbm);
+    const wf = RbmWaveFunction.positive(rbm);
     expect(exactExpectation(wf, magnetization(n))).toBeCloseTo(0, 10);
     const [e] = estimateObservables(wf, [magnetization(n)], { chains: 8, samplesPerChain: 500, burnIn: 100, thin: 1, seed: 3 });
     expect(e.rhat).toBeGreaterThan(1.1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configurationOf, logPartitionFunction, logProbabilities } from "../src/nn/enumeration.js";
 import { RBM, accumulateFreeEnergyGradient, sigmoid, softplus } from "../src/nn/rbm.js";
 import { Rng } from "../src/core/rng.js";
-import { batchGradient } from "../src/train/trainer.js";
+import { gradientWorkspace } from "../src/kernels/gradient.js";
 
 /** E(v,h) = −b·v − c·h − vᵀWh, straight from the definition. */
 function energy(rbm: RBM, v: Uint8Array, h: Uint8Array): number {
@@ -81,7 +81,7 @@ describe("RBM", () => {
     const chains = new Uint8Array(3 * nV).map(() => rng.uint32() >>> 31);
     const batch = Uint32Array.from([4, 0, 2]);
     const grad = new Float64Array(rbm.params.length);
-    batchGradient(rbm, data, batch, 3, chains, 3, grad, new Float64Array(nH));
+    gradientWorkspace(rbm, 6).compute(rbm, data, batch, 3, chains, 3, grad);
     // Reference: ∂F/∂W_ij = −v_i σ(θ_j), ∂F/∂b_i = −v_i, ∂F/∂c_j = −σ(θ_j), written out directly.
     const ref = new Float64Array(rbm.params.length);
     const add = (v: Uint8Array, off: number, w: number) => {

@@ -47,7 +47,7 @@ describe("a run killed mid-write", () => {
         const ckpt = JSON.parse(text); // throws if half-written
         expect(ckpt.format).toBe("qst-model");
         expect(ckpt.trainer.epoch).toBeGreaterThan(0);
-        expect(ckpt.rbm.weights).toHaveLength(6);
+        expect(ckpt.rbms.amplitude.weights).toHaveLength(6);
         replaced++;
       }
       // The log is appended line by line: every complete line parses.

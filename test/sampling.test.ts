@@ -9,12 +9,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { configurationOf, indexOf, logProbabilities, unnormalisedLogProbabilities } from "../src/nn/enumeration.js";
-import { KERNELS_WASM_BASE64, KERNELS_WAT_SHA256 } from "../src/kernels/kernels-wasm.js";
+import { KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } from "../src/kernels/kernels-wasm.js";
 import { setAdaptiveThreads, setKernelThreads } from "../src/kernels/pool.js";
 import { RBM, accumulateFreeEnergyGradient, softplus } from "../src/nn/rbm.js";
 import { Rng } from "../src/core/rng.js";
 import { GibbsSampler, sampleChains } from "../src/sample/gibbs.js";
-import { Trainer, batchGradient, resolveOptions } from "../src/train/trainer.js";
+import { gradientWorkspace } from "../src/kernels/gradient.js";
+import { driverFor } from "../src/train/driver.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -57,11 +58,12 @@ afterEach(() => {
 });
 
 describe("kernel binary", () => {
-  it("the embedded WebAssembly is the assembled src/kernels/kernels.wat", async () => {
-    const watFile = path.join(here, "../src/kernels/kernels.wat");
-    const wat = fs.readFileSync(watFile, "utf8");
+  it("the embedded WebAssembly and context table are the assembled kernels.wat and abi.mjs", async () => {
+    const wat = fs.readFileSync(path.join(here, "../src/kernels/kernels.wat"), "utf8");
+    const abi = fs.readFileSync(path.join(here, "../src/kernels/abi.mjs"), "utf8");
     const { createHash } = await import("node:crypto");
-    expect(createHash("sha256").update(wat).digest("hex"), "kernels.wat changed: run node src/kernels/assemble.mjs").toBe(KERNELS_WAT_SHA256);
+    const sha = createHash("sha256").update(wat).update(abi).digest("hex");
+    expect(sha, "kernels.wat or abi.mjs changed: run node src/kernels/assemble.mjs").toBe(KERNELS_SOURCE_SHA256);
     let assemble: ((w: string) => Promise<Buffer>) | null = null;
     try {
       await import("wabt");
@@ -253,7 +255,7 @@ describe("PCD gradient kernel", () => {
       const chains = new Uint8Array(nChains * nV).map(() => rng.uint32() >>> 31);
       const batch = Uint32Array.from({ length: count }, () => rng.int(200));
       const g = new Float64Array(rbm.params.length).fill(NaN);
-      batchGradient(rbm, data, batch, count, chains, nChains, g);
+      gradientWorkspace(rbm, count + nChains).compute(rbm, data, batch, count, chains, nChains, g);
       const ref = reference(rbm, data, batch, count, chains, nChains);
       let maxErr = 0, maxRef = 0;
       for (let p = 0; p < ref.length; p++) {
@@ -274,7 +276,7 @@ describe("PCD gradient kernel", () => {
     const grads = [1, 2].map((t) => {
       setKernelThreads(t);
       const g = new Float64Array(rbm.params.length);
-      batchGradient(rbm, data, batch, 100, chains, 100, g);
+      gradientWorkspace(rbm, 200).compute(rbm, data, batch, 100, chains, 100, g);
       return Array.from(g);
     });
     expect(grads[1]).toEqual(grads[0]);
@@ -287,22 +289,23 @@ describe("training reproducibility", () => {
     const N = 48; // 100 chains · k 10 · N² > the threading threshold
     const rng = new Rng(1);
     const data = new Uint8Array(1000 * N).map(() => rng.uint32() >>> 31);
-    const options = resolveOptions(N, { epochs: 2, seed: 77 });
+    const shots = { samples: data, bases: null, nQubits: N };
+    const options = { epochs: 2, seed: 77 };
     const train = (threads: number) => {
       setKernelThreads(threads);
-      const t = new Trainer(data, N, null, options);
+      const t = driverFor(shots, options);
       t.runEpoch();
       const mid = t.getState();
       t.runEpoch();
-      return { params: Array.from(t.rbm.params), chains: Array.from(t.sampler.visible), mid };
+      return { params: Array.from(t.model.params), chains: Array.from(t.average.sampler.visible), mid };
     };
     const one = train(1), two = train(2);
     expect(two.params).toEqual(one.params);
     expect(two.chains).toEqual(one.chains);
     setKernelThreads(1);
-    const resumed = new Trainer(data, N, null, options, JSON.parse(JSON.stringify(one.mid)));
+    const resumed = driverFor(shots, options, JSON.parse(JSON.stringify(one.mid)));
     resumed.runEpoch();
-    expect(Array.from(resumed.rbm.params)).toEqual(one.params);
+    expect(Array.from(resumed.model.params)).toEqual(one.params);
   });
 });
 

@@ -1,6 +1,5 @@
 import { describe, it, expect } from "vitest";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { QstError } from "../src/core/errors.js";
 import { groundState } from "../src/physics/groundstate.js";
 import { chain, heisenberg, tfim, xxz, type ComplexVector, type Hamiltonian, type Pauli } from "../src/physics/hamiltonians.js";
 import { Rng } from "../src/core/rng.js";
@@ -299,7 +298,7 @@ describe("sampleMeasurements", () => {
     expect(d.bases).not.toBeNull();
     const groups = rowsByBasis(d.bases, M, N);
     expect([...groups.keys()].sort()).toEqual([...torlaiBases(N)].sort());
-    torlaiBases(N).forEach((b, k) => expect(groups.get(b)!.length).toBe(k < 3 ? 2001 : 2000));
+    for (const [k, b] of torlaiBases(N).entries()) expect(groups.get(b)!.length).toBe(k < 3 ? 2001 : 2000);
     // Shuffled: the first 100 rows are not all from the first basis.
     expect(new Set(Array.from({ length: 100 }, (_, m) => basisOfShot(d.bases, m, N))).size).toBeGreaterThan(3);
     expectFits(fitAllBases(psi, d.samples, d.bases, M, N));
@@ -424,8 +423,8 @@ describe("entanglement entropies", () => {
         // ρ_A[a][a'] = Σ_rest ψ(a, r) conj(ψ(a', r)), indices assembled bit by bit.
         const idx = (a: number, r: number) => {
           let b = 0;
-          block.forEach((s, k) => (b |= ((a >> (block.length - 1 - k)) & 1) << (N - 1 - s)));
-          rest.forEach((s, k) => (b |= ((r >> (rest.length - 1 - k)) & 1) << (N - 1 - s)));
+          for (const [k, s] of block.entries()) b |= ((a >> (block.length - 1 - k)) & 1) << (N - 1 - s);
+          for (const [k, s] of rest.entries()) b |= ((r >> (rest.length - 1 - k)) & 1) << (N - 1 - s);
           return b;
         };
         // Real embedding [[A, −B], [B, A]] of the Hermitian ρ = A + iB for ml-matrix.

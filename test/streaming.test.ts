@@ -2,7 +2,11 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { memoryShotSource, openMeasurementStream, readMeasurements } from "../src/io/measurement-file.js";
-import { Trainer, resolveOptions } from "../src/train/trainer.js";
+import { exactMetrics } from "../src/estimate/metrics.js";
+import { RbmWaveFunction } from "../src/nn/wavefunction.js";
+import { Driver } from "../src/train/driver.js";
+import { resolveOptions } from "../src/train/options.js";
+import { ShotBlocks } from "../src/train/shots.js";
 import { tempDir } from "./helpers/files.js";
 import { writeTargetFile } from "./helpers/targets.js";
 
@@ -27,15 +31,14 @@ describe("streamed shots", () => {
     const file = path.join(tempDir(), "b.h5");
     await writeTargetFile(file, 5, 4000, 5);
     const d = await readMeasurements(file);
-    const o = resolveOptions(5, { epochs: 30 });
-    const streamed = new Trainer(memoryShotSource(file, d.samples, 5), 5, d.psi, o, undefined, 700);
+    const o = resolveOptions("positive", 5, { epochs: 30 });
+    const source = memoryShotSource(file, d.samples, 5);
+    const streamed = new Driver("positive", new ShotBlocks(source, 5, 700), o);
     expect(streamed.totalSteps).toBe(30 * (5 * Math.ceil(700 / 100) + Math.ceil(500 / 100)));
-    while (streamed.epoch < o.epochs) streamed.runEpoch();
-    const m = streamed.evaluate();
+    await streamed.run();
+    const m = exactMetrics(streamed.model, source, d.psi);
     expect(m.fidelity).toBeGreaterThan(0.99);
-    const inMemory = new Trainer(d.samples, 5, d.psi, o);
-    inMemory.rbm.params.set(streamed.rbm.params);
-    const ref = inMemory.evaluate();
+    const ref = exactMetrics(RbmWaveFunction.positive(streamed.model.amplitude.clone()), d, d.psi);
     expect(m.nll).toBeCloseTo(ref.nll!, 12);
     expect(m.fidelity).toBe(ref.fidelity);
   });

@@ -1,9 +1,10 @@
 /** qst evaluate MODEL DATA: exact fidelity, KL and NLL of a trained model against a measurement file. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { ensure } from "../../src/core/errors.js";
+import {
+  ensure, evaluateModel,
+} from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
-import { evaluateModel } from "../../src/estimate/metrics.js";
 import { fmt, handler, printJson } from "../common.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 

@@ -4,12 +4,8 @@
  * or from --hamiltonian and its parameters.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { ensure } from "../../src/core/errors.js";
-import { buildModel, type ModelName } from "../../src/physics/generate.js";
+import { buildModel, ensure, exact, type ModelName } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
-import {
-  absMagnetization, correlationXX, correlationZZ, energy, expectationX, magnetization, renyi2, vonNeumann, type StateVector,
-} from "../../src/physics/states.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 
@@ -43,7 +39,7 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
     const data = await readMeasurements(args.data, readOptionsFrom(args));
     ensure(data.psi, `${args.data}: has no ground-truth dataset 'psi'`);
     const N = data.nQubits;
-    const psi: StateVector = data.psi.im ? { re: data.psi.re, im: data.psi.im } : data.psi.re;
+    const psi: exact.StateVector = data.psi.im ? { re: data.psi.re, im: data.psi.im } : data.psi.re;
     const a = data.attributes;
     const model = (args.hamiltonian ?? (typeof a.model === "string" ? a.model : undefined)) as ModelName | undefined;
     const block = parseSites(args.block, "--block") ?? Array.from({ length: Math.floor(N / 2) }, (_, i) => i);
@@ -60,19 +56,19 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
         Lx: lattice === "square" ? num(a.Lx) : undefined,
       });
       out.hamiltonian = hamiltonian.name;
-      out.energy = energy(hamiltonian, psi);
+      out.energy = exact.energy(hamiltonian, psi);
       out.energy_per_site = (out.energy as number) / N;
     }
-    out.magnetization = magnetization(psi);
-    out.abs_magnetization = absMagnetization(psi);
+    out.magnetization = exact.magnetization(psi);
+    out.abs_magnetization = exact.absMagnetization(psi);
     let sx = 0;
-    for (let i = 0; i < N; i++) sx += expectationX(psi, i);
+    for (let i = 0; i < N; i++) sx += exact.expectationX(psi, i);
     out.sx = sx / N;
-    out.zz_nn = avg(N - 1, (i) => correlationZZ(psi, i, i + 1));
-    out.xx_nn = avg(N - 1, (i) => correlationXX(psi, i, i + 1));
+    out.zz_nn = avg(N - 1, (i) => exact.correlationZZ(psi, i, i + 1));
+    out.xx_nn = avg(N - 1, (i) => exact.correlationXX(psi, i, i + 1));
     out.block = `${block[0]}-${block[block.length - 1]}`;
-    out.renyi2 = renyi2(psi, block);
-    out.von_neumann = vonNeumann(psi, block);
+    out.renyi2 = exact.renyi2(psi, block);
+    out.von_neumann = exact.vonNeumann(psi, block);
     if (args.json) printJson(out);
     else {
       const rows: [string, string][] = [

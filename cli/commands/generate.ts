@@ -3,8 +3,9 @@
  * measurements of it, written in the measurement format with the exact state as /psi.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { QstError } from "../../src/core/errors.js";
-import { buildModel, generateDataset, type ModelName } from "../../src/physics/generate.js";
+import {
+  buildModel, generateDataset, type ModelName, QstError,
+} from "../../src/index.js";
 import { writeMeasurements } from "../../src/io/measurement-file.js";
 import { handler, printJson } from "../common.js";
 

@@ -7,6 +7,6 @@ import { observeCommand } from "./observe.js";
 import { plotCommand } from "./plot.js";
 import { sampleCommand } from "./sample.js";
 import { trainCommand } from "./train.js";
-import "./complex-registration.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
 export const commands: CommandModule<any, any>[] = [trainCommand, evaluateCommand, sampleCommand, observeCommand, generateCommand, exactCommand, plotCommand];

@@ -8,21 +8,11 @@
  * bias, the estimate's distance from the latter is sampling error.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { QstError, ensure } from "../../src/core/errors.js";
-import { chain, square, tfim, xxz, type Boundary, type Hamiltonian, type Lattice } from "../../src/physics/hamiltonians.js";
+import {
+  type Boundary, chain, ensure, enumerateWaveFunction, type Estimate, estimateObservables, type Hamiltonian, type Lattice, MAX_ENUMERATION_SITES, type Observable, OBSERVABLE_NAMES, parseObservable, QstError, square, stateExpectation, type StateVector, tfim, xxz,
+} from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
-import {
-  MAX_ENUMERATION_SITES,
-  OBSERVABLE_NAMES,
-  enumerateWaveFunction,
-  estimateObservables,
-  parseObservable,
-  stateExpectation,
-  type Estimate,
-  type Observable,
-  type StateVector,
-} from "../../src/estimate/observables.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 

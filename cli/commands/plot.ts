@@ -3,7 +3,9 @@
  * table. PNG by default; .svg and .pdf by the output's extension. Nothing is written on bad input.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { QstError } from "../../src/core/errors.js";
+import {
+  QstError,
+} from "../../src/index.js";
 import { plotObservableSweep, plotTrainingLog, type ReferencePoints } from "../../src/io/plot.js";
 import { handler, printJson } from "../common.js";
 

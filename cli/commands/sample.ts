@@ -1,10 +1,10 @@
 /** qst sample MODEL --n M --out FILE: Gibbs samples of |ψ_λ|² written in the measurement format. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { ensure } from "../../src/core/errors.js";
+import {
+  ensure, Rng, sampleChains,
+} from "../../src/index.js";
 import { writeMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
-import { Rng } from "../../src/core/rng.js";
-import { sampleChains } from "../../src/sample/gibbs.js";
 import { handler, printJson } from "../common.js";
 
 interface SampleArgs {
@@ -40,7 +40,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     const { wavefunction } = loadModel(args.model);
     const chains = Math.min(args.chains, args.n);
     const perChain = Math.ceil(args.n / chains);
-    const drawn = sampleChains(wavefunction.samplingRbm, { chains, samplesPerChain: perChain, burnIn: args["burn-in"], thin: args.thin }, new Rng(args.seed));
+    const drawn = sampleChains(wavefunction.amplitude, { chains, samplesPerChain: perChain, burnIn: args["burn-in"], thin: args.thin }, new Rng(args.seed));
     const N = wavefunction.nVisible;
     // Interleave the chains (shot m from chain m mod C) so that any prefix mixes all chains.
     const samples = new Uint8Array(args.n * N);

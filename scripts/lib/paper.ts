@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Wavefunction } from "../../src/io/measurement-file.js";
 import { markdownTable } from "./markdown.js";
-import { Trainer, resolveOptions, type TrainOptions } from "../../src/train/trainer.js";
+import { Driver, ShotBlocks, exactMetrics, resolveOptions, type TrainOptions } from "../../src/index.js";
 import { writePlot, type PlotSpec } from "../../src/io/plot.js";
 
 /** The repository root (scripts are compiled to dist/scripts/, two levels down). */
@@ -147,13 +147,13 @@ export interface LogRow {
 }
 
 export interface TrainResult {
-  trainer: Trainer;
+  driver: Driver;
   options: TrainOptions;
   /** One row per evaluated epoch (every `evalEvery` epochs, and always the last one). */
   log: LogRow[];
   fidelity: number;
   kl: number;
-  /** Training wall time (Trainer.elapsed: epochs only, evaluation excluded), seconds. */
+  /** Training wall time (Driver.elapsed: epochs only, evaluation excluded), seconds. */
   trainSeconds: number;
   /** First evaluated epoch with F ≥ `target` (null: never). */
   firstReaching: number | null;
@@ -174,16 +174,16 @@ export function trainPositive(
   target = 0.99,
   onEpoch?: (row: LogRow) => void,
 ): TrainResult {
-  const options = resolveOptions(nQubits, { ...partial, evalEvery });
-  const trainer = new Trainer(samples, nQubits, psi, options);
+  const options = resolveOptions("positive", nQubits, { ...partial, evalEvery });
+  const driver = new Driver("positive", new ShotBlocks({ samples, bases: null }, nQubits), options);
   const log: LogRow[] = [];
   let firstReaching: number | null = null;
   let stableFrom: number | null = null;
   let last: LogRow | undefined;
-  while (trainer.epoch < options.epochs) {
-    const rec = trainer.runEpoch();
+  while (driver.epoch < options.epochs) {
+    const rec = driver.runEpoch();
     if ((evalEvery > 0 && rec.epoch % evalEvery === 0) || rec.epoch === options.epochs) {
-      const m = trainer.evaluate();
+      const m = exactMetrics(driver.model, { samples, bases: null, nQubits }, psi);
       last = { epoch: rec.epoch, time_s: rec.time_s, fidelity: m.fidelity, kl: m.kl, nll: m.nll };
       log.push(last);
       const above = (m.fidelity ?? 0) >= target;
@@ -193,7 +193,7 @@ export function trainPositive(
       onEpoch?.(last);
     }
   }
-  return { trainer, options, log, fidelity: last!.fidelity!, kl: last!.kl!, trainSeconds: trainer.elapsed, firstReaching, stableFrom };
+  return { driver, options, log, fidelity: last!.fidelity!, kl: last!.kl!, trainSeconds: driver.elapsed, firstReaching, stableFrom };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,48 +1,182 @@
 /**
- * Exact evaluation of a trained wavefunction against a measurement file: fidelity with the
- * file's ground truth, KL divergence of the Born distributions, NLL of the shots.
+ * Exact metrics of a trained wavefunction, by enumerating all 2^N configurations: log Z, the
+ * negative log-likelihood of the shots (each in its own basis), and, against a ground truth ψ,
+ * the fidelity |⟨ψ|ψ_λμ⟩|² and the KL divergence of the Born distributions (averaged over the
+ * measured bases, weighted by their share of the shots).
  */
 import { ensure } from "../core/errors.js";
-import { checkExactSize, exactMetrics } from "../nn/enumeration.js";
-import type { MeasurementData } from "../io/measurement-file.js";
-import { PositiveWaveFunction, type WaveFunction } from "../nn/wavefunction.js";
+import type { MeasurementData, ShotSource, Wavefunction } from "../io/measurement-file.js";
+import {
+  checkExactSize, indexOf, logSumExp, stateVector, unnormalisedLogProbabilities,
+} from "../nn/enumeration.js";
+import type { RbmWaveFunction } from "../nn/wavefunction.js";
+import { basisOfShot, rotateStateToBasis } from "../physics/bases.js";
 
-export interface Evaluation {
+export interface Metrics {
+  logZ: number;
+  /** −(1/M) Σ_m log |ψ_{b_m}(σ_m)|² over the shots, each in its own basis (NaN without shots). */
+  nll: number;
+  /** |⟨ψ_true|ψ⟩|², with ground truth. */
   fidelity?: number;
+  /** Σ_b f_b KL(|ψ_true,b|² ‖ |ψ_b|²), f_b the share of the shots measured in basis b, with ground truth. */
   kl?: number;
-  nll?: number;
-  logZ?: number;
   [extra: string]: number | undefined;
 }
 
-/** Evaluators for model kinds other than the positive RBM (the complex model registers one). */
-const evaluators: ((wf: WaveFunction, data: MeasurementData) => Evaluation | null)[] = [];
+/** Shots in memory, or a source that reads them block by block (files too large to load). */
+export type Shots = Pick<MeasurementData, "samples" | "bases" | "nQubits"> | ShotSource;
 
-export function registerEvaluator(fn: (wf: WaveFunction, data: MeasurementData) => Evaluation | null): void {
-  evaluators.push(fn);
+/** Shots per block when the NLL of a ShotSource is accumulated. */
+const BLOCK_SHOTS = 1 << 20;
+
+/** Calls fn for each block of the shots: all of them at once when in memory. */
+function forEachBlock(shots: Shots, fn: (samples: Uint8Array, bases: Uint8Array | null, rows: number) => void): void {
+  const N = shots.nQubits;
+  if (!("read" in shots)) {
+    fn(shots.samples, shots.bases, shots.samples.length / N);
+    return;
+  }
+  const rows = Math.min(BLOCK_SHOTS, shots.nShots);
+  const samples = new Uint8Array(rows * N);
+  const bases = shots.hasBases ? new Uint8Array(rows * N) : null;
+  for (let start = 0; start < shots.nShots; start += rows) {
+    const count = Math.min(rows, shots.nShots - start);
+    shots.read(start, count, samples);
+    if (bases) shots.readBases!(start, count, bases);
+    fn(samples.subarray(0, count * N), bases?.subarray(0, count * N) ?? null, count);
+  }
 }
 
-export function evaluateModel(wf: WaveFunction, data: MeasurementData): Evaluation {
+function hasBases(shots: Shots): boolean {
+  return "read" in shots ? shots.hasBases : shots.bases !== null;
+}
+
+function shotCount(shots: Shots): number {
+  return "read" in shots ? shots.nShots : shots.samples.length / shots.nQubits;
+}
+
+/** log Z, NLL of the shots and, with ground truth, fidelity and KL, from one enumeration per RBM. */
+export function exactMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunction | null): Metrics {
+  checkExactSize(wf.nVisible, "an exact evaluation");
+  return !wf.phase && !(shots && hasBases(shots)) ? positiveMetrics(wf, shots, psi) : rotatedMetrics(wf, shots, psi);
+}
+
+/** Z-basis shots of a positive model: everything from log p_λ. */
+function positiveMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunction | null): Metrics {
+  const N = wf.nVisible;
+  const logp = unnormalisedLogProbabilities(wf.amplitude);
+  const logZ = logSumExp(logp);
+  for (let k = 0; k < logp.length; k++) logp[k] -= logZ;
+  const out: Metrics = { logZ, nll: NaN };
+  if (shots && shotCount(shots) > 0) {
+    let sum = 0;
+    forEachBlock(shots, (samples, _bases, rows) => (sum += rows * negativeLogLikelihood(logp, samples, N)));
+    out.nll = sum / shotCount(shots);
+  }
+  if (psi) {
+    out.fidelity = fidelityWithPositive(psi, logp);
+    out.kl = klDivergence(psi, logp);
+  }
+  return out;
+}
+
+/** Any model, shots in any bases: one state vector, then one O(t·2^N) rotation per distinct basis. */
+function rotatedMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunction | null): Metrics {
+  const N = wf.nVisible;
+  const model = stateVector(wf);
+  const out: Metrics = { logZ: model.logZ, nll: NaN };
+  if (psi) {
+    ensure(psi.re.length === model.re.length, `the ground truth has ${psi.re.length} amplitudes but the model needs 2^${N}`);
+    let re = 0, im = 0;
+    for (let k = 0; k < model.re.length; k++) {
+      const tr = psi.re[k], ti = psi.im ? psi.im[k] : 0;
+      re += tr * model.re[k] + ti * model.im[k]; // conj(ψ_true)·ψ
+      im += tr * model.im[k] - ti * model.re[k];
+    }
+    out.fidelity = re * re + im * im;
+  }
+  const M = shots ? shotCount(shots) : 0;
+  // Shots per basis over all blocks (in order of first appearance), for the KL's weights.
+  const count = new Map<string, number>();
+  let nll = 0;
+  if (shots && M > 0) {
+    forEachBlock(shots, (samples, bases, rows) => {
+      for (const { basis, shots: members } of groupShotsByBasis(bases, rows, N)) {
+        count.set(basis, (count.get(basis) ?? 0) + members.length);
+        const rotated = rotateStateToBasis(model, basis);
+        for (const m of members) {
+          const k = indexOf(samples, N, m * N);
+          nll -= Math.log(rotated.re[k] * rotated.re[k] + rotated.im[k] * rotated.im[k]);
+        }
+      }
+    });
+    out.nll = nll / M;
+  }
+  if (psi) {
+    let kl = 0;
+    for (const [basis, n] of M > 0 ? count : new Map([["Z".repeat(N), 1]])) {
+      kl += (M > 0 ? n / M : 1) * basisKl(rotateStateToBasis(psi, basis), rotateStateToBasis(model, basis));
+    }
+    out.kl = kl;
+  }
+  return out;
+}
+
+/** KL(|t|² ‖ |m|²) of two amplitude vectors in the same basis, with 0·log 0 = 0. */
+function basisKl(truth: { re: Float64Array; im: Float64Array }, model: { re: Float64Array; im: Float64Array }): number {
+  let d = 0;
+  for (let k = 0; k < truth.re.length; k++) {
+    const q = truth.re[k] * truth.re[k] + truth.im[k] * truth.im[k];
+    if (q > 0) d += q * (Math.log(q) - Math.log(model.re[k] * model.re[k] + model.im[k] * model.im[k]));
+  }
+  return d;
+}
+
+/** Shots grouped by basis: the distinct bases in order of appearance and the shots of each. */
+export function groupShotsByBasis(bases: Uint8Array | null, nShots: number, nQubits: number): { basis: string; shots: number[] }[] {
+  if (!bases) return [{ basis: "Z".repeat(nQubits), shots: Array.from({ length: nShots }, (_, m) => m) }];
+  const groups = new Map<string, number[]>();
+  for (let m = 0; m < nShots; m++) {
+    const b = basisOfShot(bases, m, nQubits);
+    const g = groups.get(b);
+    if (g) g.push(m);
+    else groups.set(b, [m]);
+  }
+  return [...groups].map(([basis, shots]) => ({ basis, shots }));
+}
+
+/** The exact metrics of a model against a measurement file (its shots and its ground truth, if any). */
+export function evaluateModel(wf: RbmWaveFunction, data: MeasurementData): Metrics {
   checkExactSize(wf.nVisible, "an exact evaluation");
   ensure(data.nQubits === wf.nVisible, `${data.source}: has N = ${data.nQubits} qubits but the model has ${wf.nVisible}`);
-  for (const evaluate of evaluators) {
-    const result = evaluate(wf, data);
-    if (result) return result;
-  }
-  ensure(wf instanceof PositiveWaveFunction, `no exact evaluation is available for this model kind`);
-  const m = exactMetrics(wf.rbm, data.bases ? zBasisShots(data) : data.samples, data.psi);
-  return { ...m };
+  return exactMetrics(wf, data, data.psi);
 }
 
-/** The shots measured entirely in Z (the only ones a positive model's p_λ describes). */
-export function zBasisShots(data: MeasurementData): Uint8Array {
-  const N = data.nQubits, keep: number[] = [];
-  for (let m = 0; m < data.nShots; m++) {
-    let allZ = true;
-    for (let i = 0; i < N && allZ; i++) allZ = data.bases![m * N + i] === 90;
-    if (allZ) keep.push(m);
+/** |⟨ψ|φ⟩|² for normalised ψ (complex) and a positive φ given by log φ² = logp. */
+export function fidelityWithPositive(psi: Wavefunction, logp: Float64Array): number {
+  let re = 0, im = 0;
+  for (let k = 0; k < logp.length; k++) {
+    const amp = Math.exp(0.5 * logp[k]);
+    re += psi.re[k] * amp;
+    if (psi.im) im += psi.im[k] * amp;
   }
-  const out = new Uint8Array(keep.length * N);
-  keep.forEach((m, r) => out.set(data.samples.subarray(m * N, (m + 1) * N), r * N));
-  return out;
+  return re * re + im * im;
+}
+
+/** KL(q ‖ p) = Σ q (log q − log p) for q = |ψ|², with 0·log 0 = 0. */
+export function klDivergence(psi: Wavefunction, logp: Float64Array): number {
+  let kl = 0;
+  for (let k = 0; k < logp.length; k++) {
+    const q = psi.re[k] * psi.re[k] + (psi.im ? psi.im[k] * psi.im[k] : 0);
+    if (q > 0) kl += q * (Math.log(q) - logp[k]);
+  }
+  return kl;
+}
+
+/** Negative log-likelihood per shot, −(1/M) Σ_m log p(v_m), of Z-basis shots. */
+export function negativeLogLikelihood(logp: Float64Array, samples: Uint8Array, nQubits: number): number {
+  const m = samples.length / nQubits;
+  let s = 0;
+  for (let r = 0; r < m; r++) s -= logp[indexOf(samples, nQubits, r * nQubits)];
+  return s / m;
 }

@@ -2,7 +2,7 @@
  * Observables of a trained wavefunction, estimated from its Born samples with honest error bars,
  * and the same expectations computed exactly by enumeration for small systems.
  *
- * Estimation. Samples σ ~ |ψ(σ)|² come from Gibbs chains of wf.samplingRbm. For an operator O,
+ * Estimation. Samples σ ~ |ψ(σ)|² come from Gibbs chains of wf.amplitude. For an operator O,
  *     ⟨O⟩ = Σ_σ |ψ(σ)|² O_loc(σ),    O_loc(σ) = Σ_σ′ ⟨σ|O|σ′⟩ ψ(σ′)/ψ(σ),
  * so the sample mean of O_loc estimates ⟨O⟩. For a Pauli string only one σ′ contributes, σ with
  * the X and Y sites flipped, and (Y|0⟩ = i|1⟩, Y|1⟩ = −i|0⟩, Z|b⟩ = (1 − 2b)|b⟩)
@@ -18,14 +18,14 @@
  * Conventions: bit 0 = spin up = Z eigenvalue +1; basis index Σ_i v_i 2^(N−1−i).
  */
 import { QstError, ensure } from "../core/errors.js";
-import { logSumExp, unnormalisedLogProbabilities } from "../nn/enumeration.js";
+import { stateVector } from "../nn/enumeration.js";
 import type { Hamiltonian, Lattice, Pauli, PauliTerm } from "../physics/hamiltonians.js";
 import type { Wavefunction as StateVector } from "../io/measurement-file.js";
 import { Rng } from "../core/rng.js";
 import * as states from "../physics/states.js";
 import { sampleChains, type ChainSamples } from "../sample/gibbs.js";
 import { MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
-import { PositiveWaveFunction, type Complex, type LocalEvaluator, type WaveFunction } from "../nn/wavefunction.js";
+import type { Complex, LocalEvaluator, RbmWaveFunction, WaveFunction } from "../nn/wavefunction.js";
 
 export type { StateVector };
 
@@ -285,11 +285,11 @@ function checkEstimationOptions(o: EstimationOptions): void {
   ensure(Number.isFinite(o.seed), () => `seed must be a finite number, got ${o.seed}`);
 }
 
-/** Born samples of |ψ|²: Gibbs chains of wf.samplingRbm, chain-major. */
+/** Born samples of |ψ|²: Gibbs chains of wf.amplitude, chain-major. */
 export function sampleWaveFunction(wf: WaveFunction, options: EstimationOptions, rng?: Rng): ChainSamples {
   checkEstimationOptions(options);
   const { chains, samplesPerChain, burnIn, thin } = options;
-  return sampleChains(wf.samplingRbm, { chains, samplesPerChain, burnIn, thin }, rng ?? new Rng(options.seed));
+  return sampleChains(wf.amplitude, { chains, samplesPerChain, burnIn, thin }, rng ?? new Rng(options.seed));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,7 +363,10 @@ export class CompiledPauliSum {
       flips.sort((a, b) => a - b);
       const key = flips.join(",");
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { flips, terms: [] }));
+      if (!g) {
+        g = { flips, terms: [] };
+        groups.set(key, g);
+      }
       // (−i)^{n_Y}: 1, −i, −1, i.
       const phase = [[1, 0], [0, -1], [-1, 0], [0, 1]][nY & 3];
       g.terms.push({ re: t.coefficient * phase[0], im: t.coefficient * phase[1], signs });
@@ -683,43 +686,15 @@ export function estimateObservables(wf: WaveFunction, observables: readonly Obse
 /** Largest system enumerated for exact expectations (2^20 amplitudes, 16 MB). */
 export const MAX_ENUMERATION_SITES = 20;
 
-/**
- * The model's own normalised state ψ_λ as a vector over all 2^N configurations (index
- * Σ v_i 2^(N−1−i)), normalised by log-sum-exp of 2·Re log ψ so that nothing overflows.
- */
-export function enumerateWaveFunction(wf: WaveFunction): StateVector {
+/** The model's own normalised state as a vector over all 2^N configurations (im null when positive). */
+export function enumerateWaveFunction(wf: RbmWaveFunction): StateVector {
   const N = wf.nVisible;
   ensure(
     N <= MAX_ENUMERATION_SITES,
     () => `exact expectations enumerate all 2^N configurations; N = ${N} is above the limit of ${MAX_ENUMERATION_SITES}`,
   );
-  const dim = 2 ** N;
-  const logAbs2 = new Float64Array(dim);
-  let phase: Float64Array | null = null;
-  if (wf instanceof PositiveWaveFunction) {
-    // Gray-code enumeration of −F(v) = 2 log ψ(v) + const, O(nHidden) per configuration.
-    logAbs2.set(unnormalisedLogProbabilities(wf.rbm));
-  } else {
-    phase = new Float64Array(dim);
-    const v = new Uint8Array(N);
-    for (let b = 0; b < dim; b++) {
-      for (let i = 0; i < N; i++) v[i] = (b >>> (N - 1 - i)) & 1;
-      const l = wf.logPsi(v);
-      logAbs2[b] = 2 * l.re;
-      phase[b] = l.im;
-    }
-  }
-  const logNorm = logSumExp(logAbs2);
-  const re = new Float64Array(dim);
-  const im = phase ? new Float64Array(dim) : null;
-  for (let b = 0; b < dim; b++) {
-    const a = Math.exp(0.5 * (logAbs2[b] - logNorm));
-    if (phase && im) {
-      re[b] = a * Math.cos(phase[b]);
-      im[b] = a * Math.sin(phase[b]);
-    } else re[b] = a;
-  }
-  return { re, im };
+  const { re, im } = stateVector(wf);
+  return { re, im: wf.phase ? im : null };
 }
 
 /**
@@ -745,7 +720,7 @@ export function stateExpectation(psi: StateVector, nSites: number, obs: Observab
 }
 
 /** The model's exact ⟨O⟩ in its own normalised ψ_λ (N ≤ 20): sampling error and model bias apart. */
-export function exactExpectation(wf: WaveFunction, obs: Observable): number {
+export function exactExpectation(wf: RbmWaveFunction, obs: Observable): number {
   validateObservable(obs, wf.nVisible);
   return stateExpectation(enumerateWaveFunction(wf), wf.nVisible, obs);
 }

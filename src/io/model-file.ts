@@ -5,17 +5,24 @@
  * prints every double in its shortest round-tripping form, so save → load is bit-exact. The layout
  * is documented in docs/file-format.md. A checkpoint is a model file with a `trainer` section
  * (optimiser moments, chain states, RNG state) from which `qst train --resume` continues.
+ *
+ * Every kind of wavefunction is written and read by one codec in MODEL_CODECS; files of format
+ * version 1 ("positive-rbm" with `rbm`, "complex-rbm" with `rbms`) are read too.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { writeAtomicSync } from "../core/atomic.js";
 import { QstError, ensure } from "../core/errors.js";
 import { RBM } from "../nn/rbm.js";
-import type { TrainOptions, TrainerState } from "../train/trainer.js";
-import { PositiveWaveFunction, type WaveFunction } from "../nn/wavefunction.js";
+import { RbmWaveFunction, type ModelKind } from "../nn/wavefunction.js";
+import type { DriverState } from "../train/driver.js";
+import type { TrainOptions } from "../train/options.js";
 
 export const MODEL_FORMAT = "qst-model";
-export const MODEL_FORMAT_VERSION = 1;
+/** 2: `kind` is "positive" or "complex" and every RBM is under `rbms`. */
+export const MODEL_FORMAT_VERSION = 2;
+/** Largest RBM a model file may declare (parameters; 10^8 doubles = 800 MB). */
+export const MAX_MODEL_PARAMETERS = 1e8;
 
 export function qstVersion(): string {
   try {
@@ -44,90 +51,138 @@ export interface RbmJson {
   hiddenBias: number[];
 }
 
+/** The RBMs of a wavefunction by role: the amplitude λ, and the phase μ of a complex model. */
+export interface RbmSections {
+  amplitude: RbmJson;
+  phase?: RbmJson;
+}
+
 export interface ModelFile {
   format: typeof MODEL_FORMAT;
   version: number;
-  /** "positive-rbm": ψ = sqrt(p_λ); "complex-rbm": amplitude and phase RBMs. */
-  kind: string;
-  rbm?: RbmJson;
-  /** Further RBMs of composite kinds, by role (e.g. { amplitude, phase }). */
-  rbms?: Record<string, RbmJson>;
+  kind: ModelKind;
+  rbms: RbmSections;
   training?: Partial<TrainOptions> & Record<string, unknown>;
   provenance: Provenance;
   metrics?: Record<string, number>;
   /** Present in checkpoints only. */
-  trainer?: TrainerState & Record<string, unknown>;
+  trainer?: DriverState & Record<string, unknown>;
+}
+
+interface ModelCodec {
+  kind: ModelKind;
+  /** The kind's name in format version 1. */
+  v1Kind: string;
+  roles: (keyof RbmSections)[];
+}
+
+/** Every kind of model a file can hold: the RBM roles it stores, in parameter order. */
+export const MODEL_CODECS: readonly ModelCodec[] = [
+  { kind: "positive", v1Kind: "positive-rbm", roles: ["amplitude"] },
+  { kind: "complex", v1Kind: "complex-rbm", roles: ["amplitude", "phase"] },
+];
+
+function codecOf(kind: unknown, version: number, file: string): ModelCodec {
+  const codec = MODEL_CODECS.find((c) => (version === 1 ? c.v1Kind : c.kind) === kind);
+  const known = MODEL_CODECS.map((c) => (version === 1 ? c.v1Kind : c.kind)).join(", ");
+  ensure(codec, `${file}: unknown model kind ${JSON.stringify(kind)} (known: ${known})`);
+  return codec;
 }
 
 export function rbmToJson(rbm: RBM): RbmJson {
   const weights: number[][] = [];
   for (let i = 0; i < rbm.nVisible; i++) weights.push(Array.from(rbm.weights.subarray(i * rbm.nHidden, (i + 1) * rbm.nHidden)));
-  return {
-    nVisible: rbm.nVisible,
-    nHidden: rbm.nHidden,
-    weights,
-    visibleBias: Array.from(rbm.visibleBias),
-    hiddenBias: Array.from(rbm.hiddenBias),
-  };
+  return { nVisible: rbm.nVisible, nHidden: rbm.nHidden, weights, visibleBias: Array.from(rbm.visibleBias), hiddenBias: Array.from(rbm.hiddenBias) };
 }
 
-export function rbmFromJson(j: RbmJson, where: string): RBM {
+/** The RBM sections of a wavefunction, by its codec. */
+export function rbmSections(wf: RbmWaveFunction): RbmSections {
+  return wf.phase ? { amplitude: rbmToJson(wf.amplitude), phase: rbmToJson(wf.phase) } : { amplitude: rbmToJson(wf.amplitude) };
+}
+
+/** Checks one RBM section strictly (no coercion of strings, nulls or nested arrays) and reads it. */
+export function rbmFromJson(j: unknown, where: string): RBM {
   const bad = (what: string) => new QstError(`${where}: ${what}`);
-  if (!j || typeof j !== "object") throw bad("missing RBM parameters");
-  const { nVisible, nHidden } = j;
-  if (!Number.isInteger(nVisible) || nVisible < 1 || !Number.isInteger(nHidden) || nHidden < 1) throw bad("nVisible and nHidden must be positive integers");
-  if (!Array.isArray(j.weights) || j.weights.length !== nVisible) throw bad(`weights must be ${nVisible} rows`);
-  if (!Array.isArray(j.visibleBias) || j.visibleBias.length !== nVisible) throw bad(`visibleBias must have ${nVisible} entries`);
-  if (!Array.isArray(j.hiddenBias) || j.hiddenBias.length !== nHidden) throw bad(`hiddenBias must have ${nHidden} entries`);
-  const rbm = new RBM(nVisible, nHidden);
-  j.weights.forEach((row, i) => {
-    if (!Array.isArray(row) || row.length !== nHidden) throw bad(`weights row ${i} must have ${nHidden} entries`);
-    rbm.weights.set(row, i * nHidden);
-  });
-  rbm.visibleBias.set(j.visibleBias);
-  rbm.hiddenBias.set(j.hiddenBias);
-  for (let p = 0; p < rbm.params.length; p++) {
-    if (typeof rbm.params[p] !== "number" || !Number.isFinite(rbm.params[p])) throw bad("parameters must be finite numbers");
+  if (!j || typeof j !== "object" || Array.isArray(j)) throw bad("missing RBM parameters");
+  const { nVisible, nHidden, weights, visibleBias, hiddenBias } = j as Record<string, unknown>;
+  if (!Number.isInteger(nVisible) || (nVisible as number) < 1 || !Number.isInteger(nHidden) || (nHidden as number) < 1) {
+    throw bad("nVisible and nHidden must be positive integers");
   }
+  const nV = nVisible as number, nH = nHidden as number;
+  if (!Array.isArray(weights) || weights.length !== nV) throw bad(`weights must be ${nV} rows`);
+  if (!Array.isArray(visibleBias) || visibleBias.length !== nV) throw bad(`visibleBias must have ${nV} entries`);
+  if (!Array.isArray(hiddenBias) || hiddenBias.length !== nH) throw bad(`hiddenBias must have ${nH} entries`);
+  for (const [i, row] of weights.entries()) {
+    if (!Array.isArray(row) || row.length !== nH) throw bad(`weights row ${i} must have ${nH} entries`);
+  }
+  if (RBM.parameterCount(nV, nH) > MAX_MODEL_PARAMETERS) {
+    throw bad(`an RBM of ${nV} × ${nH} units is larger than qst handles (${MAX_MODEL_PARAMETERS} parameters)`);
+  }
+  const rbm = new RBM(nV, nH);
+  const put = (values: unknown[], into: Float64Array, offset: number, what: string) => {
+    values.forEach((x, k) => {
+      if (typeof x !== "number" || !Number.isFinite(x)) throw bad(`${what} ${k} must be a finite number, got ${JSON.stringify(x)}`);
+      into[offset + k] = x;
+    });
+  };
+  for (const [i, row] of (weights as unknown[][]).entries()) put(row, rbm.weights, i * nH, `weights[${i}] entry`);
+  put(visibleBias, rbm.visibleBias, 0, "visibleBias entry");
+  put(hiddenBias, rbm.hiddenBias, 0, "hiddenBias entry");
   return rbm;
 }
 
-/** Reads and validates a model (or checkpoint) file. */
+/** The wavefunction a (validated) model file describes. */
+export function wavefunctionOf(m: ModelFile, file: string): RbmWaveFunction {
+  const codec = codecOf(m.kind, MODEL_FORMAT_VERSION, file);
+  const rbms = m.rbms as unknown as Record<string, unknown> | undefined;
+  ensure(rbms && typeof rbms === "object" && codec.roles.every((r) => rbms[r]),
+    `${file}: a ${codec.kind} model needs "rbms": { ${codec.roles.map((r) => `"${r}": …`).join(", ")} }`);
+  const [amplitude, phase] = codec.roles.map((r) => rbmFromJson(rbms[r], `${file}: rbms.${r}`));
+  if (!phase) return RbmWaveFunction.positive(amplitude);
+  ensure(amplitude.nVisible === phase.nVisible,
+    `${file}: the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`);
+  return RbmWaveFunction.complex(amplitude, phase);
+}
+
+/** A model file for `wf` (a checkpoint when `trainer` is given). */
+export function modelFile(wf: RbmWaveFunction, sections: Pick<ModelFile, "provenance" | "training" | "metrics" | "trainer">): ModelFile {
+  return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, kind: wf.kind, rbms: rbmSections(wf), ...sections };
+}
+
+/** Reads and validates a model (or checkpoint) file; version-1 files are returned in the current layout. */
 export function readModelFile(file: string): ModelFile {
   ensure(fs.existsSync(file), `${file}: no such model file`);
   const text = fs.readFileSync(file, "utf8");
   ensure(text.trim().length > 0, `${file}: the model file is empty`);
-  let m: ModelFile;
+  let m: Record<string, unknown>;
   try {
     m = JSON.parse(text);
   } catch (e) {
     throw new QstError(`${file}: not a qst model file (invalid JSON: ${(e as Error).message})`);
   }
-  ensure(m && typeof m === "object" && m.format === MODEL_FORMAT, `${file}: not a qst model file (no "format": "${MODEL_FORMAT}")`);
-  ensure(Number.isInteger(m.version) && m.version <= MODEL_FORMAT_VERSION,
-    `${file}: model format version ${m.version} is newer than this qst understands (${MODEL_FORMAT_VERSION}); upgrade qst`);
-  return m;
+  ensure(m && typeof m === "object" && !Array.isArray(m) && m.format === MODEL_FORMAT, `${file}: not a qst model file (no "format": "${MODEL_FORMAT}")`);
+  const v = m.version;
+  ensure(v !== undefined, `${file}: the model file has no "version"`);
+  ensure(Number.isInteger(v) && (v as number) >= 1, `${file}: "version" must be a positive integer, got ${JSON.stringify(v)}`);
+  ensure((v as number) <= MODEL_FORMAT_VERSION,
+    `${file}: model format version ${v} is newer than this qst understands (${MODEL_FORMAT_VERSION}); upgrade qst`);
+  const codec = codecOf(m.kind, v as number, file);
+  if (v === 1) {
+    // Version 1: "positive-rbm" kept its RBM under `rbm`.
+    m = { ...m, version: MODEL_FORMAT_VERSION, kind: codec.kind, rbms: codec.kind === "positive" ? { amplitude: m.rbm } : m.rbms };
+    delete m.rbm;
+  }
+  return m as unknown as ModelFile;
 }
-
-/** Builders for each model kind, so that composite models (complex RBM) plug in beside the positive one. */
-const loaders = new Map<string, (m: ModelFile, file: string) => WaveFunction>();
-
-export function registerModelKind(kind: string, load: (m: ModelFile, file: string) => WaveFunction): void {
-  loaders.set(kind, load);
-}
-
-registerModelKind("positive-rbm", (m, file) => new PositiveWaveFunction(rbmFromJson(m.rbm!, file)));
 
 export interface LoadedModel {
   file: ModelFile;
-  wavefunction: WaveFunction;
+  wavefunction: RbmWaveFunction;
 }
 
 export function loadModel(path: string): LoadedModel {
   const file = readModelFile(path);
-  const load = loaders.get(file.kind);
-  ensure(load, `${path}: unknown model kind '${file.kind}' (known: ${[...loaders.keys()].join(", ")})`);
-  return { file, wavefunction: load(file, path) };
+  return { file, wavefunction: wavefunctionOf(file, path) };
 }
 
 export function saveModelFile(path: string, model: ModelFile): void {

@@ -315,7 +315,7 @@ const legendSamples: Plugin<"scatter"> = {
   id: "qstLegendSamples",
   afterDraw(chart) {
     const legend = chart.legend as unknown as LegendInternals | undefined;
-    if (!legend || !legend.options.display || !legend.legendItems || !legend.legendHitBoxes) return;
+    if (!legend?.options.display || !legend.legendItems || !legend.legendHitBoxes) return;
     const { ctx } = chart;
     const boxWidth = legend.options.labels.boxWidth;
     legend.legendItems.forEach((item, i) => {
@@ -526,7 +526,12 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
   };
   let xmin = Infinity;
   let xmax = -Infinity;
-  for (const d of datasets) for (const p of d.data) (xmin = Math.min(xmin, p.x)), (xmax = Math.max(xmax, p.x));
+  for (const d of datasets) {
+    for (const p of d.data) {
+      xmin = Math.min(xmin, p.x);
+      xmax = Math.max(xmax, p.x);
+    }
+  }
   if (spec.logX) {
     // Whole decades on a log x axis too.
     scales.x.min ??= 10 ** Math.floor(Math.log10(xmin) + 1e-9);
@@ -727,7 +732,10 @@ function jsonErrorOffset(text: string): number | undefined {
       const close = c === "{" ? "}" : "]";
       i++;
       ws();
-      if (text[i] === close) return void i++;
+      if (text[i] === close) {
+        i++;
+        return;
+      }
       for (;;) {
         if (c === "{") {
           ws();
@@ -740,11 +748,16 @@ function jsonErrorOffset(text: string): number | undefined {
         value();
         ws();
         if (text[i] === ",") i++;
-        else if (text[i] === close) return void i++;
-        else fail();
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail();
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
     if (!m) fail();
     i += m![0].length;
@@ -790,7 +803,10 @@ function splitCsvLine(line: string, at: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      }
       else if (c === '"') quoted = false;
       else cur += c;
     } else if (c === '"' && cur.trim() === "") {
@@ -835,7 +851,7 @@ function parseCsv(text: string, file: string): { line: number; obj: Record<strin
       `${file}:${i + 1}: malformed line, expected ${header.length} comma-separated values (as in the header) but found ${cells.length}`,
     );
     const obj: Record<string, unknown> = {};
-    header.forEach((name, k) => (obj[name] = csvCell(cells[k])));
+    for (const [k, name] of header.entries()) obj[name] = csvCell(cells[k]);
     out.push({ line: i + 1, obj });
   });
   ensure(header !== undefined, `${file}: the file is empty`);

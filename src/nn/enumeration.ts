@@ -1,5 +1,6 @@
 /**
- * Exact metrics by enumerating all 2^N visible configurations (small systems only).
+ * Exact enumeration of all 2^N visible configurations of an RBM (small systems only): log Z,
+ * p_λ, the exact state vector, and the exact model average of the gradient.
  *
  * log Z = log Σ_v e^{−F(v)} is accumulated with log-sum-exp so that no e^{−F} overflows.
  * The enumeration walks the configurations in Gray-code order: consecutive configurations
@@ -7,9 +8,10 @@
  * O(nVisible·nHidden). Results are stored at the natural basis index Σ_i v_i 2^(N−1−i).
  */
 import { QstError } from "../core/errors.js";
-import { RBM, softplus } from "./rbm.js";
+import type { RBM, } from "./rbm.js";
 import { MAX_KERNEL_HIDDEN, exactFreeEnergies } from "../kernels/exact.js";
-import type { Wavefunction } from "../io/measurement-file.js";
+import { rotateStateToBasis } from "../physics/bases.js";
+import type { RbmWaveFunction } from "./wavefunction.js";
 
 /** Exact enumeration is refused above this size (2^24 configurations, ~130 MB per table). */
 export const MAX_EXACT_QUBITS = 24;
@@ -109,57 +111,32 @@ export function logProbabilities(rbm: RBM): Float64Array {
   return logp;
 }
 
-/** |⟨ψ|φ⟩|² for normalised ψ (complex) and a positive φ given by log φ² = logp. */
-export function fidelityWithPositive(psi: Wavefunction, logp: Float64Array): number {
-  let re = 0, im = 0;
-  for (let k = 0; k < logp.length; k++) {
-    const amp = Math.exp(0.5 * logp[k]);
-    re += psi.re[k] * amp;
-    if (psi.im) im += psi.im[k] * amp;
-  }
-  return re * re + im * im;
-}
-
-/** KL(q ‖ p) = Σ q (log q − log p) for q = |ψ|², with 0·log 0 = 0. */
-export function klDivergence(psi: Wavefunction, logp: Float64Array): number {
-  let kl = 0;
-  for (let k = 0; k < logp.length; k++) {
-    const q = psi.re[k] * psi.re[k] + (psi.im ? psi.im[k] * psi.im[k] : 0);
-    if (q > 0) kl += q * (Math.log(q) - logp[k]);
-  }
-  return kl;
-}
-
-/** Negative log-likelihood per shot, −(1/M) Σ_m log p(v_m), of Z-basis shots. */
-export function negativeLogLikelihood(logp: Float64Array, samples: Uint8Array, nQubits: number): number {
-  const m = samples.length / nQubits;
-  let s = 0;
-  for (let r = 0; r < m; r++) s -= logp[indexOf(samples, nQubits, r * nQubits)];
-  return s / m;
-}
-
-export interface ExactMetrics {
-  logZ: number;
-  nll: number;
-  fidelity?: number;
-  kl?: number;
-}
-
 /**
- * log Z, NLL of the shots and, where ground truth exists, fidelity |⟨ψ|ψ_λ⟩|² and KL(|ψ|² ‖ p_λ),
- * all from one enumeration.
+ * The normalised ψ_λμ over all 2^N configurations (basis index Σ v_i 2^(N−1−i)), and log Z_λ:
+ * |ψ|² = e^{−F_λ}/Z_λ, arg ψ = −F_μ/2 (0 without a phase RBM).
  */
-export function exactMetrics(rbm: RBM, samples: Uint8Array | null, psi: Wavefunction | null): ExactMetrics {
-  const logpUnnormalised = unnormalisedLogProbabilities(rbm);
-  const logZ = logSumExp(logpUnnormalised);
-  const logp = logpUnnormalised;
-  for (let k = 0; k < logp.length; k++) logp[k] -= logZ;
-  const out: ExactMetrics = { logZ, nll: samples ? negativeLogLikelihood(logp, samples, rbm.nVisible) : NaN };
-  if (psi) {
-    out.fidelity = fidelityWithPositive(psi, logp);
-    out.kl = klDivergence(psi, logp);
+export function stateVector(wf: RbmWaveFunction): { re: Float64Array; im: Float64Array; logZ: number } {
+  checkExactSize(wf.nVisible, "an exact state vector");
+  const logp = unnormalisedLogProbabilities(wf.amplitude); // −F_λ
+  const minusFmu = wf.phase ? unnormalisedLogProbabilities(wf.phase) : null; // −F_μ
+  const logZ = logSumExp(logp);
+  const re = new Float64Array(logp.length), im = new Float64Array(logp.length);
+  for (let k = 0; k < logp.length; k++) {
+    const a = Math.exp(0.5 * (logp[k] - logZ));
+    if (!minusFmu) {
+      re[k] = a;
+      continue;
+    }
+    const phi = 0.5 * minusFmu[k];
+    re[k] = a * Math.cos(phi);
+    im[k] = a * Math.sin(phi);
   }
-  return out;
+  return { re, im, logZ };
+}
+
+/** The model's exact amplitudes ψ_b(σ) = ⟨σ_b|ψ⟩ in a measurement basis (e.g. "XXZZ"), normalised. */
+export function rotatedAmplitudes(wf: RbmWaveFunction, basis: string): { re: Float64Array; im: Float64Array } {
+  return rotateStateToBasis(stateVector(wf), basis);
 }
 
 /**

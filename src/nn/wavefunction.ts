@@ -1,10 +1,12 @@
 /**
- * The wavefunction interface every estimator works on, so that the same observables serve the
- * positive RBM state and the complex (amplitude + phase) one.
+ * The wavefunctions qst learns: one family of RBM states (RbmWaveFunction), the positive model
+ * being the complex one without a phase RBM, and the interface every estimator works on.
  *
  * log ψ is returned as a complex number: re = log|ψ(v)| (up to a v-independent constant, since
  * the normalisation Z is usually unknown), im = the phase of ψ(v).
  */
+import { QstError } from "../core/errors.js";
+import type { Rng } from "../core/rng.js";
 import { RBM, softplus } from "./rbm.js";
 
 export interface Complex {
@@ -27,7 +29,7 @@ export interface WaveFunction {
   /** True when ψ can carry a phase; positive wavefunctions have im = 0 everywhere. */
   readonly isComplex: boolean;
   /** The RBM whose p_λ(v) ∝ |ψ(v)|²: Gibbs samples of it are samples of the Born distribution. */
-  readonly samplingRbm: RBM;
+  readonly amplitude: RBM;
   logPsi(v: ArrayLike<number>, offset?: number): Complex;
   localEvaluator(): LocalEvaluator;
 }
@@ -112,36 +114,108 @@ export class FreeEnergyDifference {
   }
 }
 
-/** ψ_λ(v) = sqrt(p_λ(v)): real and positive. */
-export class PositiveWaveFunction implements WaveFunction {
-  readonly isComplex = false;
-  readonly rbm: RBM;
-  private readonly scratch: Float64Array;
+/** The members of the family: "positive" (ψ = sqrt(p_λ)) and "complex" (amplitude and phase RBMs). */
+export type ModelKind = "positive" | "complex";
 
-  constructor(rbm: RBM) {
-    this.rbm = rbm;
-    this.scratch = new Float64Array(rbm.nHidden);
+/**
+ * An RBM wavefunction (Torlai et al., Nature Physics 14, 447 (2018); QuCumber's wavefunctions):
+ *
+ *     ψ_λμ(σ) = e^{−F_λ(σ)/2} · e^{−i F_μ(σ)/2} / sqrt(Z_λ),      Z_λ = Σ_σ e^{−F_λ(σ)},
+ *
+ * so |ψ(σ)|² = p_λ(σ) and the phase is φ(σ) = −F_μ(σ)/2. Without a phase RBM μ it is the positive
+ * wavefunction ψ_λ = sqrt(p_λ). All parameters live in one vector [λ | μ] (`params`), of which the
+ * RBMs' own parameter arrays are views, so that optimisers and checkpoints see one vector.
+ */
+export class RbmWaveFunction implements WaveFunction {
+  readonly kind: ModelKind;
+  /** [λ | μ]: the amplitude RBM's parameters, then the phase RBM's (if any). */
+  readonly params: Float64Array;
+  /** λ: |ψ(σ)|² ∝ e^{−F_λ(σ)}. */
+  readonly amplitude: RBM;
+  /** μ: arg ψ(σ) = −F_μ(σ)/2; null for a positive wavefunction. */
+  readonly phase: RBM | null;
+  private readonly scratchA: Float64Array;
+  private readonly scratchP: Float64Array | null;
+
+  /**
+   * A wavefunction of N visible units with `nHidden` amplitude and `nHiddenPhase` phase hidden units
+   * (null: positive). `params`, if given, becomes the parameter vector itself (not a copy).
+   */
+  constructor(nVisible: number, nHidden: number, nHiddenPhase: number | null, params?: Float64Array) {
+    const nA = RBM.parameterCount(nVisible, nHidden);
+    const size = nA + (nHiddenPhase === null ? 0 : RBM.parameterCount(nVisible, nHiddenPhase));
+    if (params && params.length !== size) {
+      throw new Error(`this wavefunction has ${size} parameters, got ${params.length}`);
+    }
+    this.params = params ?? new Float64Array(size);
+    this.amplitude = new RBM(nVisible, nHidden, nHiddenPhase === null ? this.params : this.params.subarray(0, nA));
+    this.phase = nHiddenPhase === null ? null : new RBM(nVisible, nHiddenPhase, this.params.subarray(nA));
+    this.kind = this.phase ? "complex" : "positive";
+    this.scratchA = new Float64Array(nHidden);
+    this.scratchP = this.phase ? new Float64Array(this.phase.nHidden) : null;
+  }
+
+  /** ψ = sqrt(p_λ) of an existing RBM, sharing its parameters. */
+  static positive(rbm: RBM): RbmWaveFunction {
+    return new RbmWaveFunction(rbm.nVisible, rbm.nHidden, null, rbm.params);
+  }
+
+  /** ψ from an amplitude and a phase RBM; their parameters are copied into the joint vector. */
+  static complex(amplitude: RBM, phase: RBM): RbmWaveFunction {
+    if (amplitude.nVisible !== phase.nVisible) {
+      throw new QstError(`the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`);
+    }
+    const wf = new RbmWaveFunction(amplitude.nVisible, amplitude.nHidden, phase.nHidden);
+    wf.amplitude.params.set(amplitude.params);
+    wf.phase!.params.set(phase.params);
+    return wf;
   }
 
   get nVisible(): number {
-    return this.rbm.nVisible;
+    return this.amplitude.nVisible;
   }
 
-  get samplingRbm(): RBM {
-    return this.rbm;
+  get isComplex(): boolean {
+    return this.phase !== null;
+  }
+
+  /** The RBMs in parameter order: [amplitude] or [amplitude, phase]. */
+  get rbms(): RBM[] {
+    return this.phase ? [this.amplitude, this.phase] : [this.amplitude];
+  }
+
+  /**
+   * Initial parameters: weights W_ij ~ N(0, s²) with Glorot's s = 1/sqrt(nVisible + nHidden), zero
+   * biases, RBM by RBM. The scale keeps the initial hidden activations O(1) whatever the size, so
+   * the sigmoid is not saturated and the initial p_λ is close to uniform: a neutral start.
+   */
+  randomise(rng: Rng): this {
+    this.params.fill(0);
+    for (const rbm of this.rbms) {
+      const s = 1 / Math.sqrt(rbm.nVisible + rbm.nHidden);
+      for (let k = 0; k < rbm.weights.length; k++) rbm.weights[k] = s * rng.normal();
+    }
+    return this;
   }
 
   logPsi(v: ArrayLike<number>, offset = 0): Complex {
-    return { re: this.rbm.logPsi(v, offset, this.scratch), im: 0 };
+    return {
+      re: -0.5 * this.amplitude.freeEnergy(v, offset, this.scratchA),
+      im: this.phase ? -0.5 * this.phase.freeEnergy(v, offset, this.scratchP!) : 0,
+    };
   }
 
   localEvaluator(): LocalEvaluator {
-    const diff = new FreeEnergyDifference(this.rbm);
+    const a = new FreeEnergyDifference(this.amplitude);
+    const p = this.phase ? new FreeEnergyDifference(this.phase) : null;
     return {
-      setState: (v, offset = 0) => diff.setState(v, offset),
+      setState: (v, offset = 0) => {
+        a.setState(v, offset);
+        p?.setState(v, offset);
+      },
       logRatio: (sites, count, out) => {
-        out.re = 0.5 * diff.minusDeltaF(sites, count);
-        out.im = 0;
+        out.re = 0.5 * a.minusDeltaF(sites, count);
+        out.im = p ? 0.5 * p.minusDeltaF(sites, count) : 0;
         return out;
       },
     };

@@ -253,8 +253,8 @@ function reducedDensityMatrix(psi: StateVector, blockSites: readonly number[], w
   const im = isComplex(psi) ? psi.im : null;
   const rowOf = new Int32Array(N);
   const colOf = new Int32Array(N);
-  rowSites.forEach((s, k) => (rowOf[s] = 1 << (rowSites.length - 1 - k)));
-  colSites.forEach((s, k) => (colOf[s] = 1 << (colSites.length - 1 - k)));
+  for (const [k, s] of rowSites.entries()) rowOf[s] = 1 << (rowSites.length - 1 - k);
+  for (const [k, s] of colSites.entries()) colOf[s] = 1 << (colSites.length - 1 - k);
   for (let b = 0; b < dim; b++) {
     let r = 0;
     let c = 0;

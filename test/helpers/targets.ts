@@ -17,7 +17,10 @@ export function exactShots(psi: Float64Array, n: number, shots: number, seed: nu
   const rng = new Rng(seed);
   const cdf = new Float64Array(psi.length);
   let acc = 0;
-  psi.forEach((a, k) => (cdf[k] = acc += a * a));
+  for (let k = 0; k < psi.length; k++) {
+    acc += psi[k] * psi[k];
+    cdf[k] = acc;
+  }
   const out = new Uint8Array(shots * n);
   for (let m = 0; m < shots; m++) {
     const u = rng.uniform53() * acc;

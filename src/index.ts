@@ -1,0 +1,61 @@
+/**
+ * qst's public API: what a physicist scripts with. Load measurements, build and train an RBM
+ * wavefunction with a driver and callbacks, estimate observables with honest error bars, and
+ * check against exact ground truth. docs/api.md walks through a complete program; examples/ has
+ * runnable ones.
+ *
+ * The layers below (src/core, physics, kernels, nn, sample, train, estimate, io) are internal:
+ * import from "qst" only.
+ */
+
+// core
+export { QstError, ensure } from "./core/errors.js";
+export { Rng } from "./core/rng.js";
+/** Atomic file writes; removePendingTemporaries is for programs that exit early (removes unfinished ones). */
+export { removePendingTemporaries, writeAtomicSync } from "./core/atomic.js";
+
+// physics: lattices, Hamiltonians, ground states, bases, simulated measurements, exact observables
+export { chain, square, fromEdges, tfim, xxz, heisenberg } from "./physics/hamiltonians.js";
+export type { Lattice, Hamiltonian, PauliTerm, Pauli, Boundary } from "./physics/hamiltonians.js";
+export { groundState, type GroundState, type GroundStateOptions } from "./physics/groundstate.js";
+export { rotateStateToBasis, checkBasisString, basisOfShot } from "./physics/bases.js";
+export { sampleMeasurements, torlaiBases, type BasisSet } from "./physics/states.js";
+export { generateDataset, buildModel, type Dataset, type GenerateOptions, type ModelName } from "./physics/generate.js";
+/** Exact observables of a state vector: energy, magnetisation, correlations, entropies. */
+export * as exact from "./physics/states.js";
+
+// nn: the wavefunction family and exact enumeration
+export { RBM } from "./nn/rbm.js";
+export { RbmWaveFunction, type ModelKind, type WaveFunction } from "./nn/wavefunction.js";
+export { stateVector, rotatedAmplitudes, logPartitionFunction, logProbabilities, MAX_EXACT_QUBITS } from "./nn/enumeration.js";
+
+// sample
+export { GibbsSampler, sampleChains, type ChainSamples, type SampleOptions } from "./sample/gibbs.js";
+
+// train: the driver, its options and callbacks
+export { Driver, driverFor, TrainingDivergedError, type DriverState, type EpochRecord, type RunResult } from "./train/driver.js";
+export {
+  resolveOptions, DEFAULTS, COMPLEX_DEFAULTS, MAX_EXACT_NEGATIVE_PHASE_QUBITS, EXACT_NEGATIVE_PHASE_AUTO_MAX,
+  type TrainOptions, type TrainOptionsInput, type NegativePhase,
+} from "./train/options.js";
+export { EvaluateEvery, StopAfter, StopOnSignals, finiteValues, type Callback, type RunEnd } from "./train/callbacks.js";
+export { ShotBlocks } from "./train/shots.js";
+
+// estimate: observables with error bars, statistics, exact metrics
+export {
+  estimateObservables, estimateObservable, exactExpectation, stateExpectation, parseObservable, enumerateWaveFunction,
+  OBSERVABLE_NAMES, MAX_ENUMERATION_SITES, type StateVector,
+  energy, magnetization, absMagnetization, sigmaX, sigmaY, sigmaZ, correlation, bondAverage, siteAverage, pauliString, renyi2,
+  type Estimate, type Observable, type EstimationOptions,
+} from "./estimate/observables.js";
+export { summarize, RHAT_THRESHOLD, type Summary } from "./estimate/statistics.js";
+export { exactMetrics, evaluateModel, groupShotsByBasis, type Metrics } from "./estimate/metrics.js";
+
+// io: measurement files, model files, training logs and checkpoints, plots
+export {
+  readMeasurements, writeMeasurements, openMeasurementStream,
+  type MeasurementData, type ShotSource, type ReadOptions,
+} from "./io/measurement-file.js";
+export { loadModel, readModelFile, saveModelFile, modelFile, wavefunctionOf, type ModelFile } from "./io/model-file.js";
+export { JsonlLog, Checkpointer } from "./io/training-files.js";
+export { plotTrainingLog, plotObservableSweep, writePlot, type PlotSpec } from "./io/plot.js";

@@ -1,0 +1,84 @@
+/**
+ * Callbacks of Driver.run(): what happens around the epochs without the loop knowing about it.
+ * Here the ones that need nothing but the driver; the JSON-lines log and checkpoints, which write
+ * qst's file formats, are in src/io/training-files.ts.
+ */
+import type { Driver, EpochRecord, RunResult } from "./driver.js";
+
+export interface RunEnd {
+  reason: RunResult["reason"] | "failed";
+  stoppedBy: string | null;
+  /** What was thrown, when reason is "failed" (run() rethrows it after the callbacks). */
+  error?: unknown;
+}
+
+export interface Callback {
+  /** Before the first epoch of run(). */
+  onStart?(driver: Driver): void | Promise<void>;
+  /** After every epoch; may add fields to the record and call driver.requestStop(). */
+  onEpochEnd?(driver: Driver, record: EpochRecord): void | Promise<void>;
+  /** Once at the end: completed, stopped early, or failed (e.g. diverged). */
+  onEnd?(driver: Driver, end: RunEnd): void | Promise<void>;
+}
+
+/** Numbers a metrics function returns; undefined or non-finite values are left out of the record. */
+export type MetricValues = Record<string, number | undefined>;
+
+/**
+ * Evaluates `metrics(driver)` every `every` epochs and after the last one (every = 0: only after
+ * the last), adding the finite values to that epoch's record. The latest values stay in `last`.
+ */
+export class EvaluateEvery implements Callback {
+  last: Record<string, number> = {};
+
+  constructor(private readonly every: number, private readonly metrics: (driver: Driver) => MetricValues) {}
+
+  onEpochEnd(driver: Driver, record: EpochRecord): void {
+    const e = record.epoch;
+    if (!((this.every > 0 && e % this.every === 0) || e === driver.options.epochs)) return;
+    this.last = finiteValues(this.metrics(driver));
+    Object.assign(record, this.last);
+  }
+}
+
+/** The finite numbers of a metrics object, the usual four first. */
+export function finiteValues(m: MetricValues): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ["fidelity", "kl", "nll", "logZ"]) if (m[k] !== undefined && Number.isFinite(m[k])) out[k] = m[k]!;
+  for (const [k, v] of Object.entries(m)) if (!(k in out) && typeof v === "number" && Number.isFinite(v)) out[k] = v;
+  return out;
+}
+
+/** Stops the run after epoch `epoch` (to split a long run over batch-queue slots). */
+export class StopAfter implements Callback {
+  constructor(private readonly epoch: number) {}
+
+  onEpochEnd(driver: Driver): void {
+    if (driver.epoch >= this.epoch) driver.requestStop("stop-after");
+  }
+}
+
+/**
+ * Ctrl-C and SIGTERM end the run after the current epoch (with whatever the other callbacks do
+ * when a run stops, e.g. a checkpoint); a second signal leaves at once with exit code 130
+ * (outputs are written atomically, so nothing is left half-written).
+ */
+export class StopOnSignals implements Callback {
+  private handlers: [NodeJS.Signals, () => void][] = [];
+
+  constructor(private readonly onFirst: (signal: NodeJS.Signals) => void = () => {}, private readonly signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"]) {}
+
+  onStart(driver: Driver): void {
+    this.handlers = this.signals.map((signal) => [signal, () => {
+      if (driver.stopRequested !== null) process.exit(130);
+      driver.requestStop(signal);
+      this.onFirst(signal);
+    }]);
+    for (const [signal, handler] of this.handlers) process.on(signal, handler);
+  }
+
+  onEnd(): void {
+    for (const [signal, handler] of this.handlers) process.off(signal, handler);
+    this.handlers = [];
+  }
+}

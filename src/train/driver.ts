@@ -1,0 +1,262 @@
+/**
+ * The training driver: one loop for every member of the wavefunction family (NetKet's
+ * AbstractVariationalDriver, QuCumber's `fit`). It owns the epoch and mini-batch loop, the
+ * schedule, weight decay and the finite checks; `run(callbacks)` adds evaluation, logs,
+ * checkpoints and stopping without the loop knowing about them.
+ *
+ * The cost is the negative log-likelihood of the shots, NLL = ⟨F(v)⟩_data + log Z (the KL divergence
+ * to the data distribution up to a constant), whose gradient is
+ *
+ *   ∂NLL/∂λ = ⟨∂F/∂λ⟩_data − ⟨∂F/∂λ⟩_model,
+ *
+ * the lecture's ⟨∂E/∂λ⟩_data − ⟨∂E/∂λ⟩_model with the hidden units summed out analytically. The
+ * data term comes from a DataGradient (Z-basis or rotated shots, src/train/gradients.ts), the model
+ * term from a ModelAverage (chains or enumeration, src/train/model-average.ts).
+ */
+import { QstError } from "../core/errors.js";
+import { Rng } from "../core/rng.js";
+import { RbmWaveFunction, type ModelKind } from "../nn/wavefunction.js";
+import type { Callback } from "./callbacks.js";
+import { dataGradient, type DataGradient } from "./gradients.js";
+import { modelAverage, type ChainState, type ModelAverage } from "./model-average.js";
+import { makeOptimizer, type Optimizer, type OptimizerState } from "./optimizers.js";
+import { learningRateAt, resolveOptions, type TrainOptions, type TrainOptionsInput } from "./options.js";
+import { ShotBlocks, type ShotBlock } from "./shots.js";
+import type { ShotSource } from "../io/measurement-file.js";
+
+/** One line of the training log. Exact metrics (fidelity, kl, nll, logZ) are added by callbacks. */
+export interface EpochRecord {
+  epoch: number;
+  step: number;
+  /** Seconds spent in training epochs (not in evaluation), carried across resumes. */
+  time_s: number;
+  lr: number;
+  /** Root mean square over the epoch's batches of ‖∂NLL/∂params‖. */
+  grad_norm: number;
+  [metric: string]: number;
+}
+
+/** Everything needed to continue a run bit for bit (the `trainer` section of a checkpoint). */
+export interface DriverState extends ChainState {
+  epoch: number;
+  step: number;
+  elapsed: number;
+  params: number[];
+  optimizer: OptimizerState;
+  rng: number[];
+  /** Hidden units of the phase RBM (complex model). */
+  nHiddenPhase?: number;
+}
+
+/** How a run ended: all epochs done, or stopped early by a callback (with its reason). */
+export interface RunResult {
+  reason: "completed" | "stopped";
+  stoppedBy: string | null;
+}
+
+export class TrainingDivergedError extends QstError {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainingDivergedError";
+  }
+}
+
+export class Driver {
+  readonly model: RbmWaveFunction;
+  readonly options: TrainOptions;
+  readonly shots: ShotBlocks;
+  /** Draws the initial parameters, the chains' seeds and the order of the shots. */
+  readonly rng: Rng;
+  readonly average: ModelAverage;
+  readonly optimizer: Optimizer;
+  /** Parameter updates in the whole run (the schedule's horizon). */
+  readonly totalSteps: number;
+  epoch = 0;
+  step = 0;
+  /** Seconds spent in training epochs (excluding evaluation), carried across resumes. */
+  elapsed = 0;
+  private stopRequest: string | null = null;
+  /** The data gradient of the in-memory block (built once); streamed blocks get one per load. */
+  private memoryGradient: DataGradient | null = null;
+  private readonly order: Uint32Array;
+  private readonly batch: Uint32Array;
+  private readonly grad: Float64Array;
+
+  /**
+   * A new model of `kind`, initialised from options.seed, on `shots`; with `state`, continued from a
+   * checkpoint instead.
+   */
+  constructor(kind: ModelKind, shots: ShotBlocks, options: TrainOptions, state?: DriverState) {
+    if (kind === "positive" && !shots.zBasisOnly) {
+      throw new QstError(
+        "the shots were measured in rotated (X/Y) bases, but a positive RBM (ψ = sqrt(p)) only describes Z-basis statistics and cannot learn phases; train the complex model (--model complex)",
+      );
+    }
+    this.options = options;
+    this.shots = shots;
+    this.rng = new Rng(options.seed);
+    const N = shots.nQubits;
+    this.model = new RbmWaveFunction(N, options.nHidden, kind === "complex" ? (options.nHiddenPhase ?? options.nHidden) : null);
+    this.model.randomise(this.rng);
+    this.average = modelAverage(this.model.amplitude, options, this.rng);
+    this.optimizer = makeOptimizer(options.optimizer, this.model.params.length, options.momentum);
+    this.order = new Uint32Array(shots.blockShots);
+    this.batch = new Uint32Array(options.batchSize);
+    this.grad = new Float64Array(this.model.params.length);
+    let perEpoch = 0;
+    for (let b = 0; b < shots.nBlocks; b++) perEpoch += Math.ceil(shots.blockSize(b) / options.batchSize);
+    this.totalSteps = options.epochs * perEpoch;
+    if (state) this.restore(state);
+  }
+
+
+  /** One pass over the shuffled shots. */
+  runEpoch(): EpochRecord {
+    const t0 = performance.now();
+    // Block order (streaming only: in memory there is one block and no draw is made).
+    const blocks = Uint32Array.from({ length: this.shots.nBlocks }, (_, b) => b);
+    if (blocks.length > 1) this.rng.shuffle(blocks);
+    let gradNorm2 = 0, lr = 0, batches = 0;
+    for (const b of blocks) {
+      const block = this.shots.load(b);
+      if (!this.shots.stream) this.memoryGradient ??= dataGradient(this.model, block);
+      const gradient = this.memoryGradient ?? dataGradient(this.model, block);
+      const r = this.runBatches(block, gradient);
+      gradNorm2 += r.gradNorm2;
+      batches += r.batches;
+      lr = r.lr;
+    }
+    this.epoch++;
+    this.elapsed += (performance.now() - t0) / 1000;
+    this.checkFinite();
+    return { epoch: this.epoch, step: this.step, time_s: this.elapsed, lr, grad_norm: Math.sqrt(gradNorm2 / batches) };
+  }
+
+  /**
+   * The block's shots in a fresh random order (drawn from the identity, so it depends only on the
+   * RNG state: bit-exact resume), one optimiser step per mini-batch.
+   */
+  private runBatches(block: ShotBlock, gradient: DataGradient): { gradNorm2: number; batches: number; lr: number } {
+    const o = this.options, rows = block.rows, order = this.order.subarray(0, rows), batch = this.batch, grad = this.grad;
+    for (let m = 0; m < rows; m++) order[m] = m;
+    this.rng.shuffle(order);
+    let gradNorm2 = 0, lr = 0, batches = 0;
+    for (let start = 0; start < rows; start += o.batchSize) {
+      const count = Math.min(o.batchSize, rows - start);
+      batch.set(order.subarray(start, start + count));
+      this.average.prepare(block.samples, batch, count);
+      gradient.compute(batch, count, this.average, grad);
+      this.addWeightDecay(grad);
+      for (let p = 0; p < grad.length; p++) gradNorm2 += grad[p] * grad[p];
+      lr = learningRateAt(o, this.step, this.totalSteps);
+      this.optimizer.update(this.model.params, grad, lr);
+      this.average.afterUpdate();
+      this.step++;
+      batches++;
+    }
+    return { gradNorm2, batches, lr };
+  }
+
+  /** grad += weightDecay · W for the weights of every RBM (not the biases). */
+  private addWeightDecay(grad: Float64Array): void {
+    const decay = this.options.weightDecay;
+    if (decay === 0) return;
+    let offset = 0;
+    for (const rbm of this.model.rbms) {
+      const W = rbm.weights;
+      for (let w = 0; w < W.length; w++) grad[offset + w] += decay * W[w];
+      offset += rbm.params.length;
+    }
+  }
+
+  /**
+   * Runs the remaining epochs, calling each callback after every epoch in the order given (so an
+   * evaluation placed before a log fills the record the log writes). A callback, or a signal
+   * handler, ends the run early with requestStop(); the event loop gets a turn after every epoch
+   * so that signals are noticed.
+   */
+  async run(callbacks: readonly Callback[] = []): Promise<RunResult> {
+    for (const cb of callbacks) await cb.onStart?.(this);
+    try {
+      while (this.epoch < this.options.epochs) {
+        const record = this.runEpoch();
+        for (const cb of callbacks) await cb.onEpochEnd?.(this, record);
+        await new Promise((r) => setImmediate(r));
+        if (this.stopRequest !== null && this.epoch < this.options.epochs) break;
+      }
+    } catch (e) {
+      for (const cb of callbacks) await cb.onEnd?.(this, { reason: "failed", stoppedBy: null, error: e });
+      throw e;
+    }
+    const result: RunResult = this.epoch < this.options.epochs
+      ? { reason: "stopped", stoppedBy: this.stopRequest }
+      : { reason: "completed", stoppedBy: null };
+    for (const cb of callbacks) await cb.onEnd?.(this, result);
+    return result;
+  }
+
+  /** Ends run() after the current epoch (the first reason given is kept). */
+  requestStop(reason: string): void {
+    this.stopRequest ??= reason;
+  }
+
+  get stopRequested(): string | null {
+    return this.stopRequest;
+  }
+
+  private checkFinite(): void {
+    const params = this.model.params, nA = this.model.amplitude.params.length;
+    for (let p = 0; p < params.length; p++) {
+      if (!Number.isFinite(params[p])) {
+        const which = !this.model.phase ? "a" : p < nA ? "an amplitude" : "a phase";
+        throw new TrainingDivergedError(`training diverged at epoch ${this.epoch}: ${which} parameter became ${params[p]} (try a smaller --lr)`);
+      }
+    }
+  }
+
+  getState(): DriverState {
+    return {
+      epoch: this.epoch,
+      step: this.step,
+      elapsed: this.elapsed,
+      params: Array.from(this.model.params),
+      optimizer: this.optimizer.getState(),
+      ...this.average.getState(),
+      rng: this.rng.getState(),
+      ...(this.model.phase ? { nHiddenPhase: this.model.phase.nHidden } : {}),
+    };
+  }
+
+  private restore(s: DriverState): void {
+    const model = this.model;
+    if (s.params.length !== model.params.length) {
+      throw new QstError(`checkpoint has ${s.params.length} parameters, the ${model.kind} model needs ${model.params.length}`);
+    }
+    if (s.chains.length !== this.average.sampler.visible.length) {
+      throw new QstError(`checkpoint has ${s.chains.length / model.nVisible} chains, the options ask for ${this.options.chains}`);
+    }
+    this.epoch = s.epoch;
+    this.step = s.step;
+    this.elapsed = s.elapsed;
+    model.params.set(s.params);
+    this.optimizer.setState(s.optimizer);
+    this.average.restore(s);
+    this.rng.setState(s.rng);
+  }
+}
+
+/**
+ * A driver for measurement data with qst's defaults: the complex model when some shots were
+ * measured in rotated bases, else the positive one (unless `model` says which), and the options
+ * completed and checked by resolveOptions.
+ */
+export function driverFor(
+  data: { samples: Uint8Array; bases: Uint8Array | null; nQubits: number } | ShotSource | ShotBlocks,
+  input: TrainOptionsInput & { model?: ModelKind } = {},
+  state?: DriverState,
+): Driver {
+  const shots = data instanceof ShotBlocks ? data : new ShotBlocks(data, data.nQubits);
+  const { model, ...partial } = input;
+  const kind = model ?? (shots.zBasisOnly ? "positive" : "complex");
+  return new Driver(kind, shots, resolveOptions(kind, shots.nQubits, partial), state);
+}

@@ -1,0 +1,133 @@
+/**
+ * Training options: what they mean, their defaults (measured, docs/training.md), and their checks.
+ * The same options serve every member of the wavefunction family.
+ */
+import { QstError } from "../core/errors.js";
+import type { ModelKind } from "../nn/wavefunction.js";
+import type { OptimizerName } from "./optimizers.js";
+
+/** How the model average ⟨∂F_λ⟩_model of the gradient is formed. */
+export type NegativePhase = "pcd" | "exact";
+
+export interface TrainOptions {
+  /** Hidden units of the amplitude RBM (default: N). */
+  nHidden: number;
+  /** Hidden units of the phase RBM, complex model only (default: nHidden). */
+  nHiddenPhase?: number;
+  epochs: number;
+  batchSize: number;
+  /** Persistent chains for the negative phase (CD: chains = batch size, restarted at the batch). */
+  chains: number;
+  /** Gibbs sweeps per update. */
+  k: number;
+  learningRate: number;
+  optimizer: OptimizerName;
+  /** SGD momentum. */
+  momentum: number;
+  /** "constant", or "cosine": η(t) = η_min + (η − η_min)(1 + cos(π t/T))/2 over the run. */
+  schedule: "constant" | "cosine";
+  /** Final learning rate of the cosine schedule, as a fraction of the initial one. */
+  finalLearningRateFraction: number;
+  /** Chains that persist between updates (PCD) or restart at the batch's shots (CD-k). */
+  method: "pcd" | "cd";
+  /**
+   * The model average ⟨∂F⟩_model: from the Gibbs chains ("pcd"; CD-k with method "cd"), or by
+   * enumerating all 2^N configurations ("exact", N ≤ MAX_EXACT_NEGATIVE_PHASE_QUBITS): no sampling
+   * bias, for states whose chains cannot mix between distant modes.
+   */
+  negativePhase: NegativePhase;
+  /** L2 penalty on the weights of every RBM (0 = none). */
+  weightDecay: number;
+  seed: number;
+  /** Exact metrics every this many epochs when ground truth exists (0 = only at the end). */
+  evalEvery: number;
+}
+
+/** Defaults, chosen by measurement on the TFIM chain N = 10, h = 1, 10^4 shots (docs/training.md). */
+export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
+  epochs: 50,
+  batchSize: 100,
+  chains: 100,
+  k: 10,
+  learningRate: 0.03,
+  optimizer: "adam",
+  momentum: 0.9,
+  schedule: "cosine",
+  finalLearningRateFraction: 0.05,
+  method: "pcd",
+  negativePhase: "pcd",
+  weightDecay: 0,
+  seed: 1234,
+  evalEvery: 10,
+};
+
+/**
+ * The complex model converges more slowly (two RBMs, rotated bases): its own defaults, measured
+ * on the N = 8 Heisenberg chain (docs/complex.md).
+ */
+export const COMPLEX_DEFAULTS = { epochs: 100, learningRate: 0.05 };
+
+/** The exact negative phase is offered up to this many qubits (2^16 configurations per update). */
+export const MAX_EXACT_NEGATIVE_PHASE_QUBITS = 16;
+
+/**
+ * `negativePhase: "auto"` enumerates for the complex model up to this many qubits: Gibbs chains of
+ * an amplitude confined to a symmetry sector (S^z = 0 of the Heisenberg chain) mix too slowly for
+ * PCD, and for small N the exact average is cheap.
+ */
+export const EXACT_NEGATIVE_PHASE_AUTO_MAX = 12;
+
+/** What a caller may leave out; "auto" lets the model kind and N choose the negative phase. */
+export type TrainOptionsInput = Partial<Omit<TrainOptions, "negativePhase">> & { negativePhase?: NegativePhase | "auto" };
+
+/** Complete, checked options for a model of this kind on N qubits. */
+export function resolveOptions(kind: ModelKind, nVisible: number, partial: TrainOptionsInput = {}): TrainOptions {
+  const given = stripUndefined(partial);
+  const kindDefaults = kind === "complex" ? COMPLEX_DEFAULTS : {};
+  const auto = kind === "complex" && nVisible <= EXACT_NEGATIVE_PHASE_AUTO_MAX ? "exact" : "pcd";
+  const negativePhase = given.negativePhase === undefined || given.negativePhase === "auto" ? auto : given.negativePhase;
+  const o: TrainOptions = { ...DEFAULTS, ...kindDefaults, nHidden: nVisible, ...given, negativePhase } as TrainOptions;
+  if (kind === "complex") o.nHiddenPhase ??= o.nHidden;
+  else if (o.nHiddenPhase !== undefined) throw new QstError(`--phase-hidden is for the complex model (data with X/Y bases)`);
+  const positiveInt = (name: keyof TrainOptions) => {
+    const v = o[name] as number;
+    if (!Number.isInteger(v) || v < 1) throw new QstError(`--${kebab(name)} must be a positive integer, got ${v}`);
+  };
+  (["nHidden", "epochs", "batchSize", "chains", "k"] as const).forEach(positiveInt);
+  if (kind === "complex") positiveInt("nHiddenPhase");
+  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 0) throw new QstError(`--eval-every must be an integer ≥ 0, got ${o.evalEvery}`);
+  if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate)) throw new QstError(`--lr must be a positive number, got ${o.learningRate}`);
+  if (!(o.momentum >= 0 && o.momentum < 1)) throw new QstError(`--momentum must be in [0, 1), got ${o.momentum}`);
+  if (!(o.weightDecay >= 0)) throw new QstError(`--weight-decay must be ≥ 0, got ${o.weightDecay}`);
+  if (o.optimizer !== "sgd" && o.optimizer !== "adam") throw new QstError(`--optimizer must be sgd or adam, got ${o.optimizer}`);
+  if (o.method !== "pcd" && o.method !== "cd") throw new QstError(`--method must be pcd or cd, got ${o.method}`);
+  if (o.schedule !== "constant" && o.schedule !== "cosine") throw new QstError(`--schedule must be constant or cosine, got ${o.schedule}`);
+  if (!Number.isSafeInteger(o.seed)) throw new QstError(`--seed must be an integer, got ${o.seed}`);
+  if (o.negativePhase !== "pcd" && o.negativePhase !== "exact") {
+    throw new QstError(`--negative-phase must be auto, pcd or exact, got ${String(o.negativePhase)}`);
+  }
+  if (o.negativePhase === "exact" && nVisible > MAX_EXACT_NEGATIVE_PHASE_QUBITS) {
+    throw new QstError(
+      `--negative-phase exact enumerates 2^N configurations at every update; N = ${nVisible} is above the limit of ${MAX_EXACT_NEGATIVE_PHASE_QUBITS} (use pcd)`,
+    );
+  }
+  if (o.method === "cd") o.chains = o.batchSize;
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The command-line flag of an option, for messages. */
+function kebab(s: string): string {
+  const special: Record<string, string> = { nHidden: "hidden", nHiddenPhase: "phase-hidden", batchSize: "batch", learningRate: "lr" };
+  return special[s] ?? s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}
+
+/** Learning rate at update `step` of `totalSteps`. */
+export function learningRateAt(o: TrainOptions, step: number, totalSteps: number): number {
+  if (o.schedule === "constant") return o.learningRate;
+  const floor = o.learningRate * o.finalLearningRateFraction;
+  return floor + (o.learningRate - floor) * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
+}
