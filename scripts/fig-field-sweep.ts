@@ -10,7 +10,7 @@
 import {
   buildModel, DEFAULTS, estimateObservables, exactExpectation, generateDataset, logProbabilities, type Observable, parseObservable, resolveOptions, RHAT_THRESHOLD, stateExpectation,
 } from "../src/index.js";
-import type { Wavefunction } from "../src/io/measurement-file.js";
+import type { StateVector } from "../src/index.js";
 import { PALETTE, observableSweepSpec, type Series } from "../src/io/plot.js";
 import {
   count, describeOptions, figure, fx, isMain, pm, progress, runStandalone, seconds, signed, table, trainPositive,
@@ -97,7 +97,7 @@ async function run(): Promise<FigureResult> {
   const rows: Row[] = [];
   for (const h of FIELDS) {
     const d = generateDataset({ model: "tfim", N, h, shots: SHOTS, seed: dataSeed(h) });
-    const psi: Wavefunction = { re: d.psiRe, im: null };
+    const psi: StateVector = d.psi;
     const { hamiltonian } = buildModel({ model: "tfim", N, h });
     const r = trainPositive(d.samples, N, psi, {}, 0);
     const wf = r.driver.model;
@@ -131,7 +131,7 @@ async function run(): Promise<FigureResult> {
   const dense = DENSE.map((h) => {
     const d = generateDataset({ model: "tfim", N, h, shots: 1, seed: 1 });
     const { hamiltonian } = buildModel({ model: "tfim", N, h });
-    const psi: Wavefunction = { re: d.psiRe, im: null };
+    const psi: StateVector = d.psi;
     const exact = {} as Record<Quantity["key"], number>;
     for (const q of QUANTITIES) exact[q.key] = stateExpectation(psi, N, parseObservable(q.observable, { nSites: N, hamiltonian })) / q.per;
     return { h, exact };
@@ -194,7 +194,7 @@ async function run(): Promise<FigureResult> {
   const worst = rows.reduce((a, b) => (b.fidelity < a.fidelity ? b : a));
   // The same data with the model average computed exactly instead of from the persistent chains.
   const worstData = generateDataset({ model: "tfim", N, h: worst.h, shots: SHOTS, seed: dataSeed(worst.h) });
-  const exactNegative = trainPositive(worstData.samples, N, { re: worstData.psiRe, im: null }, { negativePhase: "exact" }, 0);
+  const exactNegative = trainPositive(worstData.samples, N, worstData.psi, { negativePhase: "exact" }, 0);
   log(`h = ${worst.h} with the exact negative phase: F = ${fx(exactNegative.fidelity, 4)}`);
   const markdown = `## 2. Observables across the transition: TFIM chain N = ${N}
 

@@ -9,7 +9,7 @@
  */
 import path from "node:path";
 import {
-  buildModel, driverFor, energy, estimateObservables, exactMetrics, groupShotsByBasis, readMeasurements, RHAT_THRESHOLD, stateExpectation, stateVector,
+  parts, buildModel, driverFor, energy, estimateObservables, exactMetrics, groupShotsByBasis, readMeasurements, RHAT_THRESHOLD, stateExpectation, stateVector,
 } from "../src/index.js";
 import { trainingCurvesSpec, type Series, type TrainingLogRow } from "../src/io/plot.js";
 import {
@@ -35,13 +35,14 @@ async function run(): Promise<FigureResult> {
   const log = progress(ID);
   const data = await readMeasurements(path.join(ROOT, DATASET));
   const N = data.nQubits;
-  const truth = data.psi!;
+  const truthState = data.psi!;
+  const truth = parts(truthState);
   const trainer = driverFor(data, { model: "complex", seed: SEED, negativePhase: "exact" });
   const options = trainer.options;
   const rows: TrainingLogRow[] = [];
   while (trainer.epoch < options.epochs) {
     const rec = trainer.runEpoch();
-    const m = exactMetrics(trainer.model, data, truth);
+    const m = exactMetrics(trainer.model, data, truthState);
     rows.push({ epoch: rec.epoch, time_s: rec.time_s, fidelity: m.fidelity, kl: m.kl });
     if (rec.epoch % 10 === 0 || rec.epoch === options.epochs) log(`complex RBM: epoch ${rec.epoch}/${options.epochs}, F = ${fx(m.fidelity, 4)}, KL = ${sci(m.kl)}, ${rec.time_s.toFixed(1)} s`);
   }
@@ -58,7 +59,7 @@ async function run(): Promise<FigureResult> {
   }
   const zSamples = new Uint8Array(zShots.length * N);
   for (const [r, m] of zShots.entries()) zSamples.set(data.samples.subarray(m * N, m * N + N), r * N);
-  const positive = trainPositive(zSamples, N, truth, { seed: SEED }, 0);
+  const positive = trainPositive(zSamples, N, truthState, { seed: SEED }, 0);
   log(`positive RBM on the ${zShots.length} Z shots: F = ${fx(positive.fidelity, 4)}, KL = ${sci(positive.kl)}`);
 
   // The model's amplitudes with the global phase removed: ψ_λ · e^{−iθ}, θ = arg⟨ψ|ψ_λ⟩.
@@ -83,7 +84,7 @@ async function run(): Promise<FigureResult> {
     if (truth.re[k] > 0) pPlus += truth.re[k] ** 2;
     else pMinus += truth.re[k] ** 2;
   }
-  if (truth.im?.some((v) => v !== 0)) throw new Error(`${DATASET}: the ground truth is not real; the sign analysis assumes it is`);
+  if (truth.im?.some((v: number) => v !== 0)) throw new Error(`${DATASET}: the ground truth is not real; the sign analysis assumes it is`);
   const shown: number[] = [];
   let signWeight = 0, phaseErr = 0, weight = 0;
   for (let k = 0; k < truth.re.length; k++) {
@@ -103,7 +104,7 @@ async function run(): Promise<FigureResult> {
   // Energy: exact, the model's own (enumerated), and the Gibbs estimate of the model.
   const { hamiltonian } = buildModel({ model: "heisenberg", N });
   const H = energy(hamiltonian);
-  const exactE = stateExpectation(truth, N, H) / N;
+  const exactE = stateExpectation(truthState, N, H) / N;
   const modelE = stateExpectation(model, N, H) / N;
 
   // The same run with persistent Gibbs chains for the amplitude's negative phase (docs/complex.md:
@@ -113,7 +114,7 @@ async function run(): Promise<FigureResult> {
     const rec = pcd.runEpoch();
     if (rec.epoch % 10 === 0) log(`complex RBM with PCD: epoch ${rec.epoch}/${options.epochs}`);
   }
-  const pcdMetrics = exactMetrics(pcd.model, data, truth);
+  const pcdMetrics = exactMetrics(pcd.model, data, truthState);
   const pcdE = stateExpectation(stateVector(pcd.model), N, H) / N;
   const est = estimateObservables(trainer.model, [H], ESTIMATION)[0];
   log(`E/N: exact ${fx(exactE, 5)}, model ${fx(modelE, 5)}, estimate ${pm(est.mean / N, est.stderr / N)} (τ = ${fx(est.tau, 1)}, R̂ = ${fx(est.rhat, 3)})`);

@@ -8,7 +8,7 @@
 import {
   generateDataset, resolveOptions,
 } from "../src/index.js";
-import type { Wavefunction } from "../src/io/measurement-file.js";
+import type { StateVector } from "../src/index.js";
 import { observableSweepSpec } from "../src/io/plot.js";
 import {
   count, describeOptions, figure, fx, isMain, meanOf, progress, runStandalone, sci, seconds, stdOf, table, trainPositive,
@@ -56,7 +56,7 @@ async function run(): Promise<FigureResult> {
     });
     for (const seed of SEEDS) {
       const d = generateDataset({ model: "tfim", N, h: H, shots: Math.max(...SHOTS), seed: dataSeed(N, seed) });
-      const psi: Wavefunction = { re: d.psiRe, im: null };
+      const psi: StateVector = d.psi;
       for (const p of byShots) {
         const r = trainPositive(d.samples.subarray(0, p.shots * N), N, psi, { seed, epochs: p.epochs }, 0);
         p.fidelity.push(r.fidelity);

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     process.stderr.write(`generating ${SHOTS} shots of the N = ${N} TFIM chain…\n`);
     let t0 = performance.now();
     const d = generateDataset({ model: "tfim", N, h: 1, shots: SHOTS, seed: 7 });
-    await writeMeasurements(file, { nShots: d.nShots, nQubits: d.nQubits, samples: d.samples, bases: null, psi: { re: d.psiRe, im: null }, attributes: d.attributes });
+    await writeMeasurements(file, { nShots: d.nShots, nQubits: d.nQubits, samples: d.samples, bases: null, psi: d.psi, attributes: d.attributes });
     const generateSeconds = (performance.now() - t0) / 1000;
     const fileMb = fs.statSync(file).size / 2 ** 20;
     process.stderr.write(`written ${file} (${fileMb.toFixed(0)} MB) in ${generateSeconds.toFixed(1)} s; training…\n`);

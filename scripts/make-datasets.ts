@@ -35,7 +35,7 @@ export async function makeDatasets(dir = outDir, log: (line: string) => void = c
     const t0 = performance.now();
     const d = generateDataset(options);
     await writeMeasurements(path.join(dir, file), {
-      nShots: d.nShots, nQubits: d.nQubits, samples: d.samples, bases: d.bases, psi: { re: d.psiRe, im: d.psiIm },
+      nShots: d.nShots, nQubits: d.nQubits, samples: d.samples, bases: d.bases, psi: d.psi,
       attributes: { ...d.attributes, description: what },
     }, { fixedTime: FIXED_TIME });
     written.push(path.join(dir, file));

@@ -18,8 +18,11 @@ export { removePendingTemporaries, writeAtomicSync } from "./core/atomic.js";
 export { chain, square, fromEdges, tfim, xxz, heisenberg } from "./physics/hamiltonians.js";
 export type { Lattice, Hamiltonian, PauliTerm, Pauli, Boundary } from "./physics/hamiltonians.js";
 export { groundState, type GroundState, type GroundStateOptions } from "./physics/groundstate.js";
-export { rotateStateToBasis, checkBasisString, basisOfShot } from "./physics/bases.js";
-export { sampleMeasurements, torlaiBases, type BasisSet } from "./physics/states.js";
+export { rotateToBasis, checkBasis, basisOfShot, torlaiBases, BASIS_CODES } from "./physics/bases.js";
+export {
+  sampleMeasurements, memoryShotSource, type BasisSet, type MeasurementData, type MeasurementOptions, type Shots, type ShotSource,
+} from "./physics/measurements.js";
+export { parts, isComplexVector, type ComplexVector, type StateVector } from "./core/state-vector.js";
 export { generateDataset, buildModel, type Dataset, type GenerateOptions, type ModelName } from "./physics/generate.js";
 /** Exact observables of a state vector: energy, magnetisation, correlations, entropies. */
 export * as exact from "./physics/states.js";
@@ -44,7 +47,7 @@ export { ShotBlocks } from "./train/shots.js";
 // estimate: observables with error bars, statistics, exact metrics
 export {
   estimateObservables, estimateObservable, exactExpectation, stateExpectation, parseObservable, enumerateWaveFunction,
-  OBSERVABLE_NAMES, MAX_ENUMERATION_SITES, type StateVector,
+  OBSERVABLE_NAMES, MAX_ENUMERATION_SITES,
   energy, magnetization, absMagnetization, sigmaX, sigmaY, sigmaZ, correlation, bondAverage, siteAverage, pauliString, renyi2,
   type Estimate, type Observable, type EstimationOptions,
 } from "./estimate/observables.js";
@@ -53,8 +56,7 @@ export { exactMetrics, evaluateModel, groupShotsByBasis, type Metrics } from "./
 
 // io: measurement files, model files, training logs and checkpoints, plots
 export {
-  readMeasurements, writeMeasurements, openMeasurementStream,
-  type MeasurementData, type ShotSource, type ReadOptions,
+  readMeasurements, writeMeasurements, openMeasurementStream, type ReadOptions,
 } from "./io/measurement-file.js";
 export { loadModel, readModelFile, saveModelFile, modelFile, wavefunctionOf, type ModelFile } from "./io/model-file.js";
 export { JsonlLog, Checkpointer } from "./io/training-files.js";

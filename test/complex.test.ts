@@ -7,12 +7,13 @@ import { rotatedAmplitudes, stateVector } from "../src/nn/enumeration.js";
 import { driverFor } from "../src/train/driver.js";
 import { ShotBlocks } from "../src/train/shots.js";
 import { evaluateModel, exactMetrics } from "../src/estimate/metrics.js";
-import { memoryShotSource, readMeasurements, writeMeasurements, type Wavefunction } from "../src/io/measurement-file.js";
+import { readMeasurements, writeMeasurements } from "../src/io/measurement-file.js";
+import { memoryShotSource } from "../src/physics/measurements.js";
+import type { StateVector } from "../src/core/state-vector.js";
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, loadModel, modelFile, rbmToJson, saveModelFile, wavefunctionOf, type ModelFile } from "../src/io/model-file.js";
 import { RBM } from "../src/nn/rbm.js";
 import { Rng } from "../src/core/rng.js";
-import { rotateStateToBasis } from "../src/physics/bases.js";
-import { rotateToBasis } from "../src/physics/states.js";
+import { rotateToBasis } from "../src/physics/bases.js";
 import { generateDataset } from "../src/physics/generate.js";
 import { applyHamiltonianComplex, chain, xxz } from "../src/physics/hamiltonians.js";
 import { lastJson, qst } from "./helpers/cli.js";
@@ -85,13 +86,13 @@ function allBases(n: number): string[] {
 }
 
 /** `perBasis` exact shots of |ψ_b|² in each basis (inverse CDF), laid out as a measurement file. */
-function shotsInBases(psi: Wavefunction, n: number, bases: string[], perBasis: number, seed: number) {
+function shotsInBases(psi: StateVector, n: number, bases: string[], perBasis: number, seed: number) {
   const rng = new Rng(seed);
   const M = bases.length * perBasis;
   const samples = new Uint8Array(M * n), codes = new Uint8Array(M * n);
   let m = 0;
   for (const b of bases) {
-    const r = rotateStateToBasis(psi, b);
+    const r = rotateToBasis(psi, b);
     const prob = Array.from(r.re, (x, k) => x * x + r.im[k] * r.im[k]);
     for (let s = 0; s < perBasis; s++, m++) {
       let u = rng.uniform53(), k = 0;
@@ -126,15 +127,10 @@ describe("basis rotations", () => {
       const psi = randomComplexState(3, seed);
       for (const basis of allBases(3)) {
         const want = applyMatrix(basisUnitary(basis), psi);
-        const got = rotateStateToBasis(psi, basis);
+        const got = rotateToBasis(psi, basis);
         for (let k = 0; k < 8; k++) {
           expect(got.re[k]).toBeCloseTo(want.re[k], 13);
           expect(got.im[k]).toBeCloseTo(want.im[k], 13);
-        }
-        const other = rotateToBasis(psi, basis); // src/states.ts, written independently
-        for (let k = 0; k < 8; k++) {
-          expect(other.re[k]).toBeCloseTo(want.re[k], 12);
-          expect(other.im[k]).toBeCloseTo(want.im[k], 12);
         }
       }
     }
@@ -175,9 +171,9 @@ describe("basis rotations", () => {
 
   it("a Y-basis outcome 0 is |+i⟩ = (|0⟩ + i|1⟩)/√2 (and X outcome 0 is |+⟩)", () => {
     const plusI = { re: Float64Array.from([r2, 0]), im: Float64Array.from([0, r2]) };
-    const y = rotateStateToBasis(plusI, "Y");
+    const y = rotateToBasis(plusI, "Y");
     expect(y.re[0] ** 2 + y.im[0] ** 2).toBeCloseTo(1, 14);
-    const x = rotateStateToBasis({ re: Float64Array.from([r2, r2]), im: null }, "X");
+    const x = rotateToBasis(Float64Array.from([r2, r2]), "X");
     expect(x.re[0]).toBeCloseTo(1, 14);
   });
 });
@@ -209,7 +205,7 @@ describe("ComplexWaveFunction", () => {
     expect(self.fidelity).toBeCloseTo(1, 12);
     expect(self.kl).toBeCloseTo(0, 12);
     const rot = rotatedAmplitudes(wf, "XYZZX");
-    const want = rotateStateToBasis(psi, "XYZZX");
+    const want = rotateToBasis(psi, "XYZZX");
     expect(Array.from(rot.im)).toEqual(Array.from(want.im));
   });
 
@@ -358,7 +354,7 @@ describe("bad input", () => {
       { name: "bases", data: ["XZ", "ZQ"] },
     ]);
     await expect(readMeasurements(p("bad-letter.h5"))).rejects.toThrow(/'bases': basis letters must be X, Y or Z, found 'Q'/);
-    expect(() => rotateStateToBasis(randomComplexState(2, 1), "XW")).toThrow(/basis letters must be X, Y or Z, found 'W' at qubit 1/);
+    expect(() => rotateToBasis(randomComplexState(2, 1), "XW")).toThrow(/basis letters must be X, Y or Z, found 'W' at qubit 1/);
   });
 
   it("bases of the wrong length are refused", async () => {
@@ -369,7 +365,7 @@ describe("bad input", () => {
       { name: "bases", data: ["XZ", "ZZZ"] },
     ]);
     await expect(readMeasurements(p("bad-length.h5"))).rejects.toThrow(/shot 1 has basis 'ZZZ' of length 3, expected 2/);
-    expect(() => rotateStateToBasis(randomComplexState(2, 1), "XZZ")).toThrow(/has 3 letters, expected 2/);
+    expect(() => rotateToBasis(randomComplexState(2, 1), "XZZ")).toThrow(/has 3 letters, expected one per qubit \(N = 2\)/);
   });
 });
 
@@ -420,7 +416,7 @@ describe.runIf(process.env.QST_E2E !== "0")("end to end: Heisenberg chain N = 8,
     const N = 8, perBasis = env("QST_E2E_SHOTS_PER_BASIS", 10000), epochs = env("QST_E2E_EPOCHS", 100);
     const negativePhase = (process.env.QST_E2E_NEGATIVE_PHASE ?? "exact") as "exact" | "pcd";
     const d = generateDataset({ model: "xxz", N, delta: 1, lattice: "chain", boundary: "open", shots: 15 * perBasis, bases: "torlai", seed: 105 });
-    const psi = { re: d.psiRe, im: null };
+    const psi = d.psi;
     const data = { samples: d.samples, bases: d.bases, nQubits: N };
     const trainer = driverFor(data, { epochs, learningRate: env("QST_E2E_LR", 0.05), seed: env("QST_E2E_SEED", 1234), negativePhase });
     const options = trainer.options;
@@ -443,7 +439,7 @@ describe.runIf(process.env.QST_E2E !== "0")("end to end: Heisenberg chain N = 8,
     if (process.env.QST_E2E_DIR) {
       const out = process.env.QST_E2E_DIR;
       await writeMeasurements(path.join(out, "heisenberg8_torlai.h5"), {
-        nShots: d.nShots, nQubits: N, samples: d.samples, bases: d.bases, psi: { re: d.psiRe, im: null }, attributes: d.attributes,
+        nShots: d.nShots, nQubits: N, samples: d.samples, bases: d.bases, psi: d.psi, attributes: d.attributes,
       });
       saveModelFile(path.join(out, "heisenberg8_complex.model.json"), modelFile(trainer.model, {
         training: { ...trainer.options },

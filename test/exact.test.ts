@@ -46,7 +46,7 @@ describe("exact enumeration", () => {
     // With W = 0 the model is a product: p(v=1) = σ(b). Take b = log 3 ⇒ p = (1/4, 3/4).
     const rbm = new RBM(1, 1);
     rbm.visibleBias[0] = Math.log(3);
-    const psi = { re: Float64Array.from([Math.sqrt(0.5), -Math.sqrt(0.5)]), im: null };
+    const psi = Float64Array.from([Math.sqrt(0.5), -Math.sqrt(0.5)]);
     const shots = Uint8Array.from([0, 1, 1, 1]);
     const m = exactMetrics(RbmWaveFunction.positive(rbm), { samples: shots, bases: null, nQubits: 1 }, psi);
     // ⟨ψ|ψ_λ⟩ = sqrt(.5)(1/2) − sqrt(.5)(sqrt 3/2)
@@ -61,7 +61,7 @@ describe("exact enumeration", () => {
     const table = unnormalisedLogProbabilities(rbm);
     const logZ = logSumExp(table);
     const re = table.map((f) => Math.exp(0.5 * (f - logZ)));
-    const m = exactMetrics(RbmWaveFunction.positive(rbm), null, { re, im: null });
+    const m = exactMetrics(RbmWaveFunction.positive(rbm), null, re);
     expect(m.fidelity!).toBeCloseTo(1, 12);
     expect(Math.abs(m.kl!)).toBeLessThan(1e-12);
   });

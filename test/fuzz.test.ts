@@ -21,7 +21,7 @@ beforeAll(async () => {
   const psi = randomRbmState(n, 3);
   const bases = new Uint8Array(200 * n).fill(90);
   bases[5] = 88;
-  await writeMeasurements(path.join(dir, "valid.h5"), { nShots: 200, nQubits: n, samples: exactShots(psi, n, 200, 4), bases, psi: { re: psi, im: null }, attributes: { model: "fuzz", N: n } });
+  await writeMeasurements(path.join(dir, "valid.h5"), { nShots: 200, nQubits: n, samples: exactShots(psi, n, 200, 4), bases, psi: psi, attributes: { model: "fuzz", N: n } });
   valid = fs.readFileSync(path.join(dir, "valid.h5"));
 });
 

@@ -2,7 +2,8 @@ import { describe, it, expect } from "vitest";
 import { buildModel, generateDataset } from "../src/physics/generate.js";
 import { denseGroundState } from "../src/physics/groundstate.js";
 import { chain, heisenberg, square, tfim, xxz } from "../src/physics/hamiltonians.js";
-import { absMagnetization, basisOfShot, torlaiBases } from "../src/physics/states.js";
+import { absMagnetization } from "../src/physics/states.js";
+import { basisOfShot, torlaiBases } from "../src/physics/bases.js";
 import { expectQstError } from "./helpers/errors.js";
 
 
@@ -13,12 +14,11 @@ describe("generateDataset", () => {
     expect(d.samples).toBeInstanceOf(Uint8Array);
     expect(d.samples).toHaveLength(1000 * 8);
     expect(d.bases).toBeNull();
-    expect(d.psiIm).toBeNull();
-    expect(d.psiRe).toHaveLength(256);
+    expect(d.psi).toHaveLength(256);
     expect(d.nShots).toBe(1000);
     expect(d.nQubits).toBe(8);
     let overlap = 0;
-    for (let i = 0; i < 256; i++) overlap += d.psiRe[i] * ref.psi[i];
+    for (let i = 0; i < 256; i++) overlap += d.psi[i] * ref.psi[i];
     expect(overlap).toBeCloseTo(1, 10); // same state, same sign convention
     const a = d.attributes;
     expect(a).toMatchObject({
@@ -50,7 +50,7 @@ describe("generateDataset", () => {
     const b = generateDataset(opts);
     expect(Array.from(a.samples)).toEqual(Array.from(b.samples));
     expect(Array.from(a.bases!)).toEqual(Array.from(b.bases!));
-    expect(Array.from(a.psiRe)).toEqual(Array.from(b.psiRe));
+    expect(Array.from(a.psi)).toEqual(Array.from(b.psi));
     const c = generateDataset({ ...opts, seed: 4 });
     expect(Array.from(a.samples)).not.toEqual(Array.from(c.samples));
   });
@@ -103,6 +103,6 @@ describe("generateDataset", () => {
     expectQstError(() => generateDataset({ ...base, bases: "XYZ" as never }), 'bases must be "Z", "torlai", "random" or an array');
     expectQstError(() => generateDataset({ ...base, N: 4, lattice: "square", bases: "torlai" }), '"torlai" basis set is defined for chains');
     expectQstError(() => generateDataset({ ...base, seed: -1 }), "seed must be a non-negative integer, got -1");
-    expectQstError(() => generateDataset({ ...base, bases: ["ZZ"] }), 'bases[0]: basis "ZZ" has length 2');
+    expectQstError(() => generateDataset({ ...base, bases: ["ZZ"] }), 'bases[0] "ZZ" has 2 letters');
   });
 });

@@ -9,7 +9,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { Rng } from "../src/core/rng.js";
-import { chiSquareQuantile } from "../src/estimate/statistics.js";
 import { GRAD_THREAD_WORK, GradientWorkspace } from "../src/kernels/gradient.js";
 import { KERNEL_ABI } from "../src/kernels/kernels-wasm.js";
 import { setAdaptiveThreads, setKernelThreads } from "../src/kernels/pool.js";
@@ -17,6 +16,7 @@ import { ReferenceGibbsSampler, referenceGradient } from "../src/kernels/referen
 import { Arena, Layout, readContext, setContextField, writeContext, type ContextName } from "../src/kernels/wasm.js";
 import { configurationOf, indexOf, logSumExp, unnormalisedLogProbabilities } from "../src/nn/enumeration.js";
 import { RBM } from "../src/nn/rbm.js";
+import { chiSquare, randomRbm } from "./helpers/chi-square.js";
 import { GibbsSampler } from "../src/sample/gibbs.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,14 +26,6 @@ afterEach(() => {
   setKernelThreads(null);
   setAdaptiveThreads(true);
 });
-
-function randomRbm(nV: number, nH: number, seed: number, scale: number, biasScale: number): RBM {
-  const rng = new Rng(seed);
-  const rbm = RBM.random(nV, nH, rng, scale);
-  for (let i = 0; i < nV; i++) rbm.visibleBias[i] = biasScale * rng.normal();
-  for (let j = 0; j < nH; j++) rbm.hiddenBias[j] = biasScale * rng.normal();
-  return rbm;
-}
 
 describe("kernel ABI", () => {
   // kernels.wat without comments (the header shows a placeholder as an example)
@@ -143,29 +135,6 @@ describe("kernel ABI", () => {
     expect(readContext(wInside.arena, wInside.gctx, "gctx").nQ).toBe(2);
   });
 });
-
-/**
- * χ² of observed counts against expected probabilities, cells with expected count below 5 pooled
- * (as in test/sampling.test.ts), and the critical value at a false-alarm rate of 1e-3.
- */
-function chiSquare(counts: ArrayLike<number>, p: ArrayLike<number>, n: number) {
-  let chi2 = 0, bins = 0, pooledCount = 0, pooledP = 0;
-  for (let k = 0; k < p.length; k++) {
-    if (n * p[k] >= 5) {
-      chi2 += (counts[k] - n * p[k]) ** 2 / (n * p[k]);
-      bins++;
-    } else {
-      pooledCount += counts[k];
-      pooledP += p[k];
-    }
-  }
-  if (pooledP > 0) {
-    chi2 += (pooledCount - n * pooledP) ** 2 / (n * pooledP);
-    bins++;
-  }
-  const df = bins - 1;
-  return { chi2, df, critical: chiSquareQuantile(df, 1 - 1e-3) };
-}
 
 /** p(v) by the plain free energy, checked against the enumeration kernel (exact.ts, ectx). */
 function exactProbabilities(rbm: RBM): Float64Array {

@@ -16,41 +16,9 @@ import { Rng } from "../src/core/rng.js";
 import { GibbsSampler, sampleChains } from "../src/sample/gibbs.js";
 import { gradientWorkspace } from "../src/kernels/gradient.js";
 import { driverFor } from "../src/train/driver.js";
+import { chiSquare, randomRbm } from "./helpers/chi-square.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/**
- * χ² statistic of observed counts against expected probabilities, with the cells whose expected
- * count is below 5 pooled into one (the χ² approximation needs it), and its quantile at 1 − 1e-3 by
- * the Wilson–Hilferty approximation (within ~1% here): a test using it has a false-alarm rate ≈ 1e-3.
- */
-function chiSquare(counts: ArrayLike<number>, p: ArrayLike<number>, n: number): { chi2: number; df: number; critical: number } {
-  let chi2 = 0, bins = 0, pooledCount = 0, pooledP = 0;
-  for (let k = 0; k < p.length; k++) {
-    if (n * p[k] >= 5) {
-      chi2 += (counts[k] - n * p[k]) ** 2 / (n * p[k]);
-      bins++;
-    } else {
-      pooledCount += counts[k];
-      pooledP += p[k];
-    }
-  }
-  if (pooledP > 0) {
-    chi2 += (pooledCount - n * pooledP) ** 2 / (n * pooledP);
-    bins++;
-  }
-  const df = bins - 1, z = 3.0902; // standard normal quantile at 0.999
-  const critical = df * (1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df))) ** 3;
-  return { chi2, df, critical };
-}
-
-function randomRbm(nV: number, nH: number, seed: number, scale: number, biasScale: number): RBM {
-  const rng = new Rng(seed);
-  const rbm = RBM.random(nV, nH, rng, scale);
-  for (let i = 0; i < nV; i++) rbm.visibleBias[i] = biasScale * rng.normal();
-  for (let j = 0; j < nH; j++) rbm.hiddenBias[j] = biasScale * rng.normal();
-  return rbm;
-}
 
 afterEach(() => {
   setKernelThreads(null);

@@ -1,7 +1,8 @@
 /** Training from a file read block by block equals training in memory where it should. */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { memoryShotSource, openMeasurementStream, readMeasurements } from "../src/io/measurement-file.js";
+import { openMeasurementStream, readMeasurements } from "../src/io/measurement-file.js";
+import { memoryShotSource } from "../src/physics/measurements.js";
 import { exactMetrics } from "../src/estimate/metrics.js";
 import { RbmWaveFunction } from "../src/nn/wavefunction.js";
 import { Driver } from "../src/train/driver.js";
@@ -17,7 +18,7 @@ describe("streamed shots", () => {
     const whole = await readMeasurements(file);
     const { meta, shots } = await openMeasurementStream(file);
     expect(meta.nShots).toBe(3001);
-    expect(Array.from(meta.psi!.re)).toEqual(Array.from(whole.psi!.re));
+    expect(Array.from(meta.psi as Float64Array)).toEqual(Array.from(whole.psi as Float64Array));
     const block = new Uint8Array(1000 * 5);
     for (let start = 0; start < 3001; start += 1000) {
       const n = Math.min(1000, 3001 - start);

@@ -24,7 +24,7 @@ describe("the exact negative phase", () => {
   it("learns both halves of a cat-like ordered state, where PCD's chains collapse onto one", () => {
     // TFIM deep in the ordered phase: the ground state is ≈ (|↑…↑⟩ + |↓…↓⟩)/√2.
     const d = generateDataset({ model: "tfim", N: 8, h: 0.2, shots: 10_000, seed: 3 });
-    const psi = { re: d.psiRe, im: null };
+    const psi = d.psi;
     const exact = driverFor({ samples: d.samples, bases: null, nQubits: 8 }, { negativePhase: "exact" });
     while (exact.epoch < exact.options.epochs) exact.runEpoch();
     expect(exactMetrics(exact.model, null, psi).fidelity).toBeGreaterThan(0.99);

@@ -39,7 +39,7 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
     const data = await readMeasurements(args.data, readOptionsFrom(args));
     ensure(data.psi, `${args.data}: has no ground-truth dataset 'psi'`);
     const N = data.nQubits;
-    const psi: exact.StateVector = data.psi.im ? { re: data.psi.re, im: data.psi.im } : data.psi.re;
+    const psi = data.psi;
     const a = data.attributes;
     const model = (args.hamiltonian ?? (typeof a.model === "string" ? a.model : undefined)) as ModelName | undefined;
     const block = parseSites(args.block, "--block") ?? Array.from({ length: Math.floor(N / 2) }, (_, i) => i);

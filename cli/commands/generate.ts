@@ -67,7 +67,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const d = generateDataset({ ...options, shots: args.samples, bases: parseBasisSet(args.bases), seed: args.seed });
     await writeMeasurements(args.out, {
       nShots: d.nShots, nQubits: d.nQubits, samples: d.samples, bases: d.bases,
-      psi: { re: d.psiRe, im: d.psiIm }, attributes: d.attributes,
+      psi: d.psi, attributes: d.attributes,
     });
     const seconds = (performance.now() - t0) / 1000;
     if (args.json) printJson({ out: args.out, seconds, ...d.attributes });

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Wavefunction } from "../../src/io/measurement-file.js";
+import type { StateVector } from "../../src/index.js";
 import { markdownTable } from "./markdown.js";
 import { Driver, ShotBlocks, exactMetrics, resolveOptions, type TrainOptions } from "../../src/index.js";
 import { writePlot, type PlotSpec } from "../../src/io/plot.js";
@@ -127,7 +127,7 @@ export function describeOptions(
     text.nHidden === undefined ? `n_h = ${o.nHidden}` : text.nHidden,
     text.epochs === undefined ? `${o.epochs} epochs` : text.epochs,
     `batch ${o.batchSize}`,
-    text.chains === undefined ? `${o.chains} persistent chains (${o.method.toUpperCase()})` : text.chains,
+    text.chains === undefined ? `${o.chains} persistent chains (${o.negativePhase.toUpperCase()})` : text.chains,
     text.k === undefined ? `k = ${o.k} Gibbs sweeps per update` : text.k,
     `${o.optimizer === "adam" ? "Adam" : "SGD"} with η = ${o.learningRate} and ${schedule}`,
   ];
@@ -168,7 +168,7 @@ export interface TrainResult {
 export function trainPositive(
   samples: Uint8Array,
   nQubits: number,
-  psi: Wavefunction,
+  psi: StateVector,
   partial: Partial<TrainOptions>,
   evalEvery: number,
   target = 0.99,

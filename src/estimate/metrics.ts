@@ -5,12 +5,13 @@
  * measured bases, weighted by their share of the shots).
  */
 import { ensure } from "../core/errors.js";
-import type { MeasurementData, ShotSource, Wavefunction } from "../io/measurement-file.js";
+import type { MeasurementData, ShotSource } from "../physics/measurements.js";
+import { parts, type StateVector } from "../core/state-vector.js";
 import {
   checkExactSize, indexOf, logSumExp, stateVector, unnormalisedLogProbabilities,
 } from "../nn/enumeration.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
-import { basisOfShot, rotateStateToBasis } from "../physics/bases.js";
+import { basisOfShot, rotateToBasis } from "../physics/bases.js";
 
 export interface Metrics {
   logZ: number;
@@ -56,13 +57,13 @@ function shotCount(shots: Shots): number {
 }
 
 /** log Z, NLL of the shots and, with ground truth, fidelity and KL, from one enumeration per RBM. */
-export function exactMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunction | null): Metrics {
+export function exactMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: StateVector | null): Metrics {
   checkExactSize(wf.nVisible, "an exact evaluation");
   return !wf.phase && !(shots && hasBases(shots)) ? positiveMetrics(wf, shots, psi) : rotatedMetrics(wf, shots, psi);
 }
 
 /** Z-basis shots of a positive model: everything from log p_λ. */
-function positiveMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunction | null): Metrics {
+function positiveMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: StateVector | null): Metrics {
   const N = wf.nVisible;
   const logp = unnormalisedLogProbabilities(wf.amplitude);
   const logZ = logSumExp(logp);
@@ -81,15 +82,16 @@ function positiveMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunc
 }
 
 /** Any model, shots in any bases: one state vector, then one O(t·2^N) rotation per distinct basis. */
-function rotatedMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunction | null): Metrics {
+function rotatedMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: StateVector | null): Metrics {
   const N = wf.nVisible;
   const model = stateVector(wf);
   const out: Metrics = { logZ: model.logZ, nll: NaN };
   if (psi) {
-    ensure(psi.re.length === model.re.length, `the ground truth has ${psi.re.length} amplitudes but the model needs 2^${N}`);
+    const truth = parts(psi);
+    ensure(truth.re.length === model.re.length, `the ground truth has ${truth.re.length} amplitudes but the model needs 2^${N}`);
     let re = 0, im = 0;
     for (let k = 0; k < model.re.length; k++) {
-      const tr = psi.re[k], ti = psi.im ? psi.im[k] : 0;
+      const tr = truth.re[k], ti = truth.im ? truth.im[k] : 0;
       re += tr * model.re[k] + ti * model.im[k]; // conj(ψ_true)·ψ
       im += tr * model.im[k] - ti * model.re[k];
     }
@@ -103,7 +105,7 @@ function rotatedMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunct
     forEachBlock(shots, (samples, bases, rows) => {
       for (const { basis, shots: members } of groupShotsByBasis(bases, rows, N)) {
         count.set(basis, (count.get(basis) ?? 0) + members.length);
-        const rotated = rotateStateToBasis(model, basis);
+        const rotated = rotateToBasis(model, basis);
         for (const m of members) {
           const k = indexOf(samples, N, m * N);
           nll -= Math.log(rotated.re[k] * rotated.re[k] + rotated.im[k] * rotated.im[k]);
@@ -115,7 +117,7 @@ function rotatedMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: Wavefunct
   if (psi) {
     let kl = 0;
     for (const [basis, n] of M > 0 ? count : new Map([["Z".repeat(N), 1]])) {
-      kl += (M > 0 ? n / M : 1) * basisKl(rotateStateToBasis(psi, basis), rotateStateToBasis(model, basis));
+      kl += (M > 0 ? n / M : 1) * basisKl(rotateToBasis(psi, basis), rotateToBasis(model, basis));
     }
     out.kl = kl;
   }
@@ -153,7 +155,8 @@ export function evaluateModel(wf: RbmWaveFunction, data: MeasurementData): Metri
 }
 
 /** |⟨ψ|φ⟩|² for normalised ψ (complex) and a positive φ given by log φ² = logp. */
-export function fidelityWithPositive(psi: Wavefunction, logp: Float64Array): number {
+export function fidelityWithPositive(state: StateVector, logp: Float64Array): number {
+  const psi = parts(state);
   let re = 0, im = 0;
   for (let k = 0; k < logp.length; k++) {
     const amp = Math.exp(0.5 * logp[k]);
@@ -164,7 +167,8 @@ export function fidelityWithPositive(psi: Wavefunction, logp: Float64Array): num
 }
 
 /** KL(q ‖ p) = Σ q (log q − log p) for q = |ψ|², with 0·log 0 = 0. */
-export function klDivergence(psi: Wavefunction, logp: Float64Array): number {
+export function klDivergence(state: StateVector, logp: Float64Array): number {
+  const psi = parts(state);
   let kl = 0;
   for (let k = 0; k < logp.length; k++) {
     const q = psi.re[k] * psi.re[k] + (psi.im ? psi.im[k] * psi.im[k] : 0);

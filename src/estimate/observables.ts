@@ -20,14 +20,13 @@
 import { QstError, ensure } from "../core/errors.js";
 import { stateVector } from "../nn/enumeration.js";
 import type { Hamiltonian, Lattice, Pauli, PauliTerm } from "../physics/hamiltonians.js";
-import type { Wavefunction as StateVector } from "../io/measurement-file.js";
+import { parts, type StateVector } from "../core/state-vector.js";
 import { Rng } from "../core/rng.js";
 import * as states from "../physics/states.js";
 import { sampleChains, type ChainSamples } from "../sample/gibbs.js";
 import { MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
 import type { Complex, LocalEvaluator, RbmWaveFunction, WaveFunction } from "../nn/wavefunction.js";
 
-export type { StateVector };
 
 // ---------------------------------------------------------------------------------------------
 // Observables
@@ -694,7 +693,7 @@ export function enumerateWaveFunction(wf: RbmWaveFunction): StateVector {
     () => `exact expectations enumerate all 2^N configurations; N = ${N} is above the limit of ${MAX_ENUMERATION_SITES}`,
   );
   const { re, im } = stateVector(wf);
-  return { re, im: wf.phase ? im : null };
+  return wf.phase ? { re, im } : re;
 }
 
 /**
@@ -706,8 +705,9 @@ export function enumerateWaveFunction(wf: RbmWaveFunction): StateVector {
 export function stateExpectation(psi: StateVector, nSites: number, obs: Observable): number {
   validateObservable(obs, nSites);
   const dim = 2 ** nSites;
-  ensure(psi.re.length === dim, () => `the state vector has ${psi.re.length} amplitudes, expected 2^${nSites} = ${dim}`);
-  const sv: states.StateVector = psi.im ? { re: psi.re, im: psi.im } : psi.re;
+  const n = parts(psi).re.length;
+  ensure(n === dim, () => `the state vector has ${n} amplitudes, expected 2^${nSites} = ${dim}`);
+  const sv = psi;
   switch (obs.kind) {
     case "abs-magnetization":
       return states.absMagnetization(sv);

@@ -17,31 +17,11 @@ import path from "node:path";
 import h5wasm, { ExternalLink, type Metadata } from "h5wasm/node";
 import { QstError, ensure } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic.js";
+import { parts, type StateVector } from "../core/state-vector.js";
+import { BASIS_CODES } from "../physics/bases.js";
+import type { MeasurementData, ShotSource } from "../physics/measurements.js";
 
-export interface Wavefunction {
-  re: Float64Array;
-  /** null for a real wavefunction */
-  im: Float64Array | null;
-}
-
-export interface MeasurementData {
-  /** Where the data came from, for messages. */
-  source: string;
-  nShots: number;
-  nQubits: number;
-  /** Shot m, qubit i at samples[m * nQubits + i]; values 0 or 1. */
-  samples: Uint8Array;
-  /** ASCII codes of 'X', 'Y', 'Z' in the same layout, or null when every qubit was measured in Z. */
-  bases: Uint8Array | null;
-  /** Exact amplitudes in the Z basis, normalised, or null when the file has none. */
-  psi: Wavefunction | null;
-  attributes: Record<string, string | number | boolean>;
-  /**
-   * Doubts that do not stop the data being read (e.g. fewer shots than qubits: transposed?), one
-   * line each naming the file, for the caller to print. Empty or absent when there are none.
-   */
-  warnings?: string[];
-}
+export type { MeasurementData, ShotSource };
 
 export interface ReadOptions {
   samplesPath?: string;
@@ -53,7 +33,6 @@ export interface ReadOptions {
   basesFile?: string;
 }
 
-export const BASIS_CODES = { X: 88, Y: 89, Z: 90 } as const;
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** The largest system for which a state vector is read (2^26 doubles = 512 MB). */
 export const MAX_PSI_QUBITS = 26;
@@ -445,7 +424,7 @@ function badBasis(where: string, code: number, shot: number, qubit: number): nev
  * Ground-truth amplitudes: real [2^N], (re, im) pairs [2^N, 2], or h5py complex [2^N]; checked
  * finite and normalisable, returned normalised. Read in slices, so memory is the result's alone.
  */
-function readPsi(ds: H5Dataset, file: string, name: string, nQubits: number): Wavefunction {
+function readPsi(ds: H5Dataset, file: string, name: string, nQubits: number): StateVector {
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
   const compound = isComplexCompound(meta);
@@ -476,7 +455,7 @@ function readPsi(ds: H5Dataset, file: string, name: string, nQubits: number): Wa
 }
 
 /** Checks a state vector for NaN/Inf and zero norm, and normalises it (a real copy-free rescale). */
-export function normalisePsi(psi: Wavefunction, where: string): Wavefunction {
+export function normalisePsi(psi: { re: Float64Array; im: Float64Array | null }, where: string): StateVector {
   let norm2 = 0;
   for (let k = 0; k < psi.re.length; k++) {
     const a = psi.re[k], b = psi.im ? psi.im[k] : 0;
@@ -493,7 +472,7 @@ export function normalisePsi(psi: Wavefunction, where: string): Wavefunction {
       if (psi.im[k] !== 0) imNonZero = true;
     }
   }
-  return { re: psi.re, im: imNonZero ? psi.im : null };
+  return imNonZero ? { re: psi.re, im: psi.im! } : psi.re;
 }
 
 function readAttributes(f: H5File): Record<string, string | number | boolean> {
@@ -604,7 +583,7 @@ function readTextMeasurements(file: string, options: ReadOptions): MeasurementDa
 }
 
 /** QuCumber's psi file: one row per basis state, columns re and (optionally) im. */
-export function readTextPsi(file: string, nQubits: number): Wavefunction {
+export function readTextPsi(file: string, nQubits: number): StateVector {
   const rows = readTextRows(file);
   const dim = 2 ** nQubits;
   ensure(rows.length === dim, `${file}: has ${rows.length} amplitudes, but N = ${nQubits} qubits needs ${dim}`);
@@ -635,16 +614,17 @@ export async function writeMeasurements(
       f.create_dataset({ name: "samples", data: data.samples, shape: [M, N], dtype: "<B", ...compression });
       if (data.bases) f.create_dataset({ name: "bases", data: data.bases, shape: [M, N], dtype: "<B", ...compression });
       if (data.psi) {
-        const dim = data.psi.re.length;
-        if (data.psi.im) {
+        const { re, im } = parts(data.psi);
+        const dim = re.length;
+        if (im) {
           const both = new Float64Array(2 * dim);
           for (let k = 0; k < dim; k++) {
-            both[2 * k] = data.psi.re[k];
-            both[2 * k + 1] = data.psi.im[k];
+            both[2 * k] = re[k];
+            both[2 * k + 1] = im[k];
           }
           f.create_dataset({ name: "psi", data: both, shape: [dim, 2], dtype: "<d" });
         } else {
-          f.create_dataset({ name: "psi", data: data.psi.re, shape: [dim], dtype: "<d" });
+          f.create_dataset({ name: "psi", data: re, shape: [dim], dtype: "<d" });
         }
       }
       for (const [name, value] of Object.entries(data.attributes)) {
@@ -679,37 +659,6 @@ function withClock<T>(fixedTime: number | undefined, fn: () => T): T {
 /** BigInt64Array holding one integer (HDF5 int64 attributes). */
 function int64Scalar(value: number): BigInt64Array {
   return new BigInt64Array([BigInt(value)]);
-}
-
-/**
- * Shots read block by block, for files too large to hold in memory: the trainer asks for rows
- * [start, start + count) and the source reads just those (h5wasm slices).
- */
-export interface ShotSource {
-  readonly source: string;
-  readonly nShots: number;
-  readonly nQubits: number;
-  /** True when some shots were measured in X or Y: then readBases is there (false when all are Z). */
-  readonly hasBases: boolean;
-  /** Copies rows [start, start + count) into out[0 .. count·nQubits). */
-  read(start: number, count: number, out: Uint8Array): void;
-  /** Copies the bases of rows [start, start + count) into out like read: ASCII 'X' 'Y' 'Z' per shot and qubit. */
-  readBases?(start: number, count: number, out: Uint8Array): void;
-  close(): void;
-}
-
-/** Shots already in memory, with their bases (null: all Z). */
-export function memoryShotSource(
-  source: string, samples: Uint8Array, nQubits: number, bases: Uint8Array | null = null,
-): ShotSource {
-  const rows = (data: Uint8Array) => (start: number, count: number, out: Uint8Array) =>
-    out.set(data.subarray(start * nQubits, (start + count) * nQubits));
-  return {
-    source, nQubits, nShots: samples.length / nQubits, hasBases: bases !== null,
-    read: rows(samples),
-    ...(bases ? { readBases: rows(bases) } : {}),
-    close: () => {},
-  };
 }
 
 /** Data sets larger than this (bytes of 0/1 values) are streamed from the file instead of loaded. */

@@ -10,7 +10,7 @@
 import { QstError } from "../core/errors.js";
 import type { RBM, } from "./rbm.js";
 import { MAX_KERNEL_HIDDEN, exactFreeEnergies } from "../kernels/exact.js";
-import { rotateStateToBasis } from "../physics/bases.js";
+import { rotateToBasis } from "../physics/bases.js";
 import type { RbmWaveFunction } from "./wavefunction.js";
 
 /** Exact enumeration is refused above this size (2^24 configurations, ~130 MB per table). */
@@ -136,7 +136,7 @@ export function stateVector(wf: RbmWaveFunction): { re: Float64Array; im: Float6
 
 /** The model's exact amplitudes ψ_b(σ) = ⟨σ_b|ψ⟩ in a measurement basis (e.g. "XXZZ"), normalised. */
 export function rotatedAmplitudes(wf: RbmWaveFunction, basis: string): { re: Float64Array; im: Float64Array } {
-  return rotateStateToBasis(stateVector(wf), basis);
+  return rotateToBasis(stateVector(wf), basis);
 }
 
 /**

@@ -20,13 +20,17 @@
  * Basis index of a configuration: Σ_i v_i 2^(N−1−i), qubit 0 the most significant bit.
  */
 import { QstError, ensure } from "../core/errors.js";
-import type { Wavefunction } from "../io/measurement-file.js";
+import { isComplexVector, type ComplexVector, type StateVector } from "../core/state-vector.js";
+import { numQubits } from "./states.js";
 
 export const BASIS_X = 88;
 export const BASIS_Y = 89;
 export const BASIS_Z = 90;
 
 const S = Math.SQRT1_2;
+
+/** ASCII code of each basis letter, as bases are stored in shots and files. */
+export const BASIS_CODES = { X: BASIS_X, Y: BASIS_Y, Z: BASIS_Z } as const;
 
 /** u_P as [u00, u01, u10, u11] real and imaginary parts (rows: outcome, columns: Z-basis bit). */
 export interface SingleQubitUnitary {
@@ -47,13 +51,14 @@ export function singleQubitUnitary(letter: string | number): SingleQubitUnitary 
   throw new QstError(`basis letters must be X, Y or Z, found '${typeof letter === "number" ? String.fromCharCode(letter) : letter}'`);
 }
 
-/** Checks a basis string (letters X/Y/Z, length N) and returns it in upper case. */
-export function checkBasisString(basis: string, nQubits: number, where = "basis"): string {
-  const b = String(basis).toUpperCase();
-  ensure(b.length === nQubits, () => `${where} '${basis}' has ${b.length} letters, expected ${nQubits} (one per qubit)`);
+/** Checks a basis (letters X/Y/Z, lower case accepted, one per qubit) and returns it in upper case. */
+export function checkBasis(basis: unknown, nQubits: number, where = "basis"): string {
+  ensure(typeof basis === "string", () => `${where}: a basis must be a string of X, Y and Z, got ${JSON.stringify(basis)}`);
+  const b = basis.toUpperCase();
+  ensure(b.length === nQubits, () => `${where} "${basis}" has ${b.length} letters, expected one per qubit (N = ${nQubits})`);
   for (let i = 0; i < b.length; i++) {
     const c = b[i];
-    ensure(c === "X" || c === "Y" || c === "Z", () => `${where} '${basis}': basis letters must be X, Y or Z, found '${c}' at qubit ${i}`);
+    ensure(c === "X" || c === "Y" || c === "Z", () => `${where} "${basis}": basis letters must be X, Y or Z, found '${c}' at qubit ${i}`);
   }
   return b;
 }
@@ -61,36 +66,67 @@ export function checkBasisString(basis: string, nQubits: number, where = "basis"
 /** The basis of shot m as a string, from ASCII codes laid out like the samples (null = all Z). */
 export function basisOfShot(bases: Uint8Array | null, m: number, nQubits: number): string {
   if (!bases) return "Z".repeat(nQubits);
-  let s = "";
-  for (let i = 0; i < nQubits; i++) s += String.fromCharCode(bases[m * nQubits + i]);
-  return s;
+  return String.fromCharCode(...bases.subarray(m * nQubits, (m + 1) * nQubits));
 }
 
 /**
- * ψ_b = U_b ψ for a whole state vector (any normalisation), applying u_{b_i} qubit by qubit in
- * O(t · 2^N) for t rotated qubits. Returns a new vector; the input is not modified.
+ * Applies the single-qubit rotation of qubit q (mask = 1 << (N−1−q)) in place: each pair
+ * (φ0, φ1) = (amplitude with bit 0, with bit 1) becomes (⟨0_B|·, ⟨1_B|·) of the basis letter.
  */
-export function rotateStateToBasis(psi: Wavefunction | { re: Float64Array; im: Float64Array | null }, basis: string): { re: Float64Array; im: Float64Array } {
-  const dim = psi.re.length;
-  const n = Math.round(Math.log2(dim));
-  ensure(2 ** n === dim && n >= 1, () => `a state vector must have 2^N amplitudes, got ${dim}`);
-  const b = checkBasisString(basis, n);
-  const re = Float64Array.from(psi.re);
-  const im = psi.im ? Float64Array.from(psi.im) : new Float64Array(dim);
-  for (let i = 0; i < n; i++) {
-    if (b[i] === "Z") continue;
-    const u = singleQubitUnitary(b[i]);
-    const [a0, a1, a2, a3] = u.re, [c0, c1, c2, c3] = u.im;
-    const mask = 1 << (n - 1 - i);
-    for (let k = 0; k < dim; k++) {
-      if (k & mask) continue;
-      const l = k | mask;
-      const xr = re[k], xi = im[k], yr = re[l], yi = im[l];
-      re[k] = a0 * xr - c0 * xi + a1 * yr - c1 * yi;
-      im[k] = a0 * xi + c0 * xr + a1 * yi + c1 * yr;
-      re[l] = a2 * xr - c2 * xi + a3 * yr - c3 * yi;
-      im[l] = a2 * xi + c2 * xr + a3 * yi + c3 * yr;
+function rotateQubit(re: Float64Array, im: Float64Array, mask: number, letter: string): void {
+  const dim = re.length;
+  // Pairs (a, a | mask) with the bit clear in a: blocks of `mask` consecutive indices.
+  for (let base = 0; base < dim; base += 2 * mask) {
+    for (let a = base; a < base + mask; a++) {
+      const b = a + mask;
+      const r0 = re[a], i0 = im[a], r1 = re[b], i1 = im[b];
+      if (letter === "X") {
+        re[a] = (r0 + r1) * S;
+        im[a] = (i0 + i1) * S;
+        re[b] = (r0 - r1) * S;
+        im[b] = (i0 - i1) * S;
+      } else {
+        // ⟨+i|φ⟩ = (φ0 − i φ1)/√2, ⟨−i|φ⟩ = (φ0 + i φ1)/√2
+        re[a] = (r0 + i1) * S;
+        im[a] = (i0 - r1) * S;
+        re[b] = (r0 - i1) * S;
+        im[b] = (i0 + r1) * S;
+      }
     }
   }
+}
+
+/**
+ * ψ_b = U_b ψ: the amplitudes ⟨o_b|ψ⟩ of every outcome string o in the measurement basis b (one
+ * letter per qubit, qubit 0 first), for a state of any normalisation. Z qubits are left alone, so
+ * the cost is (number of X/Y) · 2^N. Returns a new vector.
+ */
+export function rotateToBasis(psi: StateVector, basis: string): ComplexVector {
+  const N = numQubits(psi, "rotateToBasis");
+  const b = checkBasis(basis, N, "rotateToBasis: basis");
+  const re = Float64Array.from(isComplexVector(psi) ? psi.re : psi);
+  const im = isComplexVector(psi) ? Float64Array.from(psi.im) : new Float64Array(re.length);
+  for (let q = 0; q < N; q++) {
+    if (b[q] !== "Z") rotateQubit(re, im, 1 << (N - 1 - q), b[q]);
+  }
   return { re, im };
+}
+
+/**
+ * The measurement bases of Torlai et al., Nature Physics 14, 447 (2018): all-Z, plus for every
+ * neighbouring pair (i, i+1) of a chain the bases with X_i X_{i+1} and X_i Y_{i+1} (Z elsewhere).
+ * 2N − 1 bases in this order.
+ */
+export function torlaiBases(N: number): string[] {
+  ensure(Number.isInteger(N) && N >= 2, () => `torlaiBases: N must be an integer ≥ 2, got ${String(N)}`);
+  const out = ["Z".repeat(N)];
+  for (let i = 0; i + 1 < N; i++) {
+    const z = "Z".repeat(N).split("");
+    z[i] = "X";
+    z[i + 1] = "X";
+    out.push(z.join(""));
+    z[i + 1] = "Y";
+    out.push(z.join(""));
+  }
+  return out;
 }

@@ -7,7 +7,9 @@ import { ensure } from "../core/errors.js";
 import { ensureGroundStateFits, groundState, type GroundStateOptions } from "./groundstate.js";
 import { chain, heisenberg, square, tfim, xxz, type Boundary, type Hamiltonian, type Lattice } from "./hamiltonians.js";
 import { Rng } from "../core/rng.js";
-import { absMagnetization, magnetization, sampleMeasurements, torlaiBases, type BasisSet } from "./states.js";
+import { torlaiBases } from "./bases.js";
+import { sampleMeasurements, type BasisSet, type Shots } from "./measurements.js";
+import { absMagnetization, magnetization } from "./states.js";
 
 export type ModelName = "tfim" | "xxz" | "heisenberg";
 export type LatticeName = "chain" | "square";
@@ -43,19 +45,12 @@ export interface GenerateOptions extends ModelOptions {
   krylovSize?: number;
 }
 
-export interface Dataset {
-  /** Outcome bits, shots × N row-major (shot m, qubit i at m·N + i). */
-  samples: Uint8Array;
-  /** ASCII 'X'/'Y'/'Z' per shot and qubit, same layout; null when every shot is in the Z basis. */
-  bases: Uint8Array | null;
-  /** Exact ground state (normalised, largest amplitude positive). */
-  psiRe: Float64Array;
-  /** Always null: TFIM and XXZ ground states are real. */
-  psiIm: Float64Array | null;
+/** Simulated shots of a ground state, with the state and the attributes of a measurement file. */
+export interface Dataset extends Shots {
+  /** Exact ground state (normalised, largest amplitude positive; TFIM and XXZ ground states are real). */
+  psi: Float64Array;
   /** Scalar metadata, meant to become HDF5 attributes. */
   attributes: Record<string, string | number>;
-  nShots: number;
-  nQubits: number;
 }
 
 const MODELS: readonly ModelName[] = ["tfim", "xxz", "heisenberg"];
@@ -212,5 +207,5 @@ export function generateDataset(options: GenerateOptions): Dataset {
       "X outcome 0 = |+>, Y outcome 0 = |+i>",
   };
   if (Array.isArray(bases)) attributes.bases_list = bases.join(",");
-  return { samples: data.samples, bases: data.bases, psiRe: gs.psi, psiIm: null, attributes, nShots: shots, nQubits: N };
+  return { samples: data.samples, bases: data.bases, psi: gs.psi, attributes, nShots: shots, nQubits: N };
 }

@@ -19,6 +19,7 @@
  */
 import { Matrix } from "ml-matrix";
 import { QstError, ensure } from "../core/errors.js";
+import type { ComplexVector } from "../core/state-vector.js";
 
 // ---------------------------------------------------------------------------------------------
 // Lattices
@@ -577,11 +578,6 @@ export function applyHamiltonianStats(H: Hamiltonian | CompiledHamiltonian, x: F
   return [xy, yy];
 }
 
-/** Complex state vector: separate real and imaginary parts of length 2^N. */
-export interface ComplexVector {
-  re: Float64Array;
-  im: Float64Array;
-}
 
 /** y = H x for complex vectors (works for any Hamiltonian, real or not). y is overwritten. */
 export function applyHamiltonianComplex(H: Hamiltonian | CompiledHamiltonian, x: ComplexVector, y: ComplexVector): ComplexVector {

@@ -22,7 +22,7 @@ import { modelAverage, type ChainState, type ModelAverage } from "./model-averag
 import { makeOptimizer, type Optimizer, type OptimizerState } from "./optimizers.js";
 import { learningRateAt, resolveOptions, type TrainOptions, type TrainOptionsInput } from "./options.js";
 import { ShotBlocks, type ShotBlock } from "./shots.js";
-import type { ShotSource } from "../io/measurement-file.js";
+import type { ShotSource } from "../physics/measurements.js";
 
 /** One line of the training log. Exact metrics (fidelity, kl, nll, logZ) are added by callbacks. */
 export interface EpochRecord {

@@ -23,7 +23,7 @@
 import { ensure } from "../core/errors.js";
 import { addEnumeratedGradient, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "../nn/enumeration.js";
 import { type RBM, addGradientFromProbabilities, freeEnergyAndProbabilities } from "../nn/rbm.js";
-import { BASIS_Z, checkBasisString, singleQubitUnitary } from "../physics/bases.js";
+import { BASIS_Z, checkBasis, singleQubitUnitary } from "../physics/bases.js";
 
 /**
  * Above this many non-Z qubits in one shot the 2^t-term sum per shot (and per gradient step) is
@@ -90,7 +90,7 @@ export function buildRotatedShotTable(samples: Uint8Array, bases: Uint8Array | n
     else basis = "Z".repeat(N);
     let bi = basisIndex.get(basis);
     if (bi === undefined) {
-      checkBasisString(basis, N, `shot ${m}: basis`);
+      checkBasis(basis, N, `shot ${m}: basis`);
       bi = basisList.length;
       basisIndex.set(basis, bi);
       basisList.push(basis);

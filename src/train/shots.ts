@@ -2,7 +2,7 @@
  * The training shots as blocks: all of them in memory (one block), or read block by block from a
  * file too large to hold (a ShotSource), so that memory stays bounded by one block.
  */
-import type { ShotSource } from "../io/measurement-file.js";
+import type { ShotSource } from "../physics/measurements.js";
 
 /** Shots per block when the data are streamed from a file: 2^20 rows. */
 export const STREAM_BLOCK_SHOTS = 1 << 20;

@@ -38,6 +38,6 @@ export function exactShots(psi: Float64Array, n: number, shots: number, seed: nu
 /** Writes a measurement file with shots and ground truth of a random-RBM state. */
 export async function writeTargetFile(file: string, n: number, shots: number, seed: number): Promise<Float64Array> {
   const psi = randomRbmState(n, seed);
-  await writeMeasurements(file, { nShots: shots, nQubits: n, samples: exactShots(psi, n, shots, seed + 1), bases: null, psi: { re: psi, im: null }, attributes: { model: "random-rbm", N: n } });
+  await writeMeasurements(file, { nShots: shots, nQubits: n, samples: exactShots(psi, n, shots, seed + 1), bases: null, psi: psi, attributes: { model: "random-rbm", N: n } });
   return psi;
 }
