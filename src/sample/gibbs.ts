@@ -136,11 +136,8 @@ export class GibbsSampler {
     this.visible.set(states.subarray(offset, offset + this.visible.length));
   }
 
-  /**
-   * k full sweeps v → h → v of every chain. Each chain draws from its own streams (set up from the
-   * constructor's Rng), so `_rng` is not used; it is kept for API compatibility.
-   */
-  step(k: number, _rng?: Rng): void {
+  /** k full sweeps v → h → v of every chain, each drawing from its own streams (seeded by the constructor's Rng). */
+  step(k: number): void {
     if (!Number.isInteger(k) || k < 0) throw new Error(`sweeps must be an integer ≥ 0, got ${k}`);
     if (k === 0) return;
     const threads = this.threadsFor(this.nChains * k * this.rbm.nVisible * this.rbm.nHidden, STEP_THREAD_WORK);
