@@ -12,6 +12,7 @@ import {
 } from "../nn/enumeration.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
 import { basisOfShot, rotateToBasis } from "../physics/bases.js";
+import type { LogZEstimate } from "./ais.js";
 
 export interface Metrics {
   logZ: number;
@@ -183,4 +184,21 @@ export function negativeLogLikelihood(logp: Float64Array, samples: Uint8Array, n
   let s = 0;
   for (let r = 0; r < m; r++) s -= logp[indexOf(samples, nQubits, r * nQubits)];
   return s / m;
+}
+
+/**
+ * NLL per shot of `shots` under the model, with log Z given (exact or AIS: src/estimate/ais.ts), and
+ * its standard error, which is log Z's (the shots are fixed; only Z is estimated). A positive model on
+ * Z-basis shots needs only free energies, so this works at any N; shots in rotated bases, or a phase,
+ * need the exact state (N ≤ 24).
+ */
+export function heldOutNll(wf: RbmWaveFunction, shots: Shots, logZ: LogZEstimate): { nll: number; stderr: number } {
+  const N = wf.nVisible;
+  if (wf.phase || hasBases(shots)) return { nll: exactMetrics(wf, shots, null).nll, stderr: 0 };
+  const scratch = new Float64Array(wf.amplitude.nHidden);
+  let sum = 0;
+  forEachBlock(shots, (samples, _bases, rows) => {
+    for (let m = 0; m < rows; m++) sum += wf.amplitude.freeEnergy(samples, m * N, scratch);
+  });
+  return { nll: sum / shotCount(shots) + logZ.logZ, stderr: logZ.stderr };
 }

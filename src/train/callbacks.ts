@@ -82,3 +82,42 @@ export class StopOnSignals implements Callback {
     this.handlers = [];
   }
 }
+
+/**
+ * Keeps a copy of the parameters at the epoch with the lowest `metric` in the record (e.g. the
+ * held-out NLL "val_nll"; epochs without it are skipped), so that a run can return its best model
+ * rather than its last.
+ */
+export class KeepBest implements Callback {
+  best: { epoch: number; value: number; params: Float64Array } | null = null;
+
+  constructor(readonly metric: string) {}
+
+  onEpochEnd(driver: Driver, record: EpochRecord): void {
+    const value = record[this.metric];
+    if (value === undefined || !Number.isFinite(value)) return;
+    if (this.best === null || value < this.best.value) this.best = { epoch: record.epoch, value, params: driver.model.params.slice() };
+  }
+}
+
+/**
+ * Ends the run when `metric` has not improved on its best value by more than `minDelta` in
+ * `patience` consecutive evaluations (epochs whose record has it).
+ */
+export class EarlyStopping implements Callback {
+  private best = Infinity;
+  private stale = 0;
+
+  constructor(readonly metric: string, private readonly patience: number, private readonly minDelta = 0) {}
+
+  onEpochEnd(driver: Driver, record: EpochRecord): void {
+    const value = record[this.metric];
+    if (value === undefined || !Number.isFinite(value)) return;
+    if (value < this.best - this.minDelta) {
+      this.best = value;
+      this.stale = 0;
+    } else if (++this.stale >= this.patience) {
+      driver.requestStop(`early stopping: ${this.metric} has not improved for ${this.patience} evaluations`);
+    }
+  }
+}

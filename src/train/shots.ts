@@ -2,7 +2,9 @@
  * The training shots as blocks: all of them in memory (one block), or read block by block from a
  * file too large to hold (a ShotSource), so that memory stays bounded by one block.
  */
-import type { ShotSource } from "../physics/measurements.js";
+import { QstError } from "../core/errors.js";
+import { Rng } from "../core/rng.js";
+import type { ShotSource, Shots } from "../physics/measurements.js";
 
 /** Shots per block when the data are streamed from a file: 2^20 rows. */
 export const STREAM_BLOCK_SHOTS = 1 << 20;
@@ -66,4 +68,29 @@ export class ShotBlocks {
     if (this.buffer.bases) this.stream.readBases!(start, rows, this.buffer.bases);
     return { samples: this.buffer.samples.subarray(0, rows * N), bases: this.buffer.bases?.subarray(0, rows * N) ?? null, rows };
   }
+}
+
+/**
+ * Splits shots into a training set and a held-out set of round(fraction · M) shots drawn at random
+ * (from `seed`); both keep the shots' order and their bases.
+ */
+export function holdOut(shots: Shots, fraction: number, seed: number): { train: Shots; heldOut: Shots } {
+  if (!(fraction > 0 && fraction < 1)) throw new QstError(`the held-out fraction must be in (0, 1), got ${fraction}`);
+  const M = shots.nShots, N = shots.nQubits, nHeld = Math.round(fraction * M);
+  if (nHeld < 1 || nHeld >= M) throw new QstError(`holding out ${fraction} of ${M} shots leaves ${nHeld === 0 ? "no held-out" : "no training"} shots`);
+  const order = Uint32Array.from({ length: M }, (_, m) => m);
+  new Rng(seed).shuffle(order);
+  const held = new Uint8Array(M);
+  for (let k = 0; k < nHeld; k++) held[order[k]] = 1;
+  const pick = (keep: 0 | 1, count: number): Shots => {
+    const samples = new Uint8Array(count * N), bases = shots.bases ? new Uint8Array(count * N) : null;
+    for (let m = 0, r = 0; m < M; m++) {
+      if (held[m] !== keep) continue;
+      samples.set(shots.samples.subarray(m * N, (m + 1) * N), r * N);
+      bases?.set(shots.bases!.subarray(m * N, (m + 1) * N), r * N);
+      r++;
+    }
+    return { nShots: count, nQubits: N, samples, bases };
+  };
+  return { train: pick(0, M - nHeld), heldOut: pick(1, nHeld) };
 }
