@@ -41,8 +41,10 @@ export {
   resolveOptions, DEFAULTS, COMPLEX_DEFAULTS, MAX_EXACT_NEGATIVE_PHASE_QUBITS, EXACT_NEGATIVE_PHASE_AUTO_MAX,
   type TrainOptions, type TrainOptionsInput, type NegativePhase,
 } from "./train/options.js";
-export { EvaluateEvery, StopAfter, StopOnSignals, finiteValues, type Callback, type RunEnd } from "./train/callbacks.js";
-export { ShotBlocks } from "./train/shots.js";
+export {
+  EvaluateEvery, StopAfter, StopOnSignals, KeepBest, EarlyStopping, finiteValues, type Callback, type RunEnd,
+} from "./train/callbacks.js";
+export { ShotBlocks, holdOut } from "./train/shots.js";
 
 // estimate: observables with error bars, statistics, exact metrics
 export {
@@ -52,7 +54,9 @@ export {
   type Estimate, type Observable, type EstimationOptions,
 } from "./estimate/observables.js";
 export { summarize, RHAT_THRESHOLD, type Summary } from "./estimate/statistics.js";
-export { exactMetrics, evaluateModel, groupShotsByBasis, type Metrics } from "./estimate/metrics.js";
+export { exactMetrics, evaluateModel, groupShotsByBasis, heldOutNll, type Metrics } from "./estimate/metrics.js";
+export { aisLogPartitionFunction, logZEstimate, baseRatesFromShots, type AisOptions, type LogZEstimate } from "./estimate/ais.js";
+export { fidelityEstimate, type FidelityEstimate, type FidelityOptions } from "./estimate/fidelity.js";
 
 // io: measurement files, model files, training logs and checkpoints, plots
 export {
