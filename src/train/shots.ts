@@ -94,3 +94,19 @@ export function holdOut(shots: Shots, fraction: number, seed: number): { train: 
   };
   return { train: pick(0, M - nHeld), heldOut: pick(1, nHeld) };
 }
+
+/**
+ * A bootstrap resample: M shots drawn with replacement from the M given (with their bases), from
+ * `seed`. Training one model per resample gives the spread that finite shots cause in a
+ * reconstruction (Efron's bootstrap).
+ */
+export function bootstrapShots(shots: Shots, seed: number): Shots {
+  const M = shots.nShots, N = shots.nQubits, rng = new Rng(seed);
+  const samples = new Uint8Array(M * N), bases = shots.bases ? new Uint8Array(M * N) : null;
+  for (let r = 0; r < M; r++) {
+    const m = rng.int(M);
+    samples.set(shots.samples.subarray(m * N, (m + 1) * N), r * N);
+    bases?.set(shots.bases!.subarray(m * N, (m + 1) * N), r * N);
+  }
+  return { nShots: M, nQubits: N, samples, bases };
+}

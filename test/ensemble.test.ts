@@ -1,0 +1,77 @@
+/** Bootstrap ensembles: resampling, member seeds, the manifest, and how member estimates combine. */
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { combineMembers } from "../src/estimate/ensemble.js";
+import { loadEnsemble, memberFileName, memberSeeds, readManifest, writeManifest } from "../src/io/ensemble.js";
+import { modelFile, saveModelFile } from "../src/io/model-file.js";
+import { Rng } from "../src/core/rng.js";
+import { RBM } from "../src/nn/rbm.js";
+import { RbmWaveFunction } from "../src/nn/wavefunction.js";
+import { bootstrapShots } from "../src/train/shots.js";
+import { tempDir } from "./helpers/files.js";
+
+describe("bootstrap resampling", () => {
+  it("draws M shots with replacement, each with its basis, reproducibly", () => {
+    const M = 2000, N = 2;
+    const samples = Uint8Array.from({ length: M * N }, (_, k) => (Math.floor(k / N) < 500 ? 1 : 0));
+    const bases = Uint8Array.from({ length: M * N }, (_, k) => (Math.floor(k / N) < 500 ? 88 : 90));
+    const b = bootstrapShots({ nShots: M, nQubits: N, samples, bases }, 3);
+    expect(b.nShots).toBe(M);
+    let ones = 0;
+    for (let m = 0; m < M; m++) {
+      expect(b.bases![m * N]).toBe(b.samples[m * N] ? 88 : 90);
+      ones += b.samples[m * N];
+    }
+    // Binomial(2000, 1/4): mean 500, sd 19.4.
+    expect(Math.abs(ones - 500)).toBeLessThan(4 * 19.4);
+    expect(ones).not.toBe(500); // a resample, not a copy
+    expect(Array.from(bootstrapShots({ nShots: M, nQubits: N, samples, bases }, 3).samples)).toEqual(Array.from(b.samples));
+  });
+
+  it("member seeds are deterministic and distinct across members and roles", () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 64; i++) {
+      const s = memberSeeds(1234, i);
+      expect(memberSeeds(1234, i)).toEqual(s);
+      for (const x of [s.resample, s.train]) {
+        expect(Number.isSafeInteger(x) && x >= 0).toBe(true);
+        seen.add(x);
+      }
+    }
+    expect(seen.size).toBe(128);
+    expect(memberSeeds(1235, 0)).not.toEqual(memberSeeds(1234, 0));
+  });
+});
+
+describe("combining the members' estimates", () => {
+  it("mean, between-member spread, within-member error and their quadrature sum", () => {
+    const e = combineMembers([1, 2, 3, 6], [0.3, 0.4, 0.3, 0.4]);
+    expect(e.mean).toBe(3);
+    expect(e.between).toBeCloseTo(Math.sqrt((4 + 1 + 0 + 9) / 3), 14);
+    expect(e.within).toBeCloseTo(Math.sqrt((0.09 + 0.16 + 0.09 + 0.16) / 4), 14);
+    expect(e.total).toBeCloseTo(Math.hypot(e.between, e.within), 14);
+    expect(() => combineMembers([1], [0.1])).toThrow(/at least 2 members/);
+  });
+});
+
+describe("ensemble folders", () => {
+  const wf = (seed: number) => RbmWaveFunction.positive(RBM.random(4, 3, new Rng(seed)));
+  const provenance = { qstVersion: "test", created: "now" };
+
+  it("the manifest is written once and agreed on; members load by index, missing ones are listed", () => {
+    const dir = path.join(tempDir("qst-ens-"), "ens");
+    const m = writeManifest(dir, { members: 3, seed: 5, data: "d.h5", dataSha256: "abc" });
+    expect(readManifest(dir)).toEqual(m);
+    expect(writeManifest(dir, { members: 3, seed: 5, data: "d.h5", dataSha256: "abc" })).toEqual(m);
+    expect(() => writeManifest(dir, { members: 4, seed: 5, data: "d.h5", dataSha256: "abc" })).toThrow(/other data or settings/);
+    expect(() => loadEnsemble(dir)).toThrow(/0 of 3 members/);
+    saveModelFile(path.join(dir, memberFileName(0)), modelFile(wf(1), { provenance }));
+    saveModelFile(path.join(dir, memberFileName(2)), modelFile(wf(2), { provenance }));
+    const e = loadEnsemble(dir);
+    expect(e.members.map((x) => x.index)).toEqual([0, 2]);
+    expect(e.missing).toEqual([1]);
+    fs.writeFileSync(path.join(dir, "ensemble.json"), JSON.stringify({ ...m, files: ["../x.json", "b", "c"] }));
+    expect(() => readManifest(dir)).toThrow(/names inside the folder/);
+  });
+});
