@@ -3,12 +3,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { combineMembers } from "../src/estimate/ensemble.js";
-import { loadEnsemble, memberFileName, memberSeeds, readManifest, writeManifest } from "../src/io/ensemble.js";
+import { loadEnsemble, memberFileName, readManifest, writeManifest } from "../src/io/ensemble.js";
 import { modelFile, saveModelFile } from "../src/io/model-file.js";
 import { Rng } from "../src/core/rng.js";
 import { RBM } from "../src/nn/rbm.js";
 import { RbmWaveFunction } from "../src/nn/wavefunction.js";
-import { bootstrapShots } from "../src/train/shots.js";
+import { bootstrapShots, memberSeeds } from "../src/train/shots.js";
 import { tempDir } from "./helpers/files.js";
 
 describe("bootstrap resampling", () => {

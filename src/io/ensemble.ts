@@ -12,6 +12,7 @@ import { writeAtomicSync } from "../core/atomic.js";
 import { QstError, ensure } from "../core/errors.js";
 import { type LoadedModel, loadModel, qstVersion } from "./model-file.js";
 
+
 export const ENSEMBLE_FORMAT = "qst-ensemble";
 export const ENSEMBLE_FORMAT_VERSION = 1;
 export const MANIFEST_FILE = "ensemble.json";
@@ -21,26 +22,13 @@ export interface EnsembleManifest {
   version: number;
   /** Members K. */
   members: number;
-  /** The ensemble's seed, from which every member's seeds derive (memberSeeds). */
+  /** The ensemble's seed, from which every member's seeds derive (memberSeeds, src/train/shots.ts). */
   seed: number;
   data: string;
   dataSha256: string;
   /** Member model files, relative to the folder, by index. */
   files: string[];
   qstVersion: string;
-}
-
-/** The seeds of member i: one for resampling the shots, one for training. */
-export function memberSeeds(seed: number, i: number): { resample: number; train: number } {
-  // Distinct, well-spread 31-bit integers for every (seed, i, role).
-  const mix = (x: number) => {
-    let z = (x + 0x9e3779b9) | 0;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 1;
-  };
-  const base = mix(seed ^ mix(i));
-  return { resample: mix(base ^ 0x5bd1e995), train: mix(base ^ 0x27d4eb2d) };
 }
 
 export function memberFileName(i: number): string {

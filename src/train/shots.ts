@@ -110,3 +110,22 @@ export function bootstrapShots(shots: Shots, seed: number): Shots {
   }
   return { nShots: M, nQubits: N, samples, bases };
 }
+
+/** The seeds of member i: one for resampling the shots, one for training. */
+export function memberSeeds(seed: number, i: number): { resample: number; train: number } {
+  // Distinct, well-spread 31-bit integers for every (seed, i, role).
+  const mix = (x: number) => {
+    let z = (x + 0x9e3779b9) | 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 1;
+  };
+  const base = mix(seed ^ mix(i));
+  return { resample: mix(base ^ 0x5bd1e995), train: mix(base ^ 0x27d4eb2d) };
+}
+
+/** Member i of a bootstrap ensemble with seed `seed`: its resampled shots and its training seed. */
+export function bootstrapMember(shots: Shots, seed: number, i: number): { shots: Shots; trainSeed: number } {
+  const s = memberSeeds(seed, i);
+  return { shots: bootstrapShots(shots, s.resample), trainSeed: s.train };
+}
