@@ -102,9 +102,9 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   const fmt = (x: number, d = 5) => x.toFixed(d);
   const table = markdownTable(
-    ["system", "quantity", "exact", "ensemble mean", "total σ", "between", "within", "|mean − exact| / σ", "σ / |exact|", "within 2σ"],
+    ["system", "quantity", "exact", "ensemble mean", "total σ", "between", "within", "\\|mean − exact\\| / σ", "σ / \\|exact\\|", "within 2σ"],
     rows.map((r) => [
-      r.label, r.quantity === "energy" ? "E" : "⟨|M|⟩", fmt(r.exact), fmt(r.mean), fmt(r.total), fmt(r.between), fmt(r.within),
+      r.label, r.quantity === "energy" ? "E" : "⟨\\|M\\|⟩", fmt(r.exact), fmt(r.mean), fmt(r.total), fmt(r.between), fmt(r.within),
       (Math.abs(r.mean - r.exact) / r.total).toFixed(2), `${((100 * r.total) / Math.abs(r.exact)).toFixed(3)} %`, r.covered ? "yes" : "**no**",
     ]),
   );
