@@ -36,15 +36,17 @@ export { stateVector, rotatedAmplitudes, logPartitionFunction, logProbabilities,
 export { GibbsSampler, sampleChains, type ChainSamples, type SampleOptions } from "./sample/gibbs.js";
 
 // train: the driver, its options and callbacks
-export { Driver, driverFor, TrainingDivergedError, type DriverState, type EpochRecord, type RunResult } from "./train/driver.js";
+export {
+  Driver, driverFor, TrainingDivergedError, type Callback, type DriverState, type EpochRecord, type RunEnd, type RunResult,
+} from "./train/driver.js";
 export {
   resolveOptions, DEFAULTS, COMPLEX_DEFAULTS, MAX_EXACT_NEGATIVE_PHASE_QUBITS, EXACT_NEGATIVE_PHASE_AUTO_MAX,
   type TrainOptions, type TrainOptionsInput, type NegativePhase,
 } from "./train/options.js";
 export {
-  EvaluateEvery, StopAfter, StopOnSignals, KeepBest, EarlyStopping, finiteValues, type Callback, type RunEnd,
+  EvaluateEvery, StopAfter, StopOnSignals, KeepBest, EarlyStopping, finiteValues,
 } from "./train/callbacks.js";
-export { ShotBlocks, holdOut } from "./train/shots.js";
+export { ShotBlocks, holdOut, bootstrapShots, bootstrapMember, memberSeeds } from "./train/shots.js";
 
 // estimate: observables with error bars, statistics, exact metrics
 export {
@@ -57,6 +59,7 @@ export { summarize, RHAT_THRESHOLD, type Summary } from "./estimate/statistics.j
 export { exactMetrics, evaluateModel, groupShotsByBasis, heldOutNll, type Metrics } from "./estimate/metrics.js";
 export { aisLogPartitionFunction, logZEstimate, baseRatesFromShots, type AisOptions, type LogZEstimate } from "./estimate/ais.js";
 export { fidelityEstimate, type FidelityEstimate, type FidelityOptions } from "./estimate/fidelity.js";
+export { combineMembers, type EnsembleEstimate } from "./estimate/ensemble.js";
 
 // io: measurement files, model files, training logs and checkpoints, plots
 export {
@@ -64,4 +67,5 @@ export {
 } from "./io/measurement-file.js";
 export { loadModel, readModelFile, saveModelFile, modelFile, wavefunctionOf, type ModelFile } from "./io/model-file.js";
 export { JsonlLog, Checkpointer } from "./io/training-files.js";
+export { loadEnsemble, readManifest, writeManifest, memberFileName, isEnsembleFolder, type EnsembleManifest } from "./io/ensemble.js";
 export { plotTrainingLog, plotObservableSweep, writePlot, type PlotSpec } from "./io/plot.js";

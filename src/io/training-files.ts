@@ -4,8 +4,7 @@
  */
 import fs from "node:fs";
 import { writeAtomicSync } from "../core/atomic.js";
-import type { Callback, RunEnd } from "../train/callbacks.js";
-import type { Driver, EpochRecord } from "../train/driver.js";
+import type { Callback, Driver, EpochRecord, RunEnd } from "../train/driver.js";
 import { modelFile, saveModelFile, type ModelFile } from "./model-file.js";
 
 /**

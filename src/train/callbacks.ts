@@ -3,23 +3,7 @@
  * Here the ones that need nothing but the driver; the JSON-lines log and checkpoints, which write
  * qst's file formats, are in src/io/training-files.ts.
  */
-import type { Driver, EpochRecord, RunResult } from "./driver.js";
-
-export interface RunEnd {
-  reason: RunResult["reason"] | "failed";
-  stoppedBy: string | null;
-  /** What was thrown, when reason is "failed" (run() rethrows it after the callbacks). */
-  error?: unknown;
-}
-
-export interface Callback {
-  /** Before the first epoch of run(). */
-  onStart?(driver: Driver): void | Promise<void>;
-  /** After every epoch; may add fields to the record and call driver.requestStop(). */
-  onEpochEnd?(driver: Driver, record: EpochRecord): void | Promise<void>;
-  /** Once at the end: completed, stopped early, or failed (e.g. diverged). */
-  onEnd?(driver: Driver, end: RunEnd): void | Promise<void>;
-}
+import type { Callback, Driver, EpochRecord } from "./driver.js";
 
 /** Numbers a metrics function returns; undefined or non-finite values are left out of the record. */
 export type MetricValues = Record<string, number | undefined>;

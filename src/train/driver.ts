@@ -16,7 +16,6 @@
 import { QstError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { RbmWaveFunction, type ModelKind } from "../nn/wavefunction.js";
-import type { Callback } from "./callbacks.js";
 import { dataGradient, type DataGradient } from "./gradients.js";
 import { modelAverage, type ChainState, type ModelAverage } from "./model-average.js";
 import { makeOptimizer, type Optimizer, type OptimizerState } from "./optimizers.js";
@@ -52,6 +51,22 @@ export interface DriverState extends ChainState {
 export interface RunResult {
   reason: "completed" | "stopped";
   stoppedBy: string | null;
+}
+
+export interface RunEnd {
+  reason: RunResult["reason"] | "failed";
+  stoppedBy: string | null;
+  /** What was thrown, when reason is "failed" (run() rethrows it after the callbacks). */
+  error?: unknown;
+}
+
+export interface Callback {
+  /** Before the first epoch of run(). */
+  onStart?(driver: Driver): void | Promise<void>;
+  /** After every epoch; may add fields to the record and call driver.requestStop(). */
+  onEpochEnd?(driver: Driver, record: EpochRecord): void | Promise<void>;
+  /** Once at the end: completed, stopped early, or failed (e.g. diverged). */
+  onEnd?(driver: Driver, end: RunEnd): void | Promise<void>;
 }
 
 export class TrainingDivergedError extends QstError {
