@@ -84,7 +84,11 @@ describe("checkpoints", () => {
     const child = qstAsync(["train", p("target.h5"), "--epochs", "100000", "--out", p("int.json"), "--eval-every", "0"]);
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Interrupt once training is under way (the first epoch is in the log), however loaded the machine.
+    const log = p("int.log.jsonl");
+    for (let waited = 0; waited < 60_000 && !(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("\n")); waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     child.kill("SIGINT");
     const code = await new Promise((r) => child.on("exit", r));
     expect(code).toBe(130);
