@@ -46,7 +46,7 @@ export {
 export {
   EvaluateEvery, StopAfter, StopOnSignals, KeepBest, EarlyStopping, finiteValues,
 } from "./train/callbacks.js";
-export { ShotBlocks, holdOut, bootstrapShots, bootstrapMember, memberSeeds } from "./train/shots.js";
+export { ShotBlocks, holdOut, bootstrapShots, bootstrapMember, halfSampleMember, memberSeeds } from "./train/shots.js";
 
 // estimate: observables with error bars, statistics, exact metrics
 export {
@@ -59,7 +59,9 @@ export { summarize, RHAT_THRESHOLD, type Summary } from "./estimate/statistics.j
 export { exactMetrics, evaluateModel, groupShotsByBasis, heldOutNll, type Metrics } from "./estimate/metrics.js";
 export { aisLogPartitionFunction, logZEstimate, baseRatesFromShots, type AisOptions, type LogZEstimate } from "./estimate/ais.js";
 export { fidelityEstimate, type FidelityEstimate, type FidelityOptions } from "./estimate/fidelity.js";
-export { combineMembers, type EnsembleEstimate } from "./estimate/ensemble.js";
+export {
+  combineMembers, finiteShotEstimate, type EnsembleEstimate, type FiniteShotEstimate,
+} from "./estimate/ensemble.js";
 
 // io: measurement files, model files, training logs and checkpoints, plots
 export {

@@ -2,13 +2,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { combineMembers } from "../src/estimate/ensemble.js";
+import { combineMembers, finiteShotEstimate } from "../src/estimate/ensemble.js";
 import { loadEnsemble, memberFileName, readManifest, writeManifest } from "../src/io/ensemble.js";
 import { modelFile, saveModelFile } from "../src/io/model-file.js";
 import { Rng } from "../src/core/rng.js";
 import { RBM } from "../src/nn/rbm.js";
 import { RbmWaveFunction } from "../src/nn/wavefunction.js";
-import { bootstrapShots, memberSeeds } from "../src/train/shots.js";
+import { bootstrapShots, halfSampleMember, memberSeeds } from "../src/train/shots.js";
 import { tempDir } from "./helpers/files.js";
 
 describe("bootstrap resampling", () => {
@@ -44,7 +44,33 @@ describe("bootstrap resampling", () => {
   });
 });
 
+describe("half-sample members", () => {
+  it("take half the shots without replacement, with their bases, differently for each member", () => {
+    const M = 1001, N = 2;
+    const samples = Uint8Array.from({ length: M * N }, (_, k) => Math.floor(k / N) % 2);
+    const bases = Uint8Array.from({ length: M * N }, (_, k) => (Math.floor(k / N) % 2 ? 88 : 90));
+    const shots = { nShots: M, nQubits: N, samples, bases };
+    const a = halfSampleMember(shots, 9, 0), b = halfSampleMember(shots, 9, 1);
+    expect(a.shots.nShots).toBe(501);
+    for (let m = 0; m < a.shots.nShots; m++) expect(a.shots.bases![m * N]).toBe(a.shots.samples[m * N] ? 88 : 90);
+    expect(Array.from(a.shots.samples)).not.toEqual(Array.from(b.shots.samples));
+    expect(a.trainSeed).not.toBe(b.trainSeed);
+    expect(halfSampleMember(shots, 9, 0)).toEqual(a);
+  });
+});
+
 describe("combining the members' estimates", () => {
+  it("the finite-shot estimate: full value, spread scaled to M, bias bound from the half-sample shift", () => {
+    const e = finiteShotEstimate({ value: -10, error: 0.01 }, [-9.9, -9.94, -9.96, -9.92]);
+    expect(e.value).toBe(-10);
+    expect(e.shift).toBeCloseTo(0.07, 12);
+    const sd = Math.sqrt([0.03, -0.01, -0.03, 0.01].reduce((s, x) => s + x * x, 0) / 3);
+    expect(e.random).toBeCloseTo(sd / Math.SQRT2, 12);
+    expect(e.bias).toBeCloseTo(0.07 / (Math.SQRT2 - 1), 12);
+    expect(e.total).toBeCloseTo(Math.sqrt(0.01 ** 2 + e.random ** 2 + e.bias ** 2), 12);
+    expect(() => finiteShotEstimate({ value: 1, error: 0 }, [1])).toThrow(/at least 2/);
+  });
+
   it("mean, between-member spread, within-member error and their quadrature sum", () => {
     const e = combineMembers([1, 2, 3, 6], [0.3, 0.4, 0.3, 0.4]);
     expect(e.mean).toBe(3);

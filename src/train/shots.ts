@@ -129,3 +129,14 @@ export function bootstrapMember(shots: Shots, seed: number, i: number): { shots:
   const s = memberSeeds(seed, i);
   return { shots: bootstrapShots(shots, s.resample), trainSeed: s.train };
 }
+
+/**
+ * Member i of a half-sample ensemble (the m-out-of-n bootstrap with m = n/2: Bickel, Götze & van
+ * Zwet, Statistica Sinica 7, 1 (1997)): half of the shots drawn without replacement, and a training
+ * seed. Unlike a resample of all n shots, a half-sample shows how the reconstruction changes when
+ * the data shrink, which is where its finite-shot bias comes from (src/estimate/ensemble.ts).
+ */
+export function halfSampleMember(shots: Shots, seed: number, i: number): { shots: Shots; trainSeed: number } {
+  const s = memberSeeds(seed, i);
+  return { shots: holdOut(shots, 0.5, s.resample).heldOut, trainSeed: s.train };
+}
