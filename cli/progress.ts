@@ -6,7 +6,11 @@ export class Progress {
   private readonly start = performance.now();
   private lastPlain = 0;
   private readonly tty = Boolean(process.stderr.isTTY);
-  constructor(private readonly total: number, private readonly label: string, private readonly quiet = false) {}
+  constructor(
+    private readonly total: number,
+    private readonly label: string,
+    private readonly quiet = false,
+  ) {}
 
   update(done: number, metrics: Record<string, number | undefined> = {}): void {
     if (this.quiet) return;
@@ -17,12 +21,17 @@ export class Progress {
       .map(([k, v]) => `${k} ${formatMetric(v!)}`)
       .join("  ");
     if (this.tty) {
-      const width = 24, filled = Math.round((width * done) / this.total);
+      const width = 24,
+        filled = Math.round((width * done) / this.total);
       const bar = "█".repeat(filled) + "░".repeat(width - filled);
-      process.stderr.write(`\r\x1b[K${this.label} ${bar} ${done}/${this.total}  ${formatTime(elapsed)} elapsed, ETA ${formatTime(eta)}  ${m}`);
+      process.stderr.write(
+        `\r\x1b[K${this.label} ${bar} ${done}/${this.total}  ${formatTime(elapsed)} elapsed, ETA ${formatTime(eta)}  ${m}`,
+      );
     } else if (elapsed - this.lastPlain >= 5 || done === this.total) {
       this.lastPlain = elapsed;
-      process.stderr.write(`${this.label} ${done}/${this.total}  ${formatTime(elapsed)} elapsed, ETA ${formatTime(eta)}  ${m}\n`);
+      process.stderr.write(
+        `${this.label} ${done}/${this.total}  ${formatTime(elapsed)} elapsed, ETA ${formatTime(eta)}  ${m}\n`,
+      );
     }
   }
 
@@ -37,6 +46,7 @@ function formatMetric(v: number): string {
 
 export function formatTime(s: number): string {
   if (!Number.isFinite(s)) return "--:--";
-  const m = Math.floor(s / 60), sec = Math.floor(s % 60);
+  const m = Math.floor(s / 60),
+    sec = Math.floor(s % 60);
   return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m` : `${m}:${String(sec).padStart(2, "0")}`;
 }

@@ -9,7 +9,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  Checkpointer, EvaluateEvery, JsonlLog, driverFor, exactMetrics, modelFile, readMeasurements, saveModelFile, type Callback,
+  Checkpointer,
+  EvaluateEvery,
+  JsonlLog,
+  driverFor,
+  exactMetrics,
+  modelFile,
+  readMeasurements,
+  saveModelFile,
+  type Callback,
 } from "qst";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -26,10 +34,16 @@ const evaluation = new EvaluateEvery(5, (d) => exactMetrics(d.model, data, data.
 const TARGET = 0.995;
 const stopAtTarget: Callback = {
   onEpochEnd(d, record) {
-    if (record.fidelity !== undefined && record.fidelity >= TARGET) d.requestStop(`fidelity ${record.fidelity.toFixed(4)} ≥ ${TARGET}`);
+    if (record.fidelity !== undefined && record.fidelity >= TARGET)
+      d.requestStop(`fidelity ${record.fidelity.toFixed(4)} ≥ ${TARGET}`);
   },
 };
-const provenance = { qstVersion: "example", created: new Date().toISOString(), data: dataFile, seed: driver.options.seed };
+const provenance = {
+  qstVersion: "example",
+  created: new Date().toISOString(),
+  data: dataFile,
+  seed: driver.options.seed,
+};
 const sections = () => ({ training: { ...driver.options }, provenance });
 
 const result = await driver.run([
@@ -39,5 +53,8 @@ const result = await driver.run([
   new Checkpointer(path.join(outDir, "tfim.ckpt.json"), 10, sections),
 ]);
 
-saveModelFile(path.join(outDir, "tfim.model.json"), modelFile(driver.model, { ...sections(), metrics: evaluation.last }));
+saveModelFile(
+  path.join(outDir, "tfim.model.json"),
+  modelFile(driver.model, { ...sections(), metrics: evaluation.last }),
+);
 console.log(JSON.stringify({ ...result, epoch: driver.epoch, train_time_s: driver.elapsed, ...evaluation.last }));

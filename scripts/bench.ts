@@ -27,8 +27,20 @@ import { fileURLToPath } from "node:url";
 import { kernelThreads, threadDecisions } from "../src/kernels/pool.js";
 import { Arena, Layout } from "../src/kernels/wasm.js";
 import {
-  DEFAULTS, RBM, RbmWaveFunction, Rng, chain, driverFor, energy, estimateObservables, exactMetrics, groundState,
-  logPartitionFunction, readMeasurements, sampleChains, tfim,
+  DEFAULTS,
+  RBM,
+  RbmWaveFunction,
+  Rng,
+  chain,
+  driverFor,
+  energy,
+  estimateObservables,
+  exactMetrics,
+  groundState,
+  logPartitionFunction,
+  readMeasurements,
+  sampleChains,
+  tfim,
 } from "../src/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,20 +65,31 @@ const WORKLOADS: Workload[] = [
   { id: "W3", N: 100, shots: 20_000, warmup: 2, epochs: 6 },
   { id: "W4", N: 200, shots: 20_000, warmup: 1, epochs: 5 },
 ];
-const BATCH = 100, CHAINS = 100, K = 10;
+const BATCH = 100,
+  CHAINS = 100,
+  K = 10;
 
 // ------------------------------------------------------------------------------------------------
 // small helpers
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
-  const x = (sorted.length - 1) * q, i = Math.floor(x), f = x - i;
+  const x = (sorted.length - 1) * q,
+    i = Math.floor(x),
+    f = x - i;
   return i + 1 < sorted.length ? sorted[i] * (1 - f) + sorted[i + 1] * f : sorted[i];
 }
 
 function stats(values: number[]) {
   const s = [...values].sort((a, b) => a - b);
-  return { median: quantile(s, 0.5), min: s[0], max: s[s.length - 1], q1: quantile(s, 0.25), q3: quantile(s, 0.75), n: s.length };
+  return {
+    median: quantile(s, 0.5),
+    min: s[0],
+    max: s[s.length - 1],
+    q1: quantile(s, 0.25),
+    q3: quantile(s, 0.75),
+    n: s.length,
+  };
 }
 
 function cpuSeconds(since?: NodeJS.CpuUsage): number {
@@ -83,7 +106,8 @@ function measurePeaks() {
   const L = new Layout();
   const T = L.alloc(4096, 64);
   const a = new Arena(L);
-  let mulAdd = 0, lut = 0;
+  let mulAdd = 0,
+    lut = 0;
   for (let r = 0; r < 5; r++) {
     const n = 4e6;
     let t = performance.now();
@@ -103,10 +127,19 @@ async function taskTrain(w: Workload) {
   const rng = new Rng(20240601 + w.N);
   const data = new Uint8Array(w.shots * w.N);
   for (let k = 0; k < data.length; k++) data[k] = rng.uint32() >>> 31;
-  const trainer = driverFor({ samples: data, bases: null, nQubits: w.N }, {
-    nHidden: w.N, batchSize: BATCH, chains: CHAINS, k: K, epochs: w.warmup + w.epochs, seed: 1,
-  });
-  const wall: number[] = [], cpu: number[] = [];
+  const trainer = driverFor(
+    { samples: data, bases: null, nQubits: w.N },
+    {
+      nHidden: w.N,
+      batchSize: BATCH,
+      chains: CHAINS,
+      k: K,
+      epochs: w.warmup + w.epochs,
+      seed: 1,
+    },
+  );
+  const wall: number[] = [],
+    cpu: number[] = [];
   for (let e = 0; e < w.warmup + w.epochs; e++) {
     const c = process.cpuUsage();
     const t = performance.now();
@@ -129,7 +162,8 @@ async function taskTrain(w: Workload) {
     ts.push((performance.now() - t) / 1000 / reps);
   }
   const stepSeconds = Math.min(...ts);
-  const gV = Math.ceil(w.N / 4), gH = Math.ceil(w.N / 4);
+  const gV = Math.ceil(w.N / 4),
+    gH = Math.ceil(w.N / 4);
   // Executed float32 additions per step: every half-step adds nGroupsIn rows of 4·nGroupsOut floats.
   const addsPerStep = CHAINS * K * (gV * 4 * gH + gH * 4 * gV);
   // What a dense implementation would do: 2·N·n_hidden flops per chain and half-step.
@@ -180,7 +214,14 @@ async function taskGroundState() {
     const H = tfim(chain(20), { h: 1 });
     const t = performance.now();
     const r = groundState(H);
-    return { N: 20, seconds: (performance.now() - t) / 1000, energy: r.energy, iterations: r.iterations, residual: r.residual, peakRssMB: maxRssMB() };
+    return {
+      N: 20,
+      seconds: (performance.now() - t) / 1000,
+      energy: r.energy,
+      iterations: r.iterations,
+      residual: r.residual,
+      peakRssMB: maxRssMB(),
+    };
   } catch (e) {
     return { skipped: `groundState failed: ${(e as Error).message}` };
   }
@@ -217,7 +258,8 @@ async function taskFidelity() {
   if (data.bases) return { skipped: `${data.source} has rotated bases; the positive model trains on Z shots` };
   const trainer = driverFor(data);
   const options = trainer.options;
-  let fidelity = 0, epoch = 0;
+  let fidelity = 0,
+    epoch = 0;
   while (trainer.epoch < options.epochs) {
     trainer.runEpoch();
     epoch = trainer.epoch;
@@ -252,7 +294,9 @@ function runChild(task: string): Json {
   try {
     return JSON.parse(lines[lines.length - 1]);
   } catch {
-    return { skipped: `child ${task} failed (status ${r.status}): ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" | ")}` };
+    return {
+      skipped: `child ${task} failed (status ${r.status}): ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" | ")}`,
+    };
   }
 }
 
@@ -285,60 +329,88 @@ const fs_ = (x: number) => (x >= 0.1 ? f3(x) : f4(x));
 function markdown(r: Json): string {
   const m = r.machine;
   const L: string[] = [];
-  L.push(`Measured ${m.date.slice(0, 10)} on ${m.cpu} (${m.cores} cores, ${m.memoryGB} GB), Node ${m.node} (V8 ${m.v8}), ` +
-    `kernel threads ${m.kernelThreads}; load average at the start ${m.loadAverage.join(", ")}.`);
+  L.push(
+    `Measured ${m.date.slice(0, 10)} on ${m.cpu} (${m.cores} cores, ${m.memoryGB} GB), Node ${m.node} (V8 ${m.v8}), ` +
+      `kernel threads ${m.kernelThreads}; load average at the start ${m.loadAverage.join(", ")}.`,
+  );
   L.push("");
-  L.push("| workload | N = n_hidden | updates/epoch | s/epoch (median) | range (min–max) | CPU s/epoch | QuCumber s/epoch | speed-up | target | peak RSS MB |");
+  L.push(
+    "| workload | N = n_hidden | updates/epoch | s/epoch (median) | range (min–max) | CPU s/epoch | QuCumber s/epoch | speed-up | target | peak RSS MB |",
+  );
   L.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const w of r.workloads as Json[]) {
     if (w.skipped) {
       L.push(`| ${w.id} | | | skipped: ${w.skipped} | | | | | | |`);
       continue;
     }
-    const q = QUCUMBER[w.id], t = TARGET[w.id];
+    const q = QUCUMBER[w.id],
+      t = TARGET[w.id];
     const ok = w.wall.median <= t ? "met" : "missed";
-    L.push(`| ${w.id} | ${w.N} | ${w.updatesPerEpoch} | ${fs_(w.wall.median)} | ${fs_(w.wall.min)}–${fs_(w.wall.max)} | ${fs_(w.cpu.median)} | ${q} | ${(q / w.wall.median).toFixed(1)}× | ≤ ${fs_(t)} (${ok}) | ${f1(w.peakRssMB)} |`);
+    L.push(
+      `| ${w.id} | ${w.N} | ${w.updatesPerEpoch} | ${fs_(w.wall.median)} | ${fs_(w.wall.min)}–${fs_(w.wall.max)} | ${fs_(w.cpu.median)} | ${q} | ${(q / w.wall.median).toFixed(1)}× | ≤ ${fs_(t)} (${ok}) | ${f1(w.peakRssMB)} |`,
+    );
   }
   L.push("");
   L.push("Sampler kernel alone (k = 10 sweeps of 100 chains, the negative phase of one update):");
   L.push("");
-  L.push("| workload | sampler s/epoch now | before (JS sampler, measured once before the kernels) | executed f32 adds | peak of the same load+add loop | dense-equivalent GFLOP/s | f32x4 mul+add peak | kernels split over threads |");
+  L.push(
+    "| workload | sampler s/epoch now | before (JS sampler, measured once before the kernels) | executed f32 adds | peak of the same load+add loop | dense-equivalent GFLOP/s | f32x4 mul+add peak | kernels split over threads |",
+  );
   L.push("|---|---|---|---|---|---|---|---|");
   for (const w of r.workloads as Json[]) {
     if (w.skipped) continue;
     const d = Object.values(w.threadDecisions ?? {}) as string[];
     const split = w.threads > 1 ? `${d.filter((x) => x === "split").length} of ${d.length}` : "(1 thread)";
-    L.push(`| ${w.id} | ${fs_(w.sampler.secondsPerEpoch)} | ${SAMPLER_BEFORE[w.id]} | ${f1(w.sampler.executedGaddsPerS)} G/s | ${f1(w.peak.lutGaddsPerS)} G/s per thread | ${f1(w.sampler.denseEquivalentGflops)} | ${f1(w.peak.mulAddGflops)} GFLOP/s per thread | ${split} |`);
+    L.push(
+      `| ${w.id} | ${fs_(w.sampler.secondsPerEpoch)} | ${SAMPLER_BEFORE[w.id]} | ${f1(w.sampler.executedGaddsPerS)} G/s | ${f1(w.peak.lutGaddsPerS)} G/s per thread | ${f1(w.sampler.denseEquivalentGflops)} | ${f1(w.peak.mulAddGflops)} GFLOP/s per thread | ${split} |`,
+    );
   }
   L.push("");
   const z = r.logZ;
-  L.push(z.skipped ? `- Exact log Z, N = n_hidden = 20: skipped (${z.skipped}).` :
-    `- Exact log Z, N = n_hidden = 20 (2^20 configurations): ${f3(z.seconds.median)} s (median of 3; range ${f3(z.seconds.min)}–${f3(z.seconds.max)}); peak RSS ${f1(z.peakRssMB)} MB.`);
+  L.push(
+    z.skipped
+      ? `- Exact log Z, N = n_hidden = 20: skipped (${z.skipped}).`
+      : `- Exact log Z, N = n_hidden = 20 (2^20 configurations): ${f3(z.seconds.median)} s (median of 3; range ${f3(z.seconds.min)}–${f3(z.seconds.max)}); peak RSS ${f1(z.peakRssMB)} MB.`,
+  );
   const g = r.groundState;
-  L.push(g.skipped ? `- Ground state, TFIM chain N = 20 (Lanczos): skipped (${g.skipped}).` :
-    `- Ground state, TFIM chain N = 20 (Lanczos): ${f3(g.seconds)} s, E0 = ${g.energy.toFixed(8)}, ${g.iterations} applications of H; peak RSS ${f1(g.peakRssMB)} MB.`);
+  L.push(
+    g.skipped
+      ? `- Ground state, TFIM chain N = 20 (Lanczos): skipped (${g.skipped}).`
+      : `- Ground state, TFIM chain N = 20 (Lanczos): ${f3(g.seconds)} s, E0 = ${g.energy.toFixed(8)}, ${g.iterations} applications of H; peak RSS ${f1(g.peakRssMB)} MB.`,
+  );
   const o = r.observables;
   if (o.skipped) L.push(`- Observables, N = 100: skipped (${o.skipped}).`);
   else {
     const e = o.estimate;
-    L.push(`- Observables, N = 100, 10^5 samples (100 chains × 1000, burn-in 100): sampling ${f3(o.samplingSeconds)} s; ` +
-      (e.skipped ? `energy estimate skipped (${e.skipped}).` : `energy estimate (sampling included) ${f3(e.seconds)} s, E = ${e.energy.toFixed(4)} ± ${e.stderr.toFixed(4)} (random RBM).`));
+    L.push(
+      `- Observables, N = 100, 10^5 samples (100 chains × 1000, burn-in 100): sampling ${f3(o.samplingSeconds)} s; ` +
+        (e.skipped
+          ? `energy estimate skipped (${e.skipped}).`
+          : `energy estimate (sampling included) ${f3(e.seconds)} s, E = ${e.energy.toFixed(4)} ± ${e.stderr.toFixed(4)} (random RBM).`),
+    );
   }
   const f = r.fidelity;
-  L.push(f.skipped ? `- Time to fidelity 0.99, TFIM chain N = 10: skipped (${f.skipped}).` :
-    `- Time to fidelity 0.99, TFIM chain N = 10 (${f.source}, ${f.settings}): ` +
-    (f.reached ? `${f3(f.seconds)} s of training, ${f.epochs} epochs (fidelity ${f.fidelity.toFixed(4)}; exact evaluation after every epoch not counted).`
-      : `not reached in ${f.epochs} epochs (fidelity ${f.fidelity.toFixed(4)}, ${f3(f.seconds)} s).`));
+  L.push(
+    f.skipped
+      ? `- Time to fidelity 0.99, TFIM chain N = 10: skipped (${f.skipped}).`
+      : `- Time to fidelity 0.99, TFIM chain N = 10 (${f.source}, ${f.settings}): ` +
+          (f.reached
+            ? `${f3(f.seconds)} s of training, ${f.epochs} epochs (fidelity ${f.fidelity.toFixed(4)}; exact evaluation after every epoch not counted).`
+            : `not reached in ${f.epochs} epochs (fidelity ${f.fidelity.toFixed(4)}, ${f3(f.seconds)} s).`),
+  );
   return L.join("\n");
 }
 
 function writeDocs(md: string): void {
   const file = path.join(root, "docs/benchmarks.md");
-  const begin = "<!-- bench:begin (generated by npm run bench; do not edit by hand) -->", end = "<!-- bench:end -->";
+  const begin = "<!-- bench:begin (generated by npm run bench; do not edit by hand) -->",
+    end = "<!-- bench:end -->";
   let text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `# Benchmarks\n\n${begin}\n${end}\n`;
-  const i = text.indexOf(begin), j = text.indexOf(end);
+  const i = text.indexOf(begin),
+    j = text.indexOf(end);
   if (i < 0 || j < i) text += `\n${begin}\n${end}\n`;
-  const a = text.indexOf(begin), b = text.indexOf(end);
+  const a = text.indexOf(begin),
+    b = text.indexOf(end);
   text = text.slice(0, a + begin.length) + "\n" + md + "\n" + text.slice(b);
   fs.writeFileSync(file, text);
 }
@@ -349,7 +421,13 @@ async function parent(argv: string[]) {
   const only = argv.includes("--only") && onlyArg ? new Set(onlyArg.split(",")) : null;
   const want = (id: string) => !only || only.has(id);
   const t0 = performance.now();
-  const result: Json = { machine: machine(), qucumber: QUCUMBER, targets: TARGET, samplerBefore: SAMPLER_BEFORE, workloads: [] };
+  const result: Json = {
+    machine: machine(),
+    qucumber: QUCUMBER,
+    targets: TARGET,
+    samplerBefore: SAMPLER_BEFORE,
+    workloads: [],
+  };
   for (const w of WORKLOADS) {
     if (!want(w.id)) continue;
     process.stderr.write(`bench: ${w.id} (N = ${w.N}) ... `);
@@ -357,7 +435,12 @@ async function parent(argv: string[]) {
     result.workloads.push(r);
     process.stderr.write(r.skipped ? `skipped: ${r.skipped}\n` : `${fs_(r.wall.median)} s/epoch\n`);
   }
-  const tasks: [string, string][] = [["logZ", "logz"], ["groundState", "gs"], ["observables", "obs"], ["fidelity", "fid"]];
+  const tasks: [string, string][] = [
+    ["logZ", "logz"],
+    ["groundState", "gs"],
+    ["observables", "obs"],
+    ["fidelity", "fid"],
+  ];
   for (const [key, task] of tasks) {
     if (!want(task)) {
       result[key] = { skipped: "not selected (--only)" };
@@ -384,11 +467,16 @@ async function child(task: string): Promise<Json> {
     return taskTrain(quick ? { ...w, warmup: 1, epochs: Math.max(2, Math.ceil(w.epochs / 3)) } : w);
   }
   switch (task) {
-    case "logz": return taskLogZ();
-    case "gs": return taskGroundState();
-    case "obs": return taskObservables();
-    case "fid": return taskFidelity();
-    default: throw new Error(`unknown task ${task}`);
+    case "logz":
+      return taskLogZ();
+    case "gs":
+      return taskGroundState();
+    case "obs":
+      return taskObservables();
+    case "fid":
+      return taskFidelity();
+    default:
+      throw new Error(`unknown task ${task}`);
   }
 }
 

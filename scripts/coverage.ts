@@ -16,8 +16,21 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  absMagnetization, bootstrapMember, buildModel, combineMembers, driverFor, energy, estimateObservables, finiteShotEstimate,
-  generateDataset, halfSampleMember, readMeasurements, stateExpectation, type ModelName, type Observable, type Shots,
+  absMagnetization,
+  bootstrapMember,
+  buildModel,
+  combineMembers,
+  driverFor,
+  energy,
+  estimateObservables,
+  finiteShotEstimate,
+  generateDataset,
+  halfSampleMember,
+  readMeasurements,
+  stateExpectation,
+  type ModelName,
+  type Observable,
+  type Shots,
   type StateVector,
 } from "../src/index.js";
 import { markdownTable, replaceBetweenMarkers } from "./lib/markdown.js";
@@ -32,10 +45,24 @@ const ESTIMATION = { chains: 20, samplesPerChain: 1000, burnIn: 200, thin: 1 };
 
 interface Case {
   label: string;
-  data: () => Promise<{ shots: Shots; psi: StateVector; model: ModelName; N: number; h?: number; lattice: "chain" | "square"; boundary: "open" | "periodic" }>;
+  data: () => Promise<{
+    shots: Shots;
+    psi: StateVector;
+    model: ModelName;
+    N: number;
+    h?: number;
+    lattice: "chain" | "square";
+    boundary: "open" | "periodic";
+  }>;
 }
 
-function tfimCase(N: number, h: number, boundary: "open" | "periodic", lattice: "chain" | "square", seed: number): Case {
+function tfimCase(
+  N: number,
+  h: number,
+  boundary: "open" | "periodic",
+  lattice: "chain" | "square",
+  seed: number,
+): Case {
   const name = lattice === "square" ? `${Math.sqrt(N)}×${Math.sqrt(N)}` : `N = ${N}`;
   return {
     label: `TFIM ${lattice} ${name} ${boundary}, h = ${h}, seed ${seed}`,
@@ -87,9 +114,16 @@ async function estimates(shots: Shots, seed: number, observables: Observable[]) 
 
 async function runCase(c: Case, seed: number): Promise<Row[]> {
   const d = await c.data();
-  const { hamiltonian } = buildModel({ model: d.model, N: d.N, ...(d.h !== undefined ? { h: d.h } : {}), lattice: d.lattice, boundary: d.boundary });
+  const { hamiltonian } = buildModel({
+    model: d.model,
+    N: d.N,
+    ...(d.h !== undefined ? { h: d.h } : {}),
+    lattice: d.lattice,
+    boundary: d.boundary,
+  });
   const observables: Observable[] = [energy(hamiltonian), absMagnetization()];
-  const values: number[][] = observables.map(() => []), errors: number[][] = observables.map(() => []);
+  const values: number[][] = observables.map(() => []),
+    errors: number[][] = observables.map(() => []);
   const full = method === "half" ? await estimates(d.shots, seed, observables) : null;
   for (let i = 0; i < K; i++) {
     const member = (method === "half" ? halfSampleMember : bootstrapMember)(d.shots, seed, i);
@@ -98,14 +132,24 @@ async function runCase(c: Case, seed: number): Promise<Row[]> {
       values[k].push(e.mean);
       errors[k].push(e.stderr);
     });
-    process.stderr.write(`${c.label}: member ${i + 1}/${K}, E = ${est[0].mean.toFixed(5)} ± ${est[0].stderr.toFixed(5)}\n`);
+    process.stderr.write(
+      `${c.label}: member ${i + 1}/${K}, E = ${est[0].mean.toFixed(5)} ± ${est[0].stderr.toFixed(5)}\n`,
+    );
   }
   return observables.map((o, k) => {
     const exact = stateExpectation(d.psi, d.N, o);
     if (full) {
       const e = finiteShotEstimate({ value: full[k].mean, error: full[k].stderr }, values[k]);
       const parts = { between: e.random, within: e.sampling, bias: e.bias };
-      return { label: c.label, quantity: o.name, exact, mean: e.value, total: e.total, ...parts, covered: Math.abs(e.value - exact) <= 2 * e.total };
+      return {
+        label: c.label,
+        quantity: o.name,
+        exact,
+        mean: e.value,
+        total: e.total,
+        ...parts,
+        covered: Math.abs(e.value - exact) <= 2 * e.total,
+      };
     }
     const e = combineMembers(values[k], errors[k]);
     return { label: c.label, quantity: o.name, exact, ...e, bias: 0, covered: Math.abs(e.mean - exact) <= 2 * e.total };
@@ -121,12 +165,43 @@ async function main(): Promise<void> {
   const fmt = (x: number, d = 5) => x.toFixed(d);
   const table = markdownTable(
     method === "half"
-      ? ["system", "quantity", "exact", "estimate", "total σ", "random", "sampling", "bias", "\\|estimate − exact\\| / σ", "σ / \\|exact\\|", "within 2σ"]
-      : ["system", "quantity", "exact", "ensemble mean", "total σ", "between", "within", "\\|mean − exact\\| / σ", "σ / \\|exact\\|", "within 2σ"],
+      ? [
+          "system",
+          "quantity",
+          "exact",
+          "estimate",
+          "total σ",
+          "random",
+          "sampling",
+          "bias",
+          "\\|estimate − exact\\| / σ",
+          "σ / \\|exact\\|",
+          "within 2σ",
+        ]
+      : [
+          "system",
+          "quantity",
+          "exact",
+          "ensemble mean",
+          "total σ",
+          "between",
+          "within",
+          "\\|mean − exact\\| / σ",
+          "σ / \\|exact\\|",
+          "within 2σ",
+        ],
     rows.map((r) => [
-      r.label, r.quantity === "energy" ? "E" : "⟨\\|M\\|⟩", fmt(r.exact), fmt(r.mean), fmt(r.total), fmt(r.between), fmt(r.within),
+      r.label,
+      r.quantity === "energy" ? "E" : "⟨\\|M\\|⟩",
+      fmt(r.exact),
+      fmt(r.mean),
+      fmt(r.total),
+      fmt(r.between),
+      fmt(r.within),
       ...(method === "half" ? [fmt(r.bias)] : []),
-      (Math.abs(r.mean - r.exact) / r.total).toFixed(2), r.exact === 0 ? "—" : `${((100 * r.total) / Math.abs(r.exact)).toFixed(3)} %`, r.covered ? "yes" : "**no**",
+      (Math.abs(r.mean - r.exact) / r.total).toFixed(2),
+      r.exact === 0 ? "—" : `${((100 * r.total) / Math.abs(r.exact)).toFixed(3)} %`,
+      r.covered ? "yes" : "**no**",
     ]),
   );
   const byQuantity = (q: string) => rows.filter((r) => r.quantity === q);
@@ -135,11 +210,12 @@ async function main(): Promise<void> {
     return `${q === "energy" ? "E" : "⟨|M|⟩"}: ${rs.filter((r) => r.covered).length} of ${rs.length} within 2σ`;
   });
   const worstRelE = Math.max(...byQuantity("energy").map((r) => r.total / Math.abs(r.exact)));
-  const how = method === "half"
-    ? `The model trained on all of each system's 10⁴ shots (the shipped Heisenberg set: 15 × 10⁴) and ${K} half-sample models, ` +
-      `each trained with qst's defaults on half the shots drawn without replacement`
-    : `${K} bootstrap members per system, each trained with qst's defaults on 10⁴ shots resampled from the system's 10⁴ ` +
-      `(the shipped Heisenberg set: 15 × 10⁴)`;
+  const how =
+    method === "half"
+      ? `The model trained on all of each system's 10⁴ shots (the shipped Heisenberg set: 15 × 10⁴) and ${K} half-sample models, ` +
+        `each trained with qst's defaults on half the shots drawn without replacement`
+      : `${K} bootstrap members per system, each trained with qst's defaults on 10⁴ shots resampled from the system's 10⁴ ` +
+        `(the shipped Heisenberg set: 15 × 10⁴)`;
   const note =
     `${how}; estimates from ${ESTIMATION.chains} chains × ${ESTIMATION.samplesPerChain} ` +
     `samples after ${ESTIMATION.burnIn} sweeps. Coverage: ${summary.join("; ")}; the largest total σ of E is ` +
@@ -148,7 +224,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n\n${note}\n`);
   const panel = quick ? `Panel: the first ${cases.length} systems (--quick). ` : "";
   const marker = method === "half" ? "coverage" : "coverage-bootstrap";
-  if (!args.includes("--no-docs")) replaceBetweenMarkers(path.join(root, "docs/trust.md"), marker, `${table}\n\n${panel}${note}`);
+  if (!args.includes("--no-docs"))
+    replaceBetweenMarkers(path.join(root, "docs/trust.md"), marker, `${table}\n\n${panel}${note}`);
 }
 
 await main();

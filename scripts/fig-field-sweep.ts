@@ -8,13 +8,35 @@
  *   npm run build && node dist/scripts/fig-field-sweep.js     (replaces its section of docs/results.md)
  */
 import {
-  buildModel, DEFAULTS, estimateObservables, exactExpectation, generateDataset, logProbabilities, type Observable, parseObservable, resolveOptions, RHAT_THRESHOLD, stateExpectation,
+  buildModel,
+  DEFAULTS,
+  estimateObservables,
+  exactExpectation,
+  generateDataset,
+  logProbabilities,
+  type Observable,
+  parseObservable,
+  resolveOptions,
+  RHAT_THRESHOLD,
+  stateExpectation,
 } from "../src/index.js";
 import type { StateVector } from "../src/index.js";
 import { PALETTE, observableSweepSpec, type Series } from "../src/io/plot.js";
 import {
-  count, describeOptions, figure, fx, isMain, pm, progress, runStandalone, seconds, signed, table, trainPositive,
-  type FigureResult, type FigureScript,
+  count,
+  describeOptions,
+  figure,
+  fx,
+  isMain,
+  pm,
+  progress,
+  runStandalone,
+  seconds,
+  signed,
+  table,
+  trainPositive,
+  type FigureResult,
+  type FigureScript,
 } from "./lib/paper.js";
 
 const ID = "fig-field-sweep";
@@ -75,7 +97,8 @@ interface Halves {
 /** Weight of the magnetised halves M = Σ Z_i > 0 (fewer 1s than N/2) and M < 0: in the shots, and in p_λ (exact). */
 function halves(samples: Uint8Array, nQubits: number, logp: Float64Array): { data: Halves; model: Halves } {
   const nShots = samples.length / nQubits;
-  const data = { up: 0, down: 0 }, model = { up: 0, down: 0 };
+  const data = { up: 0, down: 0 },
+    model = { up: 0, down: 0 };
   for (let m = 0; m < nShots; m++) {
     let ones = 0;
     for (let i = 0; i < nQubits; i++) ones += samples[m * nQubits + i];
@@ -118,11 +141,21 @@ async function run(): Promise<FigureResult> {
     });
     // The exact energy from the data set's own Lanczos run, as a check of the evaluation above.
     const lanczos = Number(d.attributes.energy_per_site);
-    if (Math.abs(lanczos - values.energy.exact) > 1e-8) throw new Error(`h = ${h}: exact E/N ${values.energy.exact} differs from Lanczos's ${lanczos}`);
-    rows.push({ h, fidelity: r.fidelity, kl: r.kl, ...halves(d.samples, N, logProbabilities(r.driver.model.amplitude)), values });
+    if (Math.abs(lanczos - values.energy.exact) > 1e-8)
+      throw new Error(`h = ${h}: exact E/N ${values.energy.exact} differs from Lanczos's ${lanczos}`);
+    rows.push({
+      h,
+      fidelity: r.fidelity,
+      kl: r.kl,
+      ...halves(d.samples, N, logProbabilities(r.driver.model.amplitude)),
+      values,
+    });
     log(
       `h = ${h}: F = ${fx(r.fidelity, 4)}; ` +
-        QUANTITIES.map((q) => `${q.name} = ${pm(values[q.key].mean, values[q.key].stderr)} (model ${fx(values[q.key].model, 4)}, exact ${fx(values[q.key].exact, 4)})`).join("; "),
+        QUANTITIES.map(
+          (q) =>
+            `${q.name} = ${pm(values[q.key].mean, values[q.key].stderr)} (model ${fx(values[q.key].model, 4)}, exact ${fx(values[q.key].exact, 4)})`,
+        ).join("; "),
     );
   }
 
@@ -133,7 +166,8 @@ async function run(): Promise<FigureResult> {
     const { hamiltonian } = buildModel({ model: "tfim", N, h });
     const psi: StateVector = d.psi;
     const exact = {} as Record<Quantity["key"], number>;
-    for (const q of QUANTITIES) exact[q.key] = stateExpectation(psi, N, parseObservable(q.observable, { nSites: N, hamiltonian })) / q.per;
+    for (const q of QUANTITIES)
+      exact[q.key] = stateExpectation(psi, N, parseObservable(q.observable, { nSites: N, hamiltonian })) / q.per;
     return { h, exact };
   });
 
@@ -142,52 +176,110 @@ async function run(): Promise<FigureResult> {
   const letters = "abc";
   for (const [k, q] of QUANTITIES.entries()) {
     const plotRows = [
-      ...rows.map((r) => ({ h: r.h, mean: r.values[q.key].mean, stderr: r.values[q.key].stderr, exact: r.values[q.key].exact })),
-      ...dense.filter((p) => !FIELDS.includes(p.h)).map((p) => ({ h: p.h, mean: null, stderr: null, exact: p.exact[q.key] })),
+      ...rows.map((r) => ({
+        h: r.h,
+        mean: r.values[q.key].mean,
+        stderr: r.values[q.key].stderr,
+        exact: r.values[q.key].exact,
+      })),
+      ...dense
+        .filter((p) => !FIELDS.includes(p.h))
+        .map((p) => ({ h: p.h, mean: null, stderr: null, exact: p.exact[q.key] })),
     ];
     const spec = observableSweepSpec(plotRows, {
-      x: "h", y: "mean", yError: "stderr", exact: "exact",
-      xLabel: "Transverse field h/J", yLabel: q.axis,
-      label: "RBM estimate ± stderr", exactLabel: "Exact (Lanczos)",
+      x: "h",
+      y: "mean",
+      yError: "stderr",
+      exact: "exact",
+      xLabel: "Transverse field h/J",
+      yLabel: q.axis,
+      label: "RBM estimate ± stderr",
+      exactLabel: "Exact (Lanczos)",
     });
-    figs.push(await figure(
-      `fig2${letters[k]}-${q.observable}`,
-      { ...spec, xMin: 0, xMax: 2.6 },
-      `Figure 2${letters[k]}. ${q.name} of the TFIM chain (N = ${N}, open) against h: RBM estimates from Gibbs samples (points, error bars = one standard error) and the exact ground state (line).`,
-    ));
+    figs.push(
+      await figure(
+        `fig2${letters[k]}-${q.observable}`,
+        { ...spec, xMin: 0, xMax: 2.6 },
+        `Figure 2${letters[k]}. ${q.name} of the TFIM chain (N = ${N}, open) against h: RBM estimates from Gibbs samples (points, error bars = one standard error) and the exact ground state (line).`,
+      ),
+    );
   }
   // Deviations from the exact values: estimate − exact (with error bars) and model − exact (line).
   const dev: Series[] = [];
   QUANTITIES.forEach((q, k) => {
     const color = PALETTE[k];
-    dev.push({ label: `${q.name}: estimate − exact`, x: FIELDS, y: rows.map((r) => r.values[q.key].mean - r.values[q.key].exact), yError: rows.map((r) => r.values[q.key].stderr), style: "points", color });
+    dev.push({
+      label: `${q.name}: estimate − exact`,
+      x: FIELDS,
+      y: rows.map((r) => r.values[q.key].mean - r.values[q.key].exact),
+      yError: rows.map((r) => r.values[q.key].stderr),
+      style: "points",
+      color,
+    });
   });
   QUANTITIES.forEach((q, k) => {
     const color = PALETTE[k];
-    dev.push({ label: `${q.name}: RBM exact − exact`, x: FIELDS, y: rows.map((r) => r.values[q.key].model - r.values[q.key].exact), style: "line", dashed: true, color });
+    dev.push({
+      label: `${q.name}: RBM exact − exact`,
+      x: FIELDS,
+      y: rows.map((r) => r.values[q.key].model - r.values[q.key].exact),
+      style: "line",
+      dashed: true,
+      color,
+    });
   });
-  figs.push(await figure(
-    "fig2d-deviations",
-    { xLabel: "Transverse field h/J", yLabel: "Deviation from the exact value", series: dev, xMin: 0, xMax: 2.6, referenceLines: [{ y: 0, label: "zero", color: "#888888" }] },
-    "Figure 2d. Deviations from the exact values: Gibbs estimate − exact (points with one-standard-error bars: sampling error plus reconstruction bias) and the trained RBM's own exact expectation − exact (dashed lines: the reconstruction bias alone).",
-  ));
+  figs.push(
+    await figure(
+      "fig2d-deviations",
+      {
+        xLabel: "Transverse field h/J",
+        yLabel: "Deviation from the exact value",
+        series: dev,
+        xMin: 0,
+        xMax: 2.6,
+        referenceLines: [{ y: 0, label: "zero", color: "#888888" }],
+      },
+      "Figure 2d. Deviations from the exact values: Gibbs estimate − exact (points with one-standard-error bars: sampling error plus reconstruction bias) and the trained RBM's own exact expectation − exact (dashed lines: the reconstruction bias alone).",
+    ),
+  );
 
   const options = resolveOptions("positive", N, {});
   const tables = QUANTITIES.map((q) => {
     const t = table(
-      ["h", "exact", "RBM estimate ± stderr", "RBM exact (enumerated)", "(estimate − RBM exact)/stderr", "RBM exact − exact", "τ_int", "R̂"],
+      [
+        "h",
+        "exact",
+        "RBM estimate ± stderr",
+        "RBM exact (enumerated)",
+        "(estimate − RBM exact)/stderr",
+        "RBM exact − exact",
+        "τ_int",
+        "R̂",
+      ],
       rows.map((r) => {
         const v = r.values[q.key];
-        return [fx(r.h, 1), fx(v.exact, 5), pm(v.mean, v.stderr), fx(v.model, 5), fx((v.mean - v.model) / v.stderr, 1), fx(v.model - v.exact, 5), fx(v.tau, 2), fx(v.rhat, 3)];
+        return [
+          fx(r.h, 1),
+          fx(v.exact, 5),
+          pm(v.mean, v.stderr),
+          fx(v.model, 5),
+          fx((v.mean - v.model) / v.stderr, 1),
+          fx(v.model - v.exact, 5),
+          fx(v.tau, 2),
+          fx(v.rhat, 3),
+        ];
       }),
     );
     return `**${q.name}**\n\n${t}`;
   });
-  const fidTable = table(["h", ...rows.map((r) => fx(r.h, 1))], [
-    ["fidelity F", ...rows.map((r) => fx(r.fidelity, 4))],
-    ["P(M > 0) / P(M < 0), shots", ...rows.map((r) => `${fx(r.data.up, 3)} / ${fx(r.data.down, 3)}`)],
-    ["P(M > 0) / P(M < 0), RBM", ...rows.map((r) => `${fx(r.model.up, 3)} / ${fx(r.model.down, 3)}`)],
-  ]);
+  const fidTable = table(
+    ["h", ...rows.map((r) => fx(r.h, 1))],
+    [
+      ["fidelity F", ...rows.map((r) => fx(r.fidelity, 4))],
+      ["P(M > 0) / P(M < 0), shots", ...rows.map((r) => `${fx(r.data.up, 3)} / ${fx(r.data.down, 3)}`)],
+      ["P(M > 0) / P(M < 0), RBM", ...rows.map((r) => `${fx(r.model.up, 3)} / ${fx(r.model.down, 3)}`)],
+    ],
+  );
   const flagged = rows.filter((r) => QUANTITIES.some((q) => r.values[q.key].rhat > RHAT_THRESHOLD)).map((r) => r.h);
 
   const at1 = rows.find((r) => r.h === 1)!;
@@ -245,9 +337,18 @@ estimates are less trustworthy than their error bars suggest.`
     id: ID,
     markdown,
     headline: [
-      ["Fig. 2: E/N at h = 1 (exact; QuCumber)", `${pm(at1.values.energy.mean, at1.values.energy.stderr)} (exact ${fx(at1.values.energy.exact, 4)}; QuCumber ${fx(QUCUMBER.energy.mean, 4)} ± ${QUCUMBER.energy.stderr})`],
-      ["Fig. 2: ⟨|M|⟩/N at h = 1 (exact; QuCumber)", `${pm(at1.values.absM.mean, at1.values.absM.stderr)} (exact ${fx(at1.values.absM.exact, 4)}; QuCumber ${fx(QUCUMBER.absM.mean, 4)})`],
-      [`Fig. 2: fidelity over h = ${FIELDS[0]}…${FIELDS[FIELDS.length - 1]}`, `${fx(Math.min(...rows.map((r) => r.fidelity)), 4)} (h = ${worst.h}) to ${fx(Math.max(...rows.map((r) => r.fidelity)), 4)}`],
+      [
+        "Fig. 2: E/N at h = 1 (exact; QuCumber)",
+        `${pm(at1.values.energy.mean, at1.values.energy.stderr)} (exact ${fx(at1.values.energy.exact, 4)}; QuCumber ${fx(QUCUMBER.energy.mean, 4)} ± ${QUCUMBER.energy.stderr})`,
+      ],
+      [
+        "Fig. 2: ⟨|M|⟩/N at h = 1 (exact; QuCumber)",
+        `${pm(at1.values.absM.mean, at1.values.absM.stderr)} (exact ${fx(at1.values.absM.exact, 4)}; QuCumber ${fx(QUCUMBER.absM.mean, 4)})`,
+      ],
+      [
+        `Fig. 2: fidelity over h = ${FIELDS[0]}…${FIELDS[FIELDS.length - 1]}`,
+        `${fx(Math.min(...rows.map((r) => r.fidelity)), 4)} (h = ${worst.h}) to ${fx(Math.max(...rows.map((r) => r.fidelity)), 4)}`,
+      ],
     ],
     seconds: seconds(t0),
   };

@@ -9,12 +9,35 @@
  */
 import path from "node:path";
 import {
-  parts, buildModel, driverFor, energy, estimateObservables, exactMetrics, groupShotsByBasis, readMeasurements, RHAT_THRESHOLD, stateExpectation, stateVector,
+  parts,
+  buildModel,
+  driverFor,
+  energy,
+  estimateObservables,
+  exactMetrics,
+  groupShotsByBasis,
+  readMeasurements,
+  RHAT_THRESHOLD,
+  stateExpectation,
+  stateVector,
 } from "../src/index.js";
 import { trainingCurvesSpec, type Series, type TrainingLogRow } from "../src/io/plot.js";
 import {
-  ROOT, count, describeOptions, figure, fx, isMain, pm, progress, runStandalone, sci, seconds, table, trainPositive,
-  type FigureResult, type FigureScript,
+  ROOT,
+  count,
+  describeOptions,
+  figure,
+  fx,
+  isMain,
+  pm,
+  progress,
+  runStandalone,
+  sci,
+  seconds,
+  table,
+  trainPositive,
+  type FigureResult,
+  type FigureScript,
 } from "./lib/paper.js";
 
 const ID = "fig-phase";
@@ -44,10 +67,15 @@ async function run(): Promise<FigureResult> {
     const rec = trainer.runEpoch();
     const m = exactMetrics(trainer.model, data, truthState);
     rows.push({ epoch: rec.epoch, time_s: rec.time_s, fidelity: m.fidelity, kl: m.kl });
-    if (rec.epoch % 10 === 0 || rec.epoch === options.epochs) log(`complex RBM: epoch ${rec.epoch}/${options.epochs}, F = ${fx(m.fidelity, 4)}, KL = ${sci(m.kl)}, ${rec.time_s.toFixed(1)} s`);
+    if (rec.epoch % 10 === 0 || rec.epoch === options.epochs)
+      log(
+        `complex RBM: epoch ${rec.epoch}/${options.epochs}, F = ${fx(m.fidelity, 4)}, KL = ${sci(m.kl)}, ${rec.time_s.toFixed(1)} s`,
+      );
   }
   const final = rows[rows.length - 1];
-  const perBasis = Object.fromEntries(groupShotsByBasis(data.bases, data.nShots, N).map((g) => [g.basis, g.shots.length]));
+  const perBasis = Object.fromEntries(
+    groupShotsByBasis(data.bases, data.nShots, N).map((g) => [g.basis, g.shots.length]),
+  );
 
   // Baseline: a positive RBM on the Z-basis shots alone (its fidelity is bounded by the signs it cannot represent).
   const zCode = "Z".charCodeAt(0);
@@ -64,14 +92,16 @@ async function run(): Promise<FigureResult> {
 
   // The model's amplitudes with the global phase removed: ψ_λ · e^{−iθ}, θ = arg⟨ψ|ψ_λ⟩.
   const model = stateVector(trainer.model);
-  let ore = 0, oim = 0;
+  let ore = 0,
+    oim = 0;
   for (let k = 0; k < model.re.length; k++) {
     const ti = truth.im ? truth.im[k] : 0;
     ore += truth.re[k] * model.re[k] + ti * model.im[k];
     oim += truth.re[k] * model.im[k] - ti * model.re[k];
   }
   const theta = Math.atan2(oim, ore);
-  const c = Math.cos(theta), s = Math.sin(theta);
+  const c = Math.cos(theta),
+    s = Math.sin(theta);
   const aligned = { re: new Float64Array(model.re.length), im: new Float64Array(model.re.length) };
   for (let k = 0; k < model.re.length; k++) {
     aligned.re[k] = model.re[k] * c + model.im[k] * s;
@@ -79,14 +109,18 @@ async function run(): Promise<FigureResult> {
   }
   // Weight of the positive and negative amplitudes: a positive model of |ψ| has F = (P₊ − P₋)²,
   // and no positive state does better than max(P₊, P₋) (the overlap with ψ's positive or negative part).
-  let pPlus = 0, pMinus = 0;
+  let pPlus = 0,
+    pMinus = 0;
   for (let k = 0; k < truth.re.length; k++) {
     if (truth.re[k] > 0) pPlus += truth.re[k] ** 2;
     else pMinus += truth.re[k] ** 2;
   }
-  if (truth.im?.some((v: number) => v !== 0)) throw new Error(`${DATASET}: the ground truth is not real; the sign analysis assumes it is`);
+  if (truth.im?.some((v: number) => v !== 0))
+    throw new Error(`${DATASET}: the ground truth is not real; the sign analysis assumes it is`);
   const shown: number[] = [];
-  let signWeight = 0, phaseErr = 0, weight = 0;
+  let signWeight = 0,
+    phaseErr = 0,
+    weight = 0;
   for (let k = 0; k < truth.re.length; k++) {
     const p = truth.re[k] ** 2 + (truth.im ? truth.im[k] ** 2 : 0);
     if (p < MIN_PROBABILITY) continue;
@@ -117,7 +151,9 @@ async function run(): Promise<FigureResult> {
   const pcdMetrics = exactMetrics(pcd.model, data, truthState);
   const pcdE = stateExpectation(stateVector(pcd.model), N, H) / N;
   const est = estimateObservables(trainer.model, [H], ESTIMATION)[0];
-  log(`E/N: exact ${fx(exactE, 5)}, model ${fx(modelE, 5)}, estimate ${pm(est.mean / N, est.stderr / N)} (τ = ${fx(est.tau, 1)}, R̂ = ${fx(est.rhat, 3)})`);
+  log(
+    `E/N: exact ${fx(exactE, 5)}, model ${fx(modelE, 5)}, estimate ${pm(est.mean / N, est.stderr / N)} (τ = ${fx(est.tau, 1)}, R̂ = ${fx(est.rhat, 3)})`,
+  );
   for (const w of est.warnings) log(`energy estimate: warning: ${w}`);
 
   const curves = trainingCurvesSpec(rows, ["infidelity", "kl"], {});
@@ -136,23 +172,59 @@ async function run(): Promise<FigureResult> {
   ];
   const fig4b = await figure(
     "fig4b-amplitudes",
-    { xLabel: `Basis states σ with |ψ(σ)|² ≥ 10⁻⁴, sorted by exact amplitude`, yLabel: "Amplitude ψ(σ)", series, xMin: 0, xMax: shown.length + 1 },
+    {
+      xLabel: `Basis states σ with |ψ(σ)|² ≥ 10⁻⁴, sorted by exact amplitude`,
+      yLabel: "Amplitude ψ(σ)",
+      series,
+      xMin: 0,
+      xMax: shown.length + 1,
+    },
     `Figure 4b. Exact amplitudes of the Heisenberg ground state and the trained complex RBM's, its global phase removed, for the ${shown.length} basis states with |ψ(σ)|² ≥ 10⁻⁴ (outside the Sz = 0 sector the exact amplitudes vanish), sorted by exact amplitude: the real part carries the signs and magnitudes, the imaginary part should vanish.`,
   );
 
   const bases = Object.entries(perBasis);
   const tableMd = table(
-    ["model", "data", "epochs", "fidelity F", "KL", "E/N of the model (exact)", "E/N Gibbs estimate (τ_int, R̂)", "training time (s)"],
+    [
+      "model",
+      "data",
+      "epochs",
+      "fidelity F",
+      "KL",
+      "E/N of the model (exact)",
+      "E/N Gibbs estimate (τ_int, R̂)",
+      "training time (s)",
+    ],
     [
       [
-        "complex RBM (amplitude + phase)", `${bases.length} bases, ${count(data.nShots)} shots`, String(options.epochs), fx(final.fidelity, 4), sci(final.kl),
-        fx(modelE, 5), `${pm(est.mean / N, est.stderr / N)} (${fx(est.tau, 1)}, ${fx(est.rhat, 3)})`, fx(trainer.elapsed, 1),
+        "complex RBM (amplitude + phase)",
+        `${bases.length} bases, ${count(data.nShots)} shots`,
+        String(options.epochs),
+        fx(final.fidelity, 4),
+        sci(final.kl),
+        fx(modelE, 5),
+        `${pm(est.mean / N, est.stderr / N)} (${fx(est.tau, 1)}, ${fx(est.rhat, 3)})`,
+        fx(trainer.elapsed, 1),
       ],
       [
-        `complex RBM, PCD negative phase (${options.chains} chains, k = ${options.k})`, `${bases.length} bases, ${count(data.nShots)} shots`, String(options.epochs),
-        fx(pcdMetrics.fidelity!, 4), sci(pcdMetrics.kl!), fx(pcdE, 5), "—", fx(pcd.elapsed, 1),
+        `complex RBM, PCD negative phase (${options.chains} chains, k = ${options.k})`,
+        `${bases.length} bases, ${count(data.nShots)} shots`,
+        String(options.epochs),
+        fx(pcdMetrics.fidelity!, 4),
+        sci(pcdMetrics.kl!),
+        fx(pcdE, 5),
+        "—",
+        fx(pcd.elapsed, 1),
       ],
-      ["positive RBM", `Z basis only, ${count(zShots.length)} shots`, String(positive.options.epochs), fx(positive.fidelity, 4), sci(positive.kl), "—", "—", fx(positive.trainSeconds, 2)],
+      [
+        "positive RBM",
+        `Z basis only, ${count(zShots.length)} shots`,
+        String(positive.options.epochs),
+        fx(positive.fidelity, 4),
+        sci(positive.kl),
+        "—",
+        "—",
+        fx(positive.trainSeconds, 2),
+      ],
       ["exact ground state", "", "", "1", "0", fx(exactE, 5), "", ""],
     ],
   );
@@ -191,7 +263,10 @@ training is computed exactly here; sampled observables of this model need anothe
     id: ID,
     markdown,
     headline: [
-      [`Fig. 4: complex RBM, Heisenberg N = ${N} (${options.epochs} epochs)`, `F = ${fx(final.fidelity, 4)}, signs right on ${fx(100 * signWeight, 1)}% of |ψ|², ${fx(trainer.elapsed, 1)} s (positive RBM on Z shots: F = ${fx(positive.fidelity, 4)})`],
+      [
+        `Fig. 4: complex RBM, Heisenberg N = ${N} (${options.epochs} epochs)`,
+        `F = ${fx(final.fidelity, 4)}, signs right on ${fx(100 * signWeight, 1)}% of |ψ|², ${fx(trainer.elapsed, 1)} s (positive RBM on Z shots: F = ${fx(positive.fidelity, 4)})`,
+      ],
     ],
     seconds: seconds(t0),
   };

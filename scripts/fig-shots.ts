@@ -5,14 +5,25 @@
  *
  *   npm run build && node dist/scripts/fig-shots.js     (replaces its section of docs/results.md)
  */
-import {
-  generateDataset, resolveOptions,
-} from "../src/index.js";
+import { generateDataset, resolveOptions } from "../src/index.js";
 import type { StateVector } from "../src/index.js";
 import { observableSweepSpec } from "../src/io/plot.js";
 import {
-  count, describeOptions, figure, fx, isMain, meanOf, progress, runStandalone, sci, seconds, stdOf, table, trainPositive,
-  type FigureResult, type FigureScript,
+  count,
+  describeOptions,
+  figure,
+  fx,
+  isMain,
+  meanOf,
+  progress,
+  runStandalone,
+  sci,
+  seconds,
+  stdOf,
+  table,
+  trainPositive,
+  type FigureResult,
+  type FigureScript,
 } from "./lib/paper.js";
 
 const ID = "fig-shots";
@@ -52,7 +63,15 @@ async function run(): Promise<FigureResult> {
   for (const N of SIZES) {
     const byShots = SHOTS.map((shots) => {
       const epochs = epochsFor(shots, batchSize);
-      return { N, shots, epochs, updates: epochs * Math.ceil(shots / batchSize), fidelity: [], kl: [], seconds: [] } as Point;
+      return {
+        N,
+        shots,
+        epochs,
+        updates: epochs * Math.ceil(shots / batchSize),
+        fidelity: [],
+        kl: [],
+        seconds: [],
+      } as Point;
     });
     for (const seed of SEEDS) {
       const d = generateDataset({ model: "tfim", N, h: H, shots: Math.max(...SHOTS), seed: dataSeed(N, seed) });
@@ -62,16 +81,29 @@ async function run(): Promise<FigureResult> {
         p.fidelity.push(r.fidelity);
         p.kl.push(r.kl);
         p.seconds.push(r.trainSeconds);
-        log(`N = ${N}, ${count(p.shots)} shots, seed ${seed}: ${p.epochs} epochs, F = ${fx(r.fidelity, 4)}, KL = ${sci(r.kl)}, ${r.trainSeconds.toFixed(1)} s`);
+        log(
+          `N = ${N}, ${count(p.shots)} shots, seed ${seed}: ${p.epochs} epochs, F = ${fx(r.fidelity, 4)}, KL = ${sci(r.kl)}, ${r.trainSeconds.toFixed(1)} s`,
+        );
       }
     }
     points.push(...byShots);
   }
 
-  const plotRows = points.map((p) => ({ N: p.N, shots: p.shots, mean: 1 - meanOf(p.fidelity), spread: stdOf(p.fidelity) }));
+  const plotRows = points.map((p) => ({
+    N: p.N,
+    shots: p.shots,
+    mean: 1 - meanOf(p.fidelity),
+    spread: stdOf(p.fidelity),
+  }));
   const spec = observableSweepSpec(plotRows, {
-    x: "shots", y: "mean", yError: "spread", groupBy: "N",
-    xLabel: "Number of shots M", yLabel: "Infidelity 1 − F", logX: true, logY: true,
+    x: "shots",
+    y: "mean",
+    yError: "spread",
+    groupBy: "N",
+    xLabel: "Number of shots M",
+    yLabel: "Infidelity 1 − F",
+    logX: true,
+    logY: true,
     label: "RBM",
   });
   // Lines through the means make the trend of each N easier to follow.
@@ -84,10 +116,25 @@ async function run(): Promise<FigureResult> {
 
   const options = resolveOptions("positive", 10, {});
   const md = table(
-    ["N", "shots M", "epochs", "updates", `F (seeds ${SEEDS.join(", ")})`, "mean F ± s.d.", "mean KL", "training time per run (s)"],
+    [
+      "N",
+      "shots M",
+      "epochs",
+      "updates",
+      `F (seeds ${SEEDS.join(", ")})`,
+      "mean F ± s.d.",
+      "mean KL",
+      "training time per run (s)",
+    ],
     points.map((p) => [
-      String(p.N), count(p.shots), String(p.epochs), p.updates.toLocaleString("en-US"), p.fidelity.map((f) => fx(f, 4)).join(", "),
-      `${fx(meanOf(p.fidelity), 4)} ± ${fx(stdOf(p.fidelity), 4)}`, sci(meanOf(p.kl)), fx(meanOf(p.seconds), 2),
+      String(p.N),
+      count(p.shots),
+      String(p.epochs),
+      p.updates.toLocaleString("en-US"),
+      p.fidelity.map((f) => fx(f, 4)).join(", "),
+      `${fx(meanOf(p.fidelity), 4)} ± ${fx(stdOf(p.fidelity), 4)}`,
+      sci(meanOf(p.kl)),
+      fx(meanOf(p.seconds), 2),
     ]),
   );
   const totalTrain = points.reduce((a, p) => a + p.seconds.reduce((x, y) => x + y, 0), 0);
@@ -112,7 +159,12 @@ With ${count(Math.max(...SHOTS))} shots the mean fidelity is ${SIZES.map((N) => 
   return {
     id: ID,
     markdown,
-    headline: [[`Fig. 3: mean fidelity with ${count(Math.max(...SHOTS))} shots`, SIZES.map((N) => `N = ${N}: ${fx(meanOf(best(N).fidelity), 4)}`).join(", ")]],
+    headline: [
+      [
+        `Fig. 3: mean fidelity with ${count(Math.max(...SHOTS))} shots`,
+        SIZES.map((N) => `N = ${N}: ${fx(meanOf(best(N).fidelity), 4)}`).join(", "),
+      ],
+    ],
     seconds: seconds(t0),
   };
 }

@@ -10,8 +10,22 @@ import { readMeasurements } from "../src/io/measurement-file.js";
 import { trainingCurvesSpec, type PlotSpec, type TrainingLogRow } from "../src/io/plot.js";
 import { resolveOptions } from "../src/index.js";
 import {
-  ROOT, count, describeOptions, figure, fx, isMain, meanOf, progress, runStandalone, sci, seconds, table, trainPositive,
-  type FigureResult, type FigureScript, type TrainResult,
+  ROOT,
+  count,
+  describeOptions,
+  figure,
+  fx,
+  isMain,
+  meanOf,
+  progress,
+  runStandalone,
+  sci,
+  seconds,
+  table,
+  trainPositive,
+  type FigureResult,
+  type FigureScript,
+  type TrainResult,
 } from "./lib/paper.js";
 
 const ID = "fig-training";
@@ -39,21 +53,26 @@ async function run(): Promise<FigureResult> {
   const runs: TrainResult[] = [];
   for (const seed of SEEDS) {
     const r = trainPositive(data.samples, N, psi, { seed }, 1, TARGET, (row) => {
-      if (row.epoch % 10 === 0) log(`seed ${seed}: epoch ${row.epoch}, F = ${fx(row.fidelity, 4)}, KL = ${sci(row.kl, 2)}`);
+      if (row.epoch % 10 === 0)
+        log(`seed ${seed}: epoch ${row.epoch}, F = ${fx(row.fidelity, 4)}, KL = ${sci(row.kl, 2)}`);
     });
-    log(`seed ${seed}: final F = ${fx(r.fidelity, 4)}, KL = ${sci(r.kl)}, first F ≥ ${TARGET} at epoch ${r.firstReaching ?? "—"}, ${r.trainSeconds.toFixed(2)} s of training`);
+    log(
+      `seed ${seed}: final F = ${fx(r.fidelity, 4)}, KL = ${sci(r.kl)}, first F ≥ ${TARGET} at epoch ${r.firstReaching ?? "—"}, ${r.trainSeconds.toFixed(2)} s of training`,
+    );
     runs.push(r);
   }
 
-  const asLog = (r: TrainResult): TrainingLogRow[] => r.log.map((row) => ({ epoch: row.epoch, fidelity: row.fidelity, kl: row.kl, time_s: row.time_s }));
+  const asLog = (r: TrainResult): TrainingLogRow[] =>
+    r.log.map((row) => ({ epoch: row.epoch, fidelity: row.fidelity, kl: row.kl, time_s: row.time_s }));
   const overlay = (metric: string, opts: { references?: boolean; logX?: boolean }): PlotSpec => {
     const specs = runs.map((r, i) =>
       trainingCurvesSpec(asLog(r), [metric], {
         runLabel: `qst, seed ${SEEDS[i]}`,
         logX: opts.logX,
-        references: opts.references && i === runs.length - 1
-          ? [{ label: "QuCumber tutorial 1 (published)", metric: "fidelity", points: QUCUMBER_FIDELITY }]
-          : undefined,
+        references:
+          opts.references && i === runs.length - 1
+            ? [{ label: "QuCumber tutorial 1 (published)", metric: "fidelity", points: QUCUMBER_FIDELITY }]
+            : undefined,
       }),
     );
     return { ...specs[0], series: specs.flatMap((s) => s.series) };
@@ -71,7 +90,13 @@ async function run(): Promise<FigureResult> {
 
   const options = resolveOptions("positive", N, {});
   const rows = runs.map((r, i) => [
-    `qst, seed ${SEEDS[i]}`, `${r.options.epochs}`, fx(r.fidelity, 4), sci(r.kl, 2), epochOrNever(r.firstReaching), epochOrNever(r.stableFrom), r.trainSeconds.toFixed(2),
+    `qst, seed ${SEEDS[i]}`,
+    `${r.options.epochs}`,
+    fx(r.fidelity, 4),
+    sci(r.kl, 2),
+    epochOrNever(r.firstReaching),
+    epochOrNever(r.stableFrom),
+    r.trainSeconds.toFixed(2),
   ]);
   const meanF = meanOf(runs.map((r) => r.fidelity));
   const meanT = meanOf(runs.map((r) => r.trainSeconds));
@@ -80,13 +105,34 @@ async function run(): Promise<FigureResult> {
     return ok.length === xs.length ? fx(meanOf(ok), 1) : `${ok.length} of ${xs.length} seeds`;
   };
   rows.push([
-    `qst, mean of ${SEEDS.length}`, `${options.epochs}`, fx(meanF, 4), sci(meanOf(runs.map((r) => r.kl)), 2),
-    meanEpoch(runs.map((r) => r.firstReaching)), meanEpoch(runs.map((r) => r.stableFrom)), meanT.toFixed(2),
+    `qst, mean of ${SEEDS.length}`,
+    `${options.epochs}`,
+    fx(meanF, 4),
+    sci(meanOf(runs.map((r) => r.kl)), 2),
+    meanEpoch(runs.map((r) => r.firstReaching)),
+    meanEpoch(runs.map((r) => r.stableFrom)),
+    meanT.toFixed(2),
   ]);
   const qc = QUCUMBER_FIDELITY[QUCUMBER_FIDELITY.length - 1];
-  rows.push(["QuCumber tutorial 1 (published)", String(qc.x), fx(qc.y, 3), "—", `— (F < ${TARGET} at ${qc.x})`, "—", QUCUMBER_SECONDS]);
+  rows.push([
+    "QuCumber tutorial 1 (published)",
+    String(qc.x),
+    fx(qc.y, 3),
+    "—",
+    `— (F < ${TARGET} at ${qc.x})`,
+    "—",
+    QUCUMBER_SECONDS,
+  ]);
   const tableMd = table(
-    ["run", "epochs", "final fidelity F", "final KL", `first epoch with F ≥ ${TARGET}`, `epoch from which F stays ≥ ${TARGET}`, "training wall time (s)"],
+    [
+      "run",
+      "epochs",
+      "final fidelity F",
+      "final KL",
+      `first epoch with F ≥ ${TARGET}`,
+      `epoch from which F stays ≥ ${TARGET}`,
+      "training wall time (s)",
+    ],
     rows,
   );
 
@@ -114,8 +160,14 @@ F = ${runs.map((r) => fx(r.fidelity, 4)).join(", ")} after ${options.epochs} epo
     id: ID,
     markdown,
     headline: [
-      [`Fig. 1: final fidelity, TFIM N = ${N} h = 1 (${SEEDS.length} seeds, ${options.epochs} epochs)`, runs.map((r) => fx(r.fidelity, 4)).join(", ")],
-      ["Fig. 1: training wall time per run (mean)", `${fx(meanT, 2)} s (QuCumber: ${fx(qc.y, 3)} after ${qc.x} epochs, ${QUCUMBER_SECONDS} s)`],
+      [
+        `Fig. 1: final fidelity, TFIM N = ${N} h = 1 (${SEEDS.length} seeds, ${options.epochs} epochs)`,
+        runs.map((r) => fx(r.fidelity, 4)).join(", "),
+      ],
+      [
+        "Fig. 1: training wall time per run (mean)",
+        `${fx(meanT, 2)} s (QuCumber: ${fx(qc.y, 3)} after ${qc.x} epochs, ${QUCUMBER_SECONDS} s)`,
+      ],
     ],
     seconds: seconds(t0),
   };

@@ -9,14 +9,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  generateDataset,
-} from "../src/index.js";
+import { generateDataset } from "../src/index.js";
 import { writeMeasurements } from "../src/io/measurement-file.js";
 import { markdownTable, replaceBetweenMarkers } from "./lib/markdown.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const SHOTS = 10_000_000, N = 20;
+const SHOTS = 10_000_000,
+  N = 20;
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qst-large-"));
@@ -25,21 +24,63 @@ async function main(): Promise<void> {
     process.stderr.write(`generating ${SHOTS} shots of the N = ${N} TFIM chain…\n`);
     let t0 = performance.now();
     const d = generateDataset({ model: "tfim", N, h: 1, shots: SHOTS, seed: 7 });
-    await writeMeasurements(file, { nShots: d.nShots, nQubits: d.nQubits, samples: d.samples, bases: null, psi: d.psi, attributes: d.attributes });
+    await writeMeasurements(file, {
+      nShots: d.nShots,
+      nQubits: d.nQubits,
+      samples: d.samples,
+      bases: null,
+      psi: d.psi,
+      attributes: d.attributes,
+    });
     const generateSeconds = (performance.now() - t0) / 1000;
     const fileMb = fs.statSync(file).size / 2 ** 20;
     process.stderr.write(`written ${file} (${fileMb.toFixed(0)} MB) in ${generateSeconds.toFixed(1)} s; training…\n`);
     t0 = performance.now();
     const qst = path.join(root, "dist/cli/qst.js");
-    const args = ["train", file, "--epochs", "1", "--k", "1", "--chains", "20", "--batch", "1000", "--out", path.join(dir, "m.json"), "--json", "--quiet"];
+    const args = [
+      "train",
+      file,
+      "--epochs",
+      "1",
+      "--k",
+      "1",
+      "--chains",
+      "20",
+      "--batch",
+      "1000",
+      "--out",
+      path.join(dir, "m.json"),
+      "--json",
+      "--quiet",
+    ];
     const r = spawnSync(process.execPath, [qst, ...args], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`qst train failed: ${r.stderr}`);
     const wall = (performance.now() - t0) / 1000;
     const lines = r.stdout.trim().split("\n");
     const j = JSON.parse(lines[lines.length - 1]);
     const table = markdownTable(
-      ["shots × qubits", "data (uint8)", "file (gzip)", "streamed", "qst train wall time", "training time", "peak memory (max RSS)", "fidelity after 1 epoch"],
-      [[`10^7 × ${N}`, `${(SHOTS * N / 2 ** 20).toFixed(0)} MiB`, `${fileMb.toFixed(0)} MB`, String(j.streamed), `${wall.toFixed(1)} s`, `${j.train_time_s.toFixed(1)} s`, `${j.peak_rss_mb.toFixed(0)} MB`, j.fidelity?.toFixed(4) ?? "—"]],
+      [
+        "shots × qubits",
+        "data (uint8)",
+        "file (gzip)",
+        "streamed",
+        "qst train wall time",
+        "training time",
+        "peak memory (max RSS)",
+        "fidelity after 1 epoch",
+      ],
+      [
+        [
+          `10^7 × ${N}`,
+          `${((SHOTS * N) / 2 ** 20).toFixed(0)} MiB`,
+          `${fileMb.toFixed(0)} MB`,
+          String(j.streamed),
+          `${wall.toFixed(1)} s`,
+          `${j.train_time_s.toFixed(1)} s`,
+          `${j.peak_rss_mb.toFixed(0)} MB`,
+          j.fidelity?.toFixed(4) ?? "—",
+        ],
+      ],
     );
     const text = `Files whose shots exceed 64 MiB (or any file with \`--stream\`) are not loaded: every shot is
 validated once in bounded slices, then each epoch reads blocks of 2^20 shots in a random order and

@@ -13,10 +13,17 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { writeAtomicSync } from "../src/index.js";
 import {
-  writeAtomicSync,
-} from "../src/index.js";
-import { RESULTS_MD, ROOT, fx, machineInfo, progress, table, type FigureResult, type FigureScript } from "./lib/paper.js";
+  RESULTS_MD,
+  ROOT,
+  fx,
+  machineInfo,
+  progress,
+  table,
+  type FigureResult,
+  type FigureScript,
+} from "./lib/paper.js";
 import { script as training } from "./fig-training.js";
 import { script as fieldSweep } from "./fig-field-sweep.js";
 import { script as shots } from "./fig-shots.js";
@@ -52,7 +59,9 @@ function npmScriptStartedSecondsAgo(): number | null {
 }
 
 function formatDuration(s: number): string {
-  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${(s % 60).toFixed(0).padStart(2, "0")} s (${s.toFixed(0)} s)`;
+  return s < 60
+    ? `${s.toFixed(1)} s`
+    : `${Math.floor(s / 60)} min ${(s % 60).toFixed(0).padStart(2, "0")} s (${s.toFixed(0)} s)`;
 }
 
 async function main(): Promise<void> {
@@ -76,9 +85,10 @@ async function main(): Promise<void> {
 
   const nodeSeconds = process.uptime();
   const total = beforeNode === null ? null : beforeNode + nodeSeconds;
-  const timing = total === null
-    ? `${formatDuration(nodeSeconds)} for \`node dist/scripts/reproduce.js\` (not started by \`npm run reproduce\`, so the build time is not included)`
-    : `${formatDuration(total)} for \`npm run reproduce\` (of which ${formatDuration(beforeNode!)} building with \`tsc -p .\` and starting Node, measured from the start of npm's script shell)`;
+  const timing =
+    total === null
+      ? `${formatDuration(nodeSeconds)} for \`node dist/scripts/reproduce.js\` (not started by \`npm run reproduce\`, so the build time is not included)`
+      : `${formatDuration(total)} for \`npm run reproduce\` (of which ${formatDuration(beforeNode!)} building with \`tsc -p .\` and starting Node, measured from the start of npm's script shell)`;
 
   const headline = results.flatMap((r) => r.result?.headline ?? []);
   const runtimes = table(
@@ -118,7 +128,9 @@ ${headline.length > 0 ? table(["", "value"], headline) : "(no figure script succ
 ${sections.join("\n\n")}
 `;
   writeAtomicSync(RESULTS_MD, text);
-  log(`${path.relative(ROOT, RESULTS_MD)} written; total ${total === null ? formatDuration(nodeSeconds) : formatDuration(total)}`);
+  log(
+    `${path.relative(ROOT, RESULTS_MD)} written; total ${total === null ? formatDuration(nodeSeconds) : formatDuration(total)}`,
+  );
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
 

@@ -32,7 +32,11 @@ describe("annealed importance sampling of log Z", () => {
     expect(b.filter((x) => x >= 0.9).length).toBeGreaterThan(900);
   });
 
-  for (const [nV, nH, scale] of [[16, 16, 0.8], [18, 10, 1.2], [20, 20, 0.5]] as const) {
+  for (const [nV, nH, scale] of [
+    [16, 16, 0.8],
+    [18, 10, 1.2],
+    [20, 20, 0.5],
+  ] as const) {
     it(`random RBM, N = ${nV}, n_h = ${nH}, weights ~${scale}: within 3 stated errors of exact`, () => {
       const rbm = randomRbm(nV, nH, scale, nV * 7 + nH);
       const exact = logPartitionFunction(rbm);
@@ -49,7 +53,11 @@ describe("annealed importance sampling of log Z", () => {
     for (let e = 0; e < 15; e++) driver.runEpoch();
     const rbm = driver.model.amplitude;
     const exact = logPartitionFunction(rbm);
-    const ais = aisLogPartitionFunction(rbm, { runs: 100, temperatures: 2000, baseVisibleBias: baseRatesFromShots(d.samples, 16) });
+    const ais = aisLogPartitionFunction(rbm, {
+      runs: 100,
+      temperatures: 2000,
+      baseVisibleBias: baseRatesFromShots(d.samples, 16),
+    });
     expect(Math.abs(ais.logZ - exact)).toBeLessThan(3 * ais.stderr);
     expect(ais.stderr).toBeLessThan(0.1);
   });
@@ -84,7 +92,12 @@ describe("held-out NLL", () => {
     const rbm = randomRbm(10, 6, 1, 9);
     const wf = RbmWaveFunction.positive(rbm);
     const rng = new Rng(4);
-    const shots = { nShots: 300, nQubits: 10, samples: new Uint8Array(3000).map(() => rng.uint32() >>> 31), bases: null };
+    const shots = {
+      nShots: 300,
+      nQubits: 10,
+      samples: new Uint8Array(3000).map(() => rng.uint32() >>> 31),
+      bases: null,
+    };
     const ref = exactMetrics(wf, shots, null).nll;
     const exact = heldOutNll(wf, shots, logZEstimate(rbm, "exact"));
     expect(exact.nll).toBeCloseTo(ref, 10);
@@ -97,7 +110,8 @@ describe("held-out NLL", () => {
 
 describe("holding out shots", () => {
   it("splits into disjoint sets of the right sizes, keeps bases with their shots, and is reproducible", () => {
-    const M = 1000, N = 3;
+    const M = 1000,
+      N = 3;
     const samples = Uint8Array.from({ length: M * N }, (_, k) => Math.floor(k / N) % 2);
     const bases = Uint8Array.from({ length: M * N }, (_, k) => (Math.floor(k / N) % 2 ? 88 : 90));
     const { train, heldOut } = holdOut({ nShots: M, nQubits: N, samples, bases }, 0.2, 7);
@@ -108,7 +122,9 @@ describe("holding out shots", () => {
     }
     const again = holdOut({ nShots: M, nQubits: N, samples, bases }, 0.2, 7);
     expect(Array.from(again.heldOut.samples)).toEqual(Array.from(heldOut.samples));
-    expect(() => holdOut({ nShots: 3, nQubits: N, samples: samples.subarray(0, 9), bases: null }, 0.1, 1)).toThrow(/no held-out/);
+    expect(() => holdOut({ nShots: 3, nQubits: N, samples: samples.subarray(0, 9), bases: null }, 0.1, 1)).toThrow(
+      /no held-out/,
+    );
   });
 });
 

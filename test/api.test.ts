@@ -31,7 +31,11 @@ describe("examples/", () => {
     expect(result.stoppedBy).toMatch(/^fidelity 0\.99\d+ ≥ 0\.995$/);
     expect(result.epoch % 5).toBe(0);
     expect(result.fidelity).toBeGreaterThanOrEqual(0.995);
-    const log = fs.readFileSync(path.join(out, "tfim.log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const log = fs
+      .readFileSync(path.join(out, "tfim.log.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(log.map((l) => l.epoch)).toEqual(Array.from({ length: result.epoch }, (_, k) => k + 1));
     const checkpoint = JSON.parse(fs.readFileSync(path.join(out, "tfim.ckpt.json"), "utf8"));
     expect(checkpoint.trainer.epoch).toBe(result.epoch); // written when the run stopped
@@ -55,22 +59,34 @@ describe("examples/", () => {
 });
 
 describe("packed install", () => {
-  it("npm pack, npm install of the tarball into an empty folder, then import from \"qst\" and run qst", () => {
+  it('npm pack, npm install of the tarball into an empty folder, then import from "qst" and run qst', () => {
     const dir = tempDir("qst-pack-");
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-    const tarball = execFileSync(npm, ["pack", "--ignore-scripts", "--silent", "--pack-destination", dir], { cwd: root, encoding: "utf8" }).trim().split("\n").pop()!;
+    const tarball = execFileSync(npm, ["pack", "--ignore-scripts", "--silent", "--pack-destination", dir], {
+      cwd: root,
+      encoding: "utf8",
+    })
+      .trim()
+      .split("\n")
+      .pop()!;
     const app = path.join(dir, "app");
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-    execFileSync(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent", path.join(dir, tarball)], { cwd: app, stdio: "pipe" });
-    fs.writeFileSync(path.join(app, "main.js"), `
+    execFileSync(npm, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent", path.join(dir, tarball)], {
+      cwd: app,
+      stdio: "pipe",
+    });
+    fs.writeFileSync(
+      path.join(app, "main.js"),
+      `
       import { driverFor, exactMetrics, readMeasurements, RbmWaveFunction } from "qst";
       const data = await readMeasurements(${JSON.stringify(DATA)});
       const driver = driverFor(data, { epochs: 3, seed: 1 });
       await driver.run();
       const m = exactMetrics(driver.model, data, data.psi);
       console.log(JSON.stringify({ kind: driver.model.kind, positive: driver.model instanceof RbmWaveFunction, fidelity: m.fidelity }));
-    `);
+    `,
+    );
     const r = node(path.join(app, "main.js"), [], app);
     expect(r.stderr).toBe("");
     const out = lastJson(r.stdout);

@@ -21,7 +21,16 @@ const ALLOWED: Record<string, string[]> = {
   "src/train": ["src/core", "src/kernels", "src/nn", "src/sample", "src/physics"],
   "src/estimate": ["src/core", "src/nn", "src/sample", "src/physics"],
   "src/io": ["src/core", "src/physics", "src/kernels", "src/nn", "src/sample", "src/train", "src/estimate"],
-  "src/index.ts": ["src/core", "src/physics", "src/kernels", "src/nn", "src/sample", "src/train", "src/estimate", "src/io"],
+  "src/index.ts": [
+    "src/core",
+    "src/physics",
+    "src/kernels",
+    "src/nn",
+    "src/sample",
+    "src/train",
+    "src/estimate",
+    "src/io",
+  ],
   cli: ["src/index.ts", "src/io"],
   examples: [],
   scripts: ["src/index.ts", "src/io", "src/estimate/statistics.ts"],
@@ -47,7 +56,9 @@ function sources(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(path.join(root, file), "utf8");
   const specs = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*"(\.{1,2}\/[^"]+)"/gms)].map((m) => m[1]);
-  return specs.map((s) => path.relative(root, path.resolve(path.dirname(path.join(root, file)), s)).replace(/\.js$/, ".ts"));
+  return specs.map((s) =>
+    path.relative(root, path.resolve(path.dirname(path.join(root, file)), s)).replace(/\.js$/, ".ts"),
+  );
 }
 
 describe("dependencies point one way", () => {
@@ -75,7 +86,10 @@ describe("dependencies point one way", () => {
     for (const file of sources("examples")) {
       const text = fs.readFileSync(path.join(root, file), "utf8");
       const qst = [...text.matchAll(/from\s*"([^"]+)"/g)].map((m) => m[1]).filter((s) => !s.startsWith("node:"));
-      expect(qst.every((s) => s === "qst"), `${file}: ${qst.join(", ")}`).toBe(true);
+      expect(
+        qst.every((s) => s === "qst"),
+        `${file}: ${qst.join(", ")}`,
+      ).toBe(true);
     }
   });
 });

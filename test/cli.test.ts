@@ -22,7 +22,11 @@ describe("qst train / evaluate / sample", () => {
     expect(j.fidelity).toBeGreaterThan(0.99);
     expect(j.kl).toBeLessThan(0.02);
     expect(Number.isFinite(j.nll)).toBe(true);
-    const log = fs.readFileSync(p("m.log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const log = fs
+      .readFileSync(p("m.log.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(log).toHaveLength(40);
     expect(log[39].fidelity).toBe(j.fidelity);
     const model = JSON.parse(fs.readFileSync(p("m.json"), "utf8"));
@@ -43,7 +47,8 @@ describe("qst train / evaluate / sample", () => {
   it("the same seed gives a bit-identical model", () => {
     qst(["train", p("target.h5"), "--epochs", "3", "--out", p("a.json"), "--quiet"]);
     qst(["train", p("target.h5"), "--epochs", "3", "--out", p("b.json"), "--quiet"]);
-    const a = JSON.parse(fs.readFileSync(p("a.json"), "utf8")), b = JSON.parse(fs.readFileSync(p("b.json"), "utf8"));
+    const a = JSON.parse(fs.readFileSync(p("a.json"), "utf8")),
+      b = JSON.parse(fs.readFileSync(p("b.json"), "utf8"));
     expect(a.rbms).toEqual(b.rbms);
     const c = qst(["train", p("target.h5"), "--epochs", "3", "--seed", "99", "--out", p("c.json"), "--quiet"]);
     expect(c.status).toBe(0);
@@ -51,9 +56,20 @@ describe("qst train / evaluate / sample", () => {
   });
 
   it("--stream (shots read block by block from the file) gives the same model as loading them", () => {
-    const r = qst(["train", p("target.h5"), "--epochs", "3", "--stream", "--out", p("streamed.json"), "--json", "--quiet"]);
+    const r = qst([
+      "train",
+      p("target.h5"),
+      "--epochs",
+      "3",
+      "--stream",
+      "--out",
+      p("streamed.json"),
+      "--json",
+      "--quiet",
+    ]);
     expect(r.status).toBe(0);
-    const a = JSON.parse(fs.readFileSync(p("a.json"), "utf8")), s = JSON.parse(fs.readFileSync(p("streamed.json"), "utf8"));
+    const a = JSON.parse(fs.readFileSync(p("a.json"), "utf8")),
+      s = JSON.parse(fs.readFileSync(p("streamed.json"), "utf8"));
     expect(s.rbms).toEqual(a.rbms);
     expect(s.metrics).toEqual(a.metrics);
   });
@@ -70,23 +86,57 @@ describe("qst train / evaluate / sample", () => {
 describe("checkpoints", () => {
   it("resuming from a checkpoint continues bit for bit", () => {
     qst(["train", p("target.h5"), "--epochs", "6", "--out", p("full.json"), "--quiet"]);
-    const stopped = qst(["train", p("target.h5"), "--epochs", "6", "--stop-after", "3", "--out", p("half.json"), "--quiet"]);
+    const stopped = qst([
+      "train",
+      p("target.h5"),
+      "--epochs",
+      "6",
+      "--stop-after",
+      "3",
+      "--out",
+      p("half.json"),
+      "--quiet",
+    ]);
     expect(stopped.status).toBe(0);
     expect(fs.existsSync(p("half.json"))).toBe(false);
-    const r = qst(["train", p("target.h5"), "--epochs", "6", "--resume", p("half.ckpt.json"), "--out", p("resumed.json"), "--quiet"]);
+    const r = qst([
+      "train",
+      p("target.h5"),
+      "--epochs",
+      "6",
+      "--resume",
+      p("half.ckpt.json"),
+      "--out",
+      p("resumed.json"),
+      "--quiet",
+    ]);
     expect(r.status).toBe(0);
-    const full = JSON.parse(fs.readFileSync(p("full.json"), "utf8")), resumed = JSON.parse(fs.readFileSync(p("resumed.json"), "utf8"));
+    const full = JSON.parse(fs.readFileSync(p("full.json"), "utf8")),
+      resumed = JSON.parse(fs.readFileSync(p("resumed.json"), "utf8"));
     expect(resumed.rbms).toEqual(full.rbms);
     expect(resumed.metrics).toEqual(full.metrics);
   });
 
   it("SIGINT writes a checkpoint, exits 130 and leaves no temporary files", async () => {
-    const child = qstAsync(["train", p("target.h5"), "--epochs", "100000", "--out", p("int.json"), "--eval-every", "0"]);
+    const child = qstAsync([
+      "train",
+      p("target.h5"),
+      "--epochs",
+      "100000",
+      "--out",
+      p("int.json"),
+      "--eval-every",
+      "0",
+    ]);
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     // Interrupt once training is under way (the first epoch is in the log), however loaded the machine.
     const log = p("int.log.jsonl");
-    for (let waited = 0; waited < 60_000 && !(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("\n")); waited += 50) {
+    for (
+      let waited = 0;
+      waited < 60_000 && !(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes("\n"));
+      waited += 50
+    ) {
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill("SIGINT");
@@ -110,33 +160,79 @@ describe("bad input: one line, non-zero exit, no stack trace, no output file", (
     if (out) expect(fs.existsSync(out)).toBe(false);
   };
 
-  it("missing data file", () => expectCleanFailure(["train", p("nope.h5"), "--out", p("x.json")], /^qst: .*nope\.h5: no such file/, p("x.json")));
+  it("missing data file", () =>
+    expectCleanFailure(["train", p("nope.h5"), "--out", p("x.json")], /^qst: .*nope\.h5: no such file/, p("x.json")));
   it("not an HDF5 file", () => {
     fs.writeFileSync(p("garbage.h5"), Buffer.from([0xff, 0x00, 0x13, 0x37]));
     expectCleanFailure(["train", p("garbage.h5"), "--out", p("x.json")], /garbage\.h5: not an HDF5 file/, p("x.json"));
   });
   it("bad option values", () => {
-    expectCleanFailure(["train", p("target.h5"), "--lr", "-1", "--out", p("x.json")], /--lr must be a positive number/, p("x.json"));
-    expectCleanFailure(["train", p("target.h5"), "--hidden", "2.5", "--out", p("x.json")], /--hidden must be a positive integer/, p("x.json"));
+    expectCleanFailure(
+      ["train", p("target.h5"), "--lr", "-1", "--out", p("x.json")],
+      /--lr must be a positive number/,
+      p("x.json"),
+    );
+    expectCleanFailure(
+      ["train", p("target.h5"), "--hidden", "2.5", "--out", p("x.json")],
+      /--hidden must be a positive integer/,
+      p("x.json"),
+    );
   });
   it("unknown command and unknown option", () => {
     expectCleanFailure(["trian"], /^qst: .*Did you mean train\?/);
     expectCleanFailure(["train", p("target.h5"), "--hiden", "3"], /^qst: Unknown argument: hiden/);
   });
   it("a positive model asked to train on rotated-basis shots says why it cannot", async () => {
-    await writeMeasurements(p("rotated.h5"), { nShots: 2, nQubits: 2, samples: Uint8Array.from([0, 1, 1, 0]), bases: Uint8Array.from("XZZZ", (c) => c.charCodeAt(0)), psi: null, attributes: {} });
-    expectCleanFailure(["train", p("rotated.h5"), "--model", "positive", "--out", p("x.json")], /rotated \(X\/Y\) bases.*cannot learn phases/, p("x.json"));
+    await writeMeasurements(p("rotated.h5"), {
+      nShots: 2,
+      nQubits: 2,
+      samples: Uint8Array.from([0, 1, 1, 0]),
+      bases: Uint8Array.from("XZZZ", (c) => c.charCodeAt(0)),
+      psi: null,
+      attributes: {},
+    });
+    expectCleanFailure(
+      ["train", p("rotated.h5"), "--model", "positive", "--out", p("x.json")],
+      /rotated \(X\/Y\) bases.*cannot learn phases/,
+      p("x.json"),
+    );
   });
   it("model and data of different sizes", async () => {
-    await writeMeasurements(p("three.h5"), { nShots: 1, nQubits: 3, samples: Uint8Array.from([0, 1, 1]), bases: null, psi: null, attributes: {} });
+    await writeMeasurements(p("three.h5"), {
+      nShots: 1,
+      nQubits: 3,
+      samples: Uint8Array.from([0, 1, 1]),
+      bases: null,
+      psi: null,
+      attributes: {},
+    });
     expectCleanFailure(["evaluate", p("m.json"), p("three.h5")], /three\.h5: has N = 3 qubits but the model .* has 5/);
   });
   it("a system too large for an exact check", async () => {
     const n = 25;
-    await writeMeasurements(p("big.h5"), { nShots: 1, nQubits: n, samples: new Uint8Array(n), bases: null, psi: null, attributes: {} });
-    const rbm = { nVisible: n, nHidden: 1, weights: Array.from({ length: n }, () => [0]), visibleBias: new Array(n).fill(0), hiddenBias: [0] };
-    fs.writeFileSync(p("big.json"), JSON.stringify({ format: "qst-model", version: 1, kind: "positive-rbm", rbm, provenance: {} }));
-    expectCleanFailure(["evaluate", p("big.json"), p("big.h5")], /N = 25 qubits is too large for an exact evaluation: it needs all 2\^25 configurations; qst enumerates up to N = 24/);
+    await writeMeasurements(p("big.h5"), {
+      nShots: 1,
+      nQubits: n,
+      samples: new Uint8Array(n),
+      bases: null,
+      psi: null,
+      attributes: {},
+    });
+    const rbm = {
+      nVisible: n,
+      nHidden: 1,
+      weights: Array.from({ length: n }, () => [0]),
+      visibleBias: new Array(n).fill(0),
+      hiddenBias: [0],
+    };
+    fs.writeFileSync(
+      p("big.json"),
+      JSON.stringify({ format: "qst-model", version: 1, kind: "positive-rbm", rbm, provenance: {} }),
+    );
+    expectCleanFailure(
+      ["evaluate", p("big.json"), p("big.h5")],
+      /N = 25 qubits is too large for an exact evaluation: it needs all 2\^25 configurations; qst enumerates up to N = 24/,
+    );
   });
   it("plot: a missing, empty or malformed log, or an unknown column, writes no figure", () => {
     const out = p("fig.png");
@@ -151,9 +247,12 @@ describe("bad input: one line, non-zero exit, no stack trace, no output file", (
     expect(fs.readFileSync(out).subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
   });
   it("a model file that is not one", () => {
-    fs.writeFileSync(p("notmodel.json"), "{\"hello\": 1}");
+    fs.writeFileSync(p("notmodel.json"), '{"hello": 1}');
     expectCleanFailure(["evaluate", p("notmodel.json"), p("target.h5")], /notmodel\.json: not a qst model file/);
     fs.writeFileSync(p("future.json"), JSON.stringify({ format: "qst-model", version: 99, kind: "positive-rbm" }));
-    expectCleanFailure(["evaluate", p("future.json"), p("target.h5")], /future\.json: model format version 99 is newer than this qst understands/);
+    expectCleanFailure(
+      ["evaluate", p("future.json"), p("target.h5")],
+      /future\.json: model format version 99 is newer than this qst understands/,
+    );
   });
 });

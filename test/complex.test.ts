@@ -10,7 +10,16 @@ import { evaluateModel, exactMetrics } from "../src/estimate/metrics.js";
 import { readMeasurements, writeMeasurements } from "../src/io/measurement-file.js";
 import { memoryShotSource } from "../src/physics/measurements.js";
 import type { StateVector } from "../src/core/state-vector.js";
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, loadModel, modelFile, rbmToJson, saveModelFile, wavefunctionOf, type ModelFile } from "../src/io/model-file.js";
+import {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  loadModel,
+  modelFile,
+  rbmToJson,
+  saveModelFile,
+  wavefunctionOf,
+  type ModelFile,
+} from "../src/io/model-file.js";
 import { RBM } from "../src/nn/rbm.js";
 import { Rng } from "../src/core/rng.js";
 import { rotateToBasis } from "../src/physics/bases.js";
@@ -32,9 +41,36 @@ type CMatrix = C[][];
 const r2 = Math.SQRT1_2;
 /** Rows: measured outcome (0 = +1 eigenvector), columns: Z-basis bit. Written out independently of src/. */
 const U1: Record<string, CMatrix> = {
-  Z: [[[1, 0], [0, 0]], [[0, 0], [1, 0]]],
-  X: [[[r2, 0], [r2, 0]], [[r2, 0], [-r2, 0]]], // ⟨+| = (⟨0| + ⟨1|)/√2, ⟨−| = (⟨0| − ⟨1|)/√2
-  Y: [[[r2, 0], [0, -r2]], [[r2, 0], [0, r2]]], // ⟨+i| = (⟨0| − i⟨1|)/√2, ⟨−i| = (⟨0| + i⟨1|)/√2
+  Z: [
+    [
+      [1, 0],
+      [0, 0],
+    ],
+    [
+      [0, 0],
+      [1, 0],
+    ],
+  ],
+  X: [
+    [
+      [r2, 0],
+      [r2, 0],
+    ],
+    [
+      [r2, 0],
+      [-r2, 0],
+    ],
+  ], // ⟨+| = (⟨0| + ⟨1|)/√2, ⟨−| = (⟨0| − ⟨1|)/√2
+  Y: [
+    [
+      [r2, 0],
+      [0, -r2],
+    ],
+    [
+      [r2, 0],
+      [0, r2],
+    ],
+  ], // ⟨+i| = (⟨0| − i⟨1|)/√2, ⟨−i| = (⟨0| + i⟨1|)/√2
 };
 
 const cmul = (a: C, b: C): C => [a[0] * b[0] - a[1] * b[1], a[0] * b[1] + a[1] * b[0]];
@@ -59,7 +95,9 @@ function basisUnitary(basis: string): CMatrix {
 }
 
 function applyMatrix(u: CMatrix, psi: { re: Float64Array; im: Float64Array }): { re: Float64Array; im: Float64Array } {
-  const n = psi.re.length, re = new Float64Array(n), im = new Float64Array(n);
+  const n = psi.re.length,
+    re = new Float64Array(n),
+    im = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const [a, b] = u[i][j];
@@ -71,8 +109,10 @@ function applyMatrix(u: CMatrix, psi: { re: Float64Array; im: Float64Array }): {
 }
 
 function randomComplexState(n: number, seed: number): { re: Float64Array; im: Float64Array } {
-  const rng = new Rng(seed), dim = 2 ** n;
-  const re = new Float64Array(dim).map(() => rng.normal()), im = new Float64Array(dim).map(() => rng.normal());
+  const rng = new Rng(seed),
+    dim = 2 ** n;
+  const re = new Float64Array(dim).map(() => rng.normal()),
+    im = new Float64Array(dim).map(() => rng.normal());
   let s = 0;
   for (let k = 0; k < dim; k++) s += re[k] ** 2 + im[k] ** 2;
   s = 1 / Math.sqrt(s);
@@ -89,13 +129,15 @@ function allBases(n: number): string[] {
 function shotsInBases(psi: StateVector, n: number, bases: string[], perBasis: number, seed: number) {
   const rng = new Rng(seed);
   const M = bases.length * perBasis;
-  const samples = new Uint8Array(M * n), codes = new Uint8Array(M * n);
+  const samples = new Uint8Array(M * n),
+    codes = new Uint8Array(M * n);
   let m = 0;
   for (const b of bases) {
     const r = rotateToBasis(psi, b);
     const prob = Array.from(r.re, (x, k) => x * x + r.im[k] * r.im[k]);
     for (let s = 0; s < perBasis; s++, m++) {
-      let u = rng.uniform53(), k = 0;
+      let u = rng.uniform53(),
+        k = 0;
       while (k < prob.length - 1 && u >= prob[k]) u -= prob[k++];
       for (let i = 0; i < n; i++) {
         samples[m * n + i] = (k >>> (n - 1 - i)) & 1;
@@ -141,9 +183,11 @@ describe("basis rotations", () => {
     const bases = allBases(3);
     // One shot per (basis, outcome), plus repeats that must map to the same pair.
     const M = bases.length * 8 + 5;
-    const samples = new Uint8Array(M * 3), codes = new Uint8Array(M * 3);
+    const samples = new Uint8Array(M * 3),
+      codes = new Uint8Array(M * 3);
     for (let m = 0; m < M; m++) {
-      const b = bases[Math.floor(m / 8) % bases.length], k = m % 8;
+      const b = bases[Math.floor(m / 8) % bases.length],
+        k = m % 8;
       for (let i = 0; i < 3; i++) {
         samples[m * 3 + i] = (k >>> (2 - i)) & 1;
         codes[m * 3 + i] = b.charCodeAt(i);
@@ -153,10 +197,12 @@ describe("basis rotations", () => {
     expect(table.nPairs).toBe(bases.length * 8);
     expect(table.bases).toHaveLength(27);
     for (let m = 0; m < M; m++) {
-      const b = bases[Math.floor(m / 8) % bases.length], k = m % 8;
+      const b = bases[Math.floor(m / 8) % bases.length],
+        k = m % 8;
       const want = applyMatrix(basisUnitary(b), psi);
       const pair = table.pairOfShot[m];
-      let re = 0, im = 0;
+      let re = 0,
+        im = 0;
       for (let t = table.termStart[pair]; t < table.termStart[pair + 1]; t++) {
         let idx = 0;
         for (let i = 0; i < 3; i++) idx = 2 * idx + table.configs[t * 3 + i];
@@ -228,9 +274,21 @@ describe("ComplexWaveFunction", () => {
     }
     const psi = randomComplexState(3, 5);
     const shots = shotsInBases(psi, 3, ["ZZZ", "XXZ", "YZX"], 50, 6);
-    const data = { source: "memory", nShots: shots.nShots, nQubits: 3, samples: shots.samples, bases: shots.bases, psi, attributes: {} };
-    expect(evaluateModel(loaded, data)).toEqual(exactMetrics(wf, shots.samples.length ? { samples: shots.samples, bases: shots.bases, nQubits: 3 } : null, psi));
-    expect(() => wavefunctionOf({ ...m, rbms: { amplitude: m.rbms.amplitude } }, "x.json")).toThrow(/rbms.*amplitude.*phase/);
+    const data = {
+      source: "memory",
+      nShots: shots.nShots,
+      nQubits: 3,
+      samples: shots.samples,
+      bases: shots.bases,
+      psi,
+      attributes: {},
+    };
+    expect(evaluateModel(loaded, data)).toEqual(
+      exactMetrics(wf, shots.samples.length ? { samples: shots.samples, bases: shots.bases, nQubits: 3 } : null, psi),
+    );
+    expect(() => wavefunctionOf({ ...m, rbms: { amplitude: m.rbms.amplitude } }, "x.json")).toThrow(
+      /rbms.*amplitude.*phase/,
+    );
   });
 });
 
@@ -248,7 +306,8 @@ describe("gradient of the rotated-basis NLL", () => {
     const nll = exactNll(wf, shots.samples, shots.bases);
     expect(data + stateVector(wf).logZ).toBeCloseTo(nll, 12);
     const h = 1e-5;
-    let maxErr = 0, maxGrad = 0;
+    let maxErr = 0,
+      maxGrad = 0;
     for (let k = 0; k < params.length; k++) {
       const x = params[k];
       params[k] = x + h;
@@ -269,7 +328,8 @@ describe("gradient of the rotated-basis NLL", () => {
 
 describe("training", () => {
   // A fixed 2-qubit state with non-trivial relative phases (QuCumber tutorial 2 in spirit).
-  const amps = [0.5, 0.4, 0.6, 0.48], phases = [0, Math.PI / 3, (-2 * Math.PI) / 3, Math.PI / 2];
+  const amps = [0.5, 0.4, 0.6, 0.48],
+    phases = [0, Math.PI / 3, (-2 * Math.PI) / 3, Math.PI / 2];
   const norm = Math.hypot(...amps);
   const psi2 = {
     re: Float64Array.from(amps, (a, k) => (a / norm) * Math.cos(phases[k])),
@@ -324,14 +384,16 @@ describe("training", () => {
     expect(exactMetrics(cd.model, data, psi2).fidelity).toBeGreaterThanOrEqual(0.98);
     // Weight decay shrinks the weights of both RBMs (and only the weights).
     const norm = (w: Float64Array) => Math.hypot(...w);
-    const free = driverFor(data, { epochs: 5 }), decayed = driverFor(data, { epochs: 5, weightDecay: 0.5 });
+    const free = driverFor(data, { epochs: 5 }),
+      decayed = driverFor(data, { epochs: 5, weightDecay: 0.5 });
     await free.run();
     await decayed.run();
     expect(norm(decayed.model.amplitude.weights)).toBeLessThan(0.7 * norm(free.model.amplitude.weights));
     expect(norm(decayed.model.phase!.weights)).toBeLessThan(0.7 * norm(free.model.phase!.weights));
     // Streamed in one block: the same model as in memory, bit for bit; in several blocks: trains as well.
     const source = memoryShotSource("memory", shots.samples, 2, shots.bases);
-    const inMemory = driverFor(data, { epochs: 3 }), oneBlock = driverFor(new ShotBlocks(source, 2), { epochs: 3 });
+    const inMemory = driverFor(data, { epochs: 3 }),
+      oneBlock = driverFor(new ShotBlocks(source, 2), { epochs: 3 });
     await inMemory.run();
     await oneBlock.run();
     expect(Array.from(oneBlock.model.params)).toEqual(Array.from(inMemory.model.params));
@@ -353,19 +415,29 @@ describe("bad input", () => {
       { name: "samples", data: Uint8Array.from([0, 1, 1, 0]), shape: [2, 2], dtype: "<B" },
       { name: "bases", data: ["XZ", "ZQ"] },
     ]);
-    await expect(readMeasurements(p("bad-letter.h5"))).rejects.toThrow(/'bases': basis letters must be X, Y or Z, found 'Q'/);
-    expect(() => rotateToBasis(randomComplexState(2, 1), "XW")).toThrow(/basis letters must be X, Y or Z, found 'W' at qubit 1/);
+    await expect(readMeasurements(p("bad-letter.h5"))).rejects.toThrow(
+      /'bases': basis letters must be X, Y or Z, found 'Q'/,
+    );
+    expect(() => rotateToBasis(randomComplexState(2, 1), "XW")).toThrow(
+      /basis letters must be X, Y or Z, found 'W' at qubit 1/,
+    );
   });
 
   it("bases of the wrong length are refused", async () => {
     fs.writeFileSync(p("b-short.txt"), "X Z\nZ\n");
-    await expect(readMeasurements(p("s.txt"), { basesFile: p("b-short.txt") })).rejects.toThrow(/line 2 has 1 basis letters, expected 2/);
+    await expect(readMeasurements(p("s.txt"), { basesFile: p("b-short.txt") })).rejects.toThrow(
+      /line 2 has 1 basis letters, expected 2/,
+    );
     await writeRawHdf5(p("bad-length.h5"), [
       { name: "samples", data: Uint8Array.from([0, 1, 1, 0]), shape: [2, 2], dtype: "<B" },
       { name: "bases", data: ["XZ", "ZZZ"] },
     ]);
-    await expect(readMeasurements(p("bad-length.h5"))).rejects.toThrow(/shot 1 has basis 'ZZZ' of length 3, expected 2/);
-    expect(() => rotateToBasis(randomComplexState(2, 1), "XZZ")).toThrow(/has 3 letters, expected one per qubit \(N = 2\)/);
+    await expect(readMeasurements(p("bad-length.h5"))).rejects.toThrow(
+      /shot 1 has basis 'ZZZ' of length 3, expected 2/,
+    );
+    expect(() => rotateToBasis(randomComplexState(2, 1), "XZZ")).toThrow(
+      /has 3 letters, expected one per qubit \(N = 2\)/,
+    );
   });
 });
 
@@ -375,10 +447,19 @@ describe("qst CLI with rotated bases", () => {
 
   it("a positive model refuses non-Z shots and says why; auto picks the complex model", async () => {
     const shots = shotsInBases(psi, 3, bases, 300, 42);
-    await writeMeasurements(p("rot.h5"), { nShots: shots.nShots, nQubits: 3, samples: shots.samples, bases: shots.bases, psi, attributes: {} });
+    await writeMeasurements(p("rot.h5"), {
+      nShots: shots.nShots,
+      nQubits: 3,
+      samples: shots.samples,
+      bases: shots.bases,
+      psi,
+      attributes: {},
+    });
     const r = qst(["train", p("rot.h5"), "--model", "positive", "--epochs", "1", "--out", p("pos.json"), "--quiet"]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/rotated \(X\/Y\) bases, but a positive RBM .* cannot learn phases; train the complex model \(--model complex\)/);
+    expect(r.stderr).toMatch(
+      /rotated \(X\/Y\) bases, but a positive RBM .* cannot learn phases; train the complex model \(--model complex\)/,
+    );
     expect(fs.existsSync(p("pos.json"))).toBe(false);
 
     const t = qst(["train", p("rot.h5"), "--epochs", "30", "--out", p("cx.json"), "--json", "--quiet"]);
@@ -413,12 +494,28 @@ describe("qst CLI with rotated bases", () => {
 describe.runIf(process.env.QST_E2E !== "0")("end to end: Heisenberg chain N = 8, open, torlai bases", () => {
   it("reaches fidelity ≥ 0.99 and the energy per site within 1%", async () => {
     const env = (k: string, d: number) => (process.env[k] !== undefined ? Number(process.env[k]) : d);
-    const N = 8, perBasis = env("QST_E2E_SHOTS_PER_BASIS", 10000), epochs = env("QST_E2E_EPOCHS", 100);
+    const N = 8,
+      perBasis = env("QST_E2E_SHOTS_PER_BASIS", 10000),
+      epochs = env("QST_E2E_EPOCHS", 100);
     const negativePhase = (process.env.QST_E2E_NEGATIVE_PHASE ?? "exact") as "exact" | "pcd";
-    const d = generateDataset({ model: "xxz", N, delta: 1, lattice: "chain", boundary: "open", shots: 15 * perBasis, bases: "torlai", seed: 105 });
+    const d = generateDataset({
+      model: "xxz",
+      N,
+      delta: 1,
+      lattice: "chain",
+      boundary: "open",
+      shots: 15 * perBasis,
+      bases: "torlai",
+      seed: 105,
+    });
     const psi = d.psi;
     const data = { samples: d.samples, bases: d.bases, nQubits: N };
-    const trainer = driverFor(data, { epochs, learningRate: env("QST_E2E_LR", 0.05), seed: env("QST_E2E_SEED", 1234), negativePhase });
+    const trainer = driverFor(data, {
+      epochs,
+      learningRate: env("QST_E2E_LR", 0.05),
+      seed: env("QST_E2E_SEED", 1234),
+      negativePhase,
+    });
     const options = trainer.options;
     await trainer.run();
     const m = exactMetrics(trainer.model, data, psi);
@@ -429,22 +526,40 @@ describe.runIf(process.env.QST_E2E !== "0")("end to end: Heisenberg chain N = 8,
     applyHamiltonianComplex(H, { re: model.re, im: model.im }, Hpsi);
     let energy = 0;
     for (let k = 0; k < 2 ** N; k++) energy += model.re[k] * Hpsi.re[k] + model.im[k] * Hpsi.im[k];
-    const E = energy / N, E0 = Number(d.attributes.energy_per_site);
+    const E = energy / N,
+      E0 = Number(d.attributes.energy_per_site);
     const result = {
-      negativePhase, epochs, lr: options.learningRate, seed: options.seed,
-      train_time_s: trainer.elapsed, fidelity: m.fidelity, kl: m.kl, nll: m.nll, energy_per_site: E, exact_energy_per_site: E0,
+      negativePhase,
+      epochs,
+      lr: options.learningRate,
+      seed: options.seed,
+      train_time_s: trainer.elapsed,
+      fidelity: m.fidelity,
+      kl: m.kl,
+      nll: m.nll,
+      energy_per_site: E,
+      exact_energy_per_site: E0,
       energy_rel_error: Math.abs(E - E0) / Math.abs(E0),
     };
     console.log(JSON.stringify(result));
     if (process.env.QST_E2E_DIR) {
       const out = process.env.QST_E2E_DIR;
       await writeMeasurements(path.join(out, "heisenberg8_torlai.h5"), {
-        nShots: d.nShots, nQubits: N, samples: d.samples, bases: d.bases, psi: d.psi, attributes: d.attributes,
+        nShots: d.nShots,
+        nQubits: N,
+        samples: d.samples,
+        bases: d.bases,
+        psi: d.psi,
+        attributes: d.attributes,
       });
-      saveModelFile(path.join(out, "heisenberg8_complex.model.json"), modelFile(trainer.model, {
-        training: { ...trainer.options },
-        provenance: { qstVersion: "e2e-test", created: new Date().toISOString(), seed: options.seed }, metrics: { fidelity: m.fidelity!, kl: m.kl!, nll: m.nll! },
-      }));
+      saveModelFile(
+        path.join(out, "heisenberg8_complex.model.json"),
+        modelFile(trainer.model, {
+          training: { ...trainer.options },
+          provenance: { qstVersion: "e2e-test", created: new Date().toISOString(), seed: options.seed },
+          metrics: { fidelity: m.fidelity!, kl: m.kl!, nll: m.nll! },
+        }),
+      );
     }
     expect(m.fidelity).toBeGreaterThanOrEqual(0.99);
     expect(result.energy_rel_error).toBeLessThan(0.01);
@@ -460,10 +575,21 @@ describe("the enumerated gradient path", () => {
     const table = buildRotatedShotTable(shots.samples, shots.bases, n);
     const all = Uint32Array.from({ length: shots.nShots }, (_, m) => m);
     const reference = new Float64Array(params.length);
-    const dataRef = new RotatedDataGradient(amplitude, phase, table).accumulate(all, shots.nShots, 1 / shots.nShots, reference);
+    const dataRef = new RotatedDataGradient(amplitude, phase, table).accumulate(
+      all,
+      shots.nShots,
+      1 / shots.nShots,
+      reference,
+    );
     addExactModelAverage(amplitude, -1, reference.subarray(0, nA));
     const fast = new Float64Array(params.length);
-    const data = new RotatedDataGradient(amplitude, phase, table).accumulateByEnumeration(all, shots.nShots, 1 / shots.nShots, fast, -1);
+    const data = new RotatedDataGradient(amplitude, phase, table).accumulateByEnumeration(
+      all,
+      shots.nShots,
+      1 / shots.nShots,
+      fast,
+      -1,
+    );
     expect(data).toBeCloseTo(dataRef, 12);
     for (let k = 0; k < params.length; k++) expect(Math.abs(fast[k] - reference[k])).toBeLessThan(1e-12);
   });

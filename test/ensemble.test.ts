@@ -13,7 +13,8 @@ import { tempDir } from "./helpers/files.js";
 
 describe("bootstrap resampling", () => {
   it("draws M shots with replacement, each with its basis, reproducibly", () => {
-    const M = 2000, N = 2;
+    const M = 2000,
+      N = 2;
     const samples = Uint8Array.from({ length: M * N }, (_, k) => (Math.floor(k / N) < 500 ? 1 : 0));
     const bases = Uint8Array.from({ length: M * N }, (_, k) => (Math.floor(k / N) < 500 ? 88 : 90));
     const b = bootstrapShots({ nShots: M, nQubits: N, samples, bases }, 3);
@@ -26,7 +27,9 @@ describe("bootstrap resampling", () => {
     // Binomial(2000, 1/4): mean 500, sd 19.4.
     expect(Math.abs(ones - 500)).toBeLessThan(4 * 19.4);
     expect(ones).not.toBe(500); // a resample, not a copy
-    expect(Array.from(bootstrapShots({ nShots: M, nQubits: N, samples, bases }, 3).samples)).toEqual(Array.from(b.samples));
+    expect(Array.from(bootstrapShots({ nShots: M, nQubits: N, samples, bases }, 3).samples)).toEqual(
+      Array.from(b.samples),
+    );
   });
 
   it("member seeds are deterministic and distinct across members and roles", () => {
@@ -46,11 +49,13 @@ describe("bootstrap resampling", () => {
 
 describe("half-sample members", () => {
   it("take half the shots without replacement, with their bases, differently for each member", () => {
-    const M = 1001, N = 2;
+    const M = 1001,
+      N = 2;
     const samples = Uint8Array.from({ length: M * N }, (_, k) => Math.floor(k / N) % 2);
     const bases = Uint8Array.from({ length: M * N }, (_, k) => (Math.floor(k / N) % 2 ? 88 : 90));
     const shots = { nShots: M, nQubits: N, samples, bases };
-    const a = halfSampleMember(shots, 9, 0), b = halfSampleMember(shots, 9, 1);
+    const a = halfSampleMember(shots, 9, 0),
+      b = halfSampleMember(shots, 9, 1);
     expect(a.shots.nShots).toBe(501);
     for (let m = 0; m < a.shots.nShots; m++) expect(a.shots.bases![m * N]).toBe(a.shots.samples[m * N] ? 88 : 90);
     expect(Array.from(a.shots.samples)).not.toEqual(Array.from(b.shots.samples));
@@ -90,7 +95,9 @@ describe("ensemble folders", () => {
     const m = writeManifest(dir, { members: 3, seed: 5, data: "d.h5", dataSha256: "abc" });
     expect(readManifest(dir)).toEqual(m);
     expect(writeManifest(dir, { members: 3, seed: 5, data: "d.h5", dataSha256: "abc" })).toEqual(m);
-    expect(() => writeManifest(dir, { members: 4, seed: 5, data: "d.h5", dataSha256: "abc" })).toThrow(/other data or settings/);
+    expect(() => writeManifest(dir, { members: 4, seed: 5, data: "d.h5", dataSha256: "abc" })).toThrow(
+      /other data or settings/,
+    );
     expect(() => loadEnsemble(dir)).toThrow(/0 of 3 members/);
     saveModelFile(path.join(dir, memberFileName(0)), modelFile(wf(1), { provenance }));
     saveModelFile(path.join(dir, memberFileName(2)), modelFile(wf(2), { provenance }));

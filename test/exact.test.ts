@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { QstError } from "../src/core/errors.js";
 import {
-  MAX_EXACT_QUBITS, checkExactSize, configurationOf, indexOf, logPartitionFunction, logSumExp, unnormalisedLogProbabilities,
+  MAX_EXACT_QUBITS,
+  checkExactSize,
+  configurationOf,
+  indexOf,
+  logPartitionFunction,
+  logSumExp,
+  unnormalisedLogProbabilities,
 } from "../src/nn/enumeration.js";
 import { exactMetrics } from "../src/estimate/metrics.js";
 import { RbmWaveFunction } from "../src/nn/wavefunction.js";

@@ -21,7 +21,14 @@ beforeAll(async () => {
   const psi = randomRbmState(n, 3);
   const bases = new Uint8Array(200 * n).fill(90);
   bases[5] = 88;
-  await writeMeasurements(path.join(dir, "valid.h5"), { nShots: 200, nQubits: n, samples: exactShots(psi, n, 200, 4), bases, psi: psi, attributes: { model: "fuzz", N: n } });
+  await writeMeasurements(path.join(dir, "valid.h5"), {
+    nShots: 200,
+    nQubits: n,
+    samples: exactShots(psi, n, 200, 4),
+    bases,
+    psi: psi,
+    attributes: { model: "fuzz", N: n },
+  });
   valid = fs.readFileSync(path.join(dir, "valid.h5"));
 });
 
@@ -56,7 +63,8 @@ describe("fuzzing the measurement reader", () => {
         expect(d.samples.length).toBe(d.nShots * d.nQubits);
         outcomes.read++;
       } catch (e) {
-        if (!(e instanceof QstError)) throw new Error(`corruption ${t} (kind ${t % 4}) raised a non-QstError: ${(e as Error).stack}`);
+        if (!(e instanceof QstError))
+          throw new Error(`corruption ${t} (kind ${t % 4}) raised a non-QstError: ${(e as Error).stack}`);
         expect((e as Error).message).toContain(file);
         outcomes.rejected++;
       }

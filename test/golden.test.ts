@@ -19,24 +19,45 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.resolve(here, "../datasets");
 const GOLDEN_FILE = path.join(here, "golden/models.json");
 const update = process.env.GOLDEN_UPDATE === "1";
-const golden: Record<string, string> = fs.existsSync(GOLDEN_FILE) ? JSON.parse(fs.readFileSync(GOLDEN_FILE, "utf8")) : {};
+const golden: Record<string, string> = fs.existsSync(GOLDEN_FILE)
+  ? JSON.parse(fs.readFileSync(GOLDEN_FILE, "utf8"))
+  : {};
 
 /** SHA-256 of every RBM's parameters in the model file (weights row by row, then biases). */
 function parameterHash(modelFile: string): string {
   const m = JSON.parse(fs.readFileSync(modelFile, "utf8"));
   const rbms = [m.rbms.amplitude, m.rbms.phase].filter(Boolean);
   const numbers = rbms.flatMap((r: any) => [...r.weights.flat(), ...r.visibleBias, ...r.hiddenBias]);
-  return crypto.createHash("sha256").update(Buffer.from(new Float64Array(numbers).buffer)).digest("hex");
+  return crypto
+    .createHash("sha256")
+    .update(Buffer.from(new Float64Array(numbers).buffer))
+    .digest("hex");
 }
 
 const CASES: { name: string; data: string; args: string[] }[] = [
   { name: "positive default (tfim N10 h1)", data: "tfim_chain_N10_h1.h5", args: [] },
   { name: "positive cd-k", data: "tfim_chain_N10_h1.h5", args: ["--method", "cd", "--epochs", "10"] },
-  { name: "positive exact negative phase", data: "tfim_chain_N10_h0.5.h5", args: ["--negative-phase", "exact", "--epochs", "10"] },
-  { name: "positive sgd, constant schedule, weight decay", data: "tfim_chain_N10_h2.h5", args: ["--optimizer", "sgd", "--schedule", "constant", "--weight-decay", "1e-3", "--epochs", "10", "--seed", "7"] },
+  {
+    name: "positive exact negative phase",
+    data: "tfim_chain_N10_h0.5.h5",
+    args: ["--negative-phase", "exact", "--epochs", "10"],
+  },
+  {
+    name: "positive sgd, constant schedule, weight decay",
+    data: "tfim_chain_N10_h2.h5",
+    args: ["--optimizer", "sgd", "--schedule", "constant", "--weight-decay", "1e-3", "--epochs", "10", "--seed", "7"],
+  },
   { name: "positive streamed", data: "tfim_chain_N10_h1.h5", args: ["--stream", "--epochs", "10"] },
-  { name: "complex exact negative phase (heisenberg N8)", data: "heisenberg_chain_N8_torlai.h5", args: ["--negative-phase", "exact", "--epochs", "3"] },
-  { name: "complex pcd (heisenberg N8)", data: "heisenberg_chain_N8_torlai.h5", args: ["--negative-phase", "pcd", "--epochs", "2", "--phase-hidden", "6"] },
+  {
+    name: "complex exact negative phase (heisenberg N8)",
+    data: "heisenberg_chain_N8_torlai.h5",
+    args: ["--negative-phase", "exact", "--epochs", "3"],
+  },
+  {
+    name: "complex pcd (heisenberg N8)",
+    data: "heisenberg_chain_N8_torlai.h5",
+    args: ["--negative-phase", "pcd", "--epochs", "2", "--phase-hidden", "6"],
+  },
 ];
 
 describe("golden models: fixed seeds give the same weights, bit for bit", () => {

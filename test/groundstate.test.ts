@@ -102,7 +102,9 @@ describe("TFIM chain: Lanczos vs free fermions", () => {
       }
     }
     // J ≠ 1 and h > J, open chain.
-    expect(relErr(denseGroundState(tfim(chain(6, "open"), { J: 0.7, h: 1.9 })).energy, tfimOpenExact(6, 0.7, 1.9))).toBeLessThan(1e-12);
+    expect(
+      relErr(denseGroundState(tfim(chain(6, "open"), { J: 0.7, h: 1.9 })).energy, tfimOpenExact(6, 0.7, 1.9)),
+    ).toBeLessThan(1e-12);
   });
 
   for (const bc of ["open", "periodic"] as Boundary[]) {
@@ -230,9 +232,18 @@ describe("groundState options and refusals", () => {
     expect(() => groundState(H, { tol: 0 })).toThrow("groundState: tol must be a positive number, got 0");
     expect(() => groundState(H, { maxIter: 0 })).toThrow("groundState: maxIter must be a positive integer, got 0");
     expect(() => groundState(H, { krylovSize: 2 })).toThrow("groundState: krylovSize must be an integer ≥ 3, got 2");
-    expect(() => groundState(H, { keep: 50 })).toThrow("groundState: keep must be an integer between 1 and krylovSize − 2");
-    const complexH: Hamiltonian = { nSites: 2, terms: [{ coefficient: 1, sites: [0], paulis: ["Y"] }], name: "Y", params: {} };
+    expect(() => groundState(H, { keep: 50 })).toThrow(
+      "groundState: keep must be an integer between 1 and krylovSize − 2",
+    );
+    const complexH: Hamiltonian = {
+      nSites: 2,
+      terms: [{ coefficient: 1, sites: [0], paulis: ["Y"] }],
+      name: "Y",
+      params: {},
+    };
     expect(() => groundState(complexH)).toThrow(/complex matrix elements/);
-    expect(() => denseGroundState(tfim(chain(13), { h: 1 }))).toThrow("denseGroundState: N = 13 is too large for dense diagonalisation (N ≤ 12)");
+    expect(() => denseGroundState(tfim(chain(13), { h: 1 }))).toThrow(
+      "denseGroundState: N = 13 is too large for dense diagonalisation (N ≤ 12)",
+    );
   });
 });

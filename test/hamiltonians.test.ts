@@ -40,11 +40,13 @@ function kron(a: CMat, b: CMat): CMat {
   const im = new Float64Array(n * n);
   for (let i = 0; i < a.n; i++)
     for (let j = 0; j < a.n; j++) {
-      const ar = a.re[i * a.n + j], ai = a.im[i * a.n + j];
+      const ar = a.re[i * a.n + j],
+        ai = a.im[i * a.n + j];
       if (ar === 0 && ai === 0) continue;
       for (let k = 0; k < b.n; k++)
         for (let l = 0; l < b.n; l++) {
-          const br = b.re[k * b.n + l], bi = b.im[k * b.n + l];
+          const br = b.re[k * b.n + l],
+            bi = b.im[k * b.n + l];
           const idx = (i * b.n + k) * n + (j * b.n + l);
           re[idx] = ar * br - ai * bi;
           im[idx] = ar * bi + ai * br;
@@ -80,9 +82,11 @@ function matVec(M: CMat, xr: Float64Array, xi: Float64Array): { re: Float64Array
   const re = new Float64Array(n);
   const im = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let sr = 0, si = 0;
+    let sr = 0,
+      si = 0;
     for (let j = 0; j < n; j++) {
-      const mr = M.re[i * n + j], mi = M.im[i * n + j];
+      const mr = M.re[i * n + j],
+        mi = M.im[i * n + j];
       sr += mr * xr[j] - mi * xi[j];
       si += mr * xi[j] + mi * xr[j];
     }
@@ -101,7 +105,6 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 function randomVector(n: number, rng: Rng): Float64Array {
   return Float64Array.from({ length: n }, () => rng.normal());
 }
-
 
 // ---------------------------------------------------------------------------------------------
 
@@ -149,7 +152,14 @@ describe("lattices", () => {
       [1, 2],
     ]);
     expectQstError(() => fromEdges(3, [[0, 3]]), "edge 0 [0, 3] has site 3 outside 0..2");
-    expectQstError(() => fromEdges(3, [[0, 1], [1, 0]]), "edge 1 [1, 0] is a duplicate");
+    expectQstError(
+      () =>
+        fromEdges(3, [
+          [0, 1],
+          [1, 0],
+        ]),
+      "edge 1 [1, 0] is a duplicate",
+    );
     expectQstError(() => fromEdges(3, [[1, 1]]), "edge 0 [1, 1] joins a site to itself");
     expectQstError(() => fromEdges(3, [[0, -1]]), "site -1 outside");
     expectQstError(() => chain(0), "chain: N must be an integer ≥ 1, got 0");
@@ -175,14 +185,29 @@ describe("Pauli-string Hamiltonians", () => {
 
   it("follows the bit conventions: qubit 0 is the most significant bit, bit 0 is Z = +1", () => {
     // H = Z_0 on 3 qubits: diagonal (+1 for b < 4, −1 for b ≥ 4).
-    const H: Hamiltonian = { nSites: 3, terms: [{ coefficient: 1, sites: [0], paulis: ["Z"] }], name: "Z0", params: {} };
+    const H: Hamiltonian = {
+      nSites: 3,
+      terms: [{ coefficient: 1, sites: [0], paulis: ["Z"] }],
+      name: "Z0",
+      params: {},
+    };
     const M = hamiltonianMatrix(H);
     for (let b = 0; b < 8; b++) expect(M.get(b, b)).toBe(b < 4 ? 1 : -1);
     // X_2 flips the least significant bit.
-    const X2: Hamiltonian = { nSites: 3, terms: [{ coefficient: 1, sites: [2], paulis: ["X"] }], name: "X2", params: {} };
+    const X2: Hamiltonian = {
+      nSites: 3,
+      terms: [{ coefficient: 1, sites: [2], paulis: ["X"] }],
+      name: "X2",
+      params: {},
+    };
     expect(hamiltonianMatrix(X2).get(0, 1)).toBe(1);
     // Y_0 Y_1 |00⟩ = (i)(i)|11⟩ = −|11⟩, and Y_0 Y_1 |01⟩ = (i)(−i)|10⟩ = +|10⟩.
-    const YY: Hamiltonian = { nSites: 2, terms: [{ coefficient: 1, sites: [0, 1], paulis: ["Y", "Y"] }], name: "YY", params: {} };
+    const YY: Hamiltonian = {
+      nSites: 2,
+      terms: [{ coefficient: 1, sites: [0, 1], paulis: ["Y", "Y"] }],
+      name: "YY",
+      params: {},
+    };
     const yy = hamiltonianMatrix(YY);
     expect(yy.get(3, 0)).toBe(-1);
     expect(yy.get(2, 1)).toBe(1);
@@ -196,7 +221,14 @@ describe("Pauli-string Hamiltonians", () => {
       xxz(chain(5, "periodic"), { J: 0.9, delta: -0.6 }),
       heisenberg(square(2, 3, "periodic"), { J: 1.2 }),
       tfim(square(3, 2, "open"), { h: 2 }),
-      xxz(fromEdges(4, [[0, 2], [1, 3], [0, 3]]), { J: 1, delta: 2.5 }),
+      xxz(
+        fromEdges(4, [
+          [0, 2],
+          [1, 3],
+          [0, 3],
+        ]),
+        { J: 1, delta: 2.5 },
+      ),
     ];
     for (const H of models) {
       const ref = denseReference(H);
@@ -213,7 +245,8 @@ describe("Pauli-string Hamiltonians", () => {
       const [xy, yy] = applyHamiltonianStats(H, x, y);
       const want = matVec(ref, x, new Float64Array(n));
       expect(maxAbsDiff(y, want.re)).toBeLessThan(1e-12);
-      let xyRef = 0, yyRef = 0;
+      let xyRef = 0,
+        yyRef = 0;
       for (let i = 0; i < n; i++) {
         xyRef += x[i] * want.re[i];
         yyRef += want.re[i] * want.re[i];
@@ -278,11 +311,26 @@ describe("Pauli-string Hamiltonians", () => {
     const bad = (terms: PauliTerm[]): Hamiltonian => ({ nSites: 3, terms, name: "bad", params: {} });
     const x = new Float64Array(8);
     const y = new Float64Array(8);
-    expectQstError(() => applyHamiltonian(bad([{ coefficient: 1, sites: [3], paulis: ["X"] }]), x, y), "term 0: site 3 is outside 0..2");
-    expectQstError(() => applyHamiltonian(bad([{ coefficient: 1, sites: [1, 1], paulis: ["X", "Z"] }]), x, y), "site 1 appears twice");
-    expectQstError(() => applyHamiltonian(bad([{ coefficient: 1, sites: [0], paulis: ["W" as Pauli] }]), x, y), 'Pauli "W"');
-    expectQstError(() => applyHamiltonian(bad([{ coefficient: NaN, sites: [0], paulis: ["X"] }]), x, y), "coefficient must be a finite number");
-    expectQstError(() => applyHamiltonian(tfim(chain(3), { h: 1 }), new Float64Array(4), y), "x has length 4, expected 2^N = 8");
+    expectQstError(
+      () => applyHamiltonian(bad([{ coefficient: 1, sites: [3], paulis: ["X"] }]), x, y),
+      "term 0: site 3 is outside 0..2",
+    );
+    expectQstError(
+      () => applyHamiltonian(bad([{ coefficient: 1, sites: [1, 1], paulis: ["X", "Z"] }]), x, y),
+      "site 1 appears twice",
+    );
+    expectQstError(
+      () => applyHamiltonian(bad([{ coefficient: 1, sites: [0], paulis: ["W" as Pauli] }]), x, y),
+      'Pauli "W"',
+    );
+    expectQstError(
+      () => applyHamiltonian(bad([{ coefficient: NaN, sites: [0], paulis: ["X"] }]), x, y),
+      "coefficient must be a finite number",
+    );
+    expectQstError(
+      () => applyHamiltonian(tfim(chain(3), { h: 1 }), new Float64Array(4), y),
+      "x has length 4, expected 2^N = 8",
+    );
     expectQstError(() => hamiltonianMatrix(tfim(chain(13), { h: 1 })), "too large for a dense matrix");
   });
 });

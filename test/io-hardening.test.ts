@@ -10,7 +10,11 @@ import { memoryShotSource } from "../src/physics/measurements.js";
 import { describe, expect, it } from "vitest";
 import { QstError } from "../src/core/errors.js";
 import {
-  openMeasurementStream, peekShape, readMeasurements, writeMeasurements, type ReadOptions,
+  openMeasurementStream,
+  peekShape,
+  readMeasurements,
+  writeMeasurements,
+  type ReadOptions,
 } from "../src/io/measurement-file.js";
 import { Rng } from "../src/core/rng.js";
 import { addLinks, tempDir, writeRawHdf5, type RawDataset, type RawLink } from "./helpers/files.js";
@@ -63,7 +67,10 @@ function writeZoo(name: string): string {
 
 /** The QstError a promise rejects with: one line, starting with the file's name. */
 async function refusal(promise: Promise<unknown>, file: string): Promise<string> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(QstError);
   const message = (error as Error).message;
   expect(message.split("\n")).toHaveLength(1);
@@ -94,26 +101,58 @@ describe("data stored outside the file is refused, not followed", () => {
   };
   const external = { name: "samples", file: "target.h5", target: "/samples" };
   refusedEverywhere([
-    ["an external link", () => withTarget("ext", [external]), {},
+    [
+      "an external link",
+      () => withTarget("ext", [external]),
+      {},
       "'samples' is an external link to target.h5:/samples; qst reads only data stored in the file itself " +
-      `(copy it in: h5copy -f ext -i ${p("ext/run.h5")} -o copy.h5 -s /samples -d /samples)`],
-    ["an external link to a missing file", () => withTarget("gone", [{ ...external, file: "gone.h5" }]), {},
+        `(copy it in: h5copy -f ext -i ${p("ext/run.h5")} -o copy.h5 -s /samples -d /samples)`,
+    ],
+    [
+      "an external link to a missing file",
+      () => withTarget("gone", [{ ...external, file: "gone.h5" }]),
+      {},
       "'samples' is an external link to gone.h5:/samples, which is missing; qst reads only data stored in the file " +
-      "itself"],
-    ["a group behind an external link", () => withTarget("group", [{ name: "meas", file: "target.h5", target: "/" }]),
-      { samplesPath: "meas/samples" }, "'meas/samples' lies behind an external link (/meas → target.h5:/); qst reads"],
-    ["a soft link to an external link", () => withTarget("soft", [
-      { ...external, name: "ext" }, { name: "samples", target: "/ext" }]),
-      {}, "'samples' lies behind an external link (/ext → target.h5:/samples); qst reads only"],
-    ["a virtual dataset whose source is missing (h5wasm reads the fill value)", async () => writeZoo("vds/zoo.h5"),
-      { samplesPath: "vds" }, "'vds' is a virtual dataset mapping gone.h5:/samples (missing); qst reads only data " +
-      "stored in the file itself (make it a plain dataset: h5repack -l CONTI in.h5 out.h5)"],
-    ["a virtual dataset whose source is there", async () => {
-      await writeRawHdf5(p("vds2/gone.h5"), [samples]);
-      return writeZoo("vds2/zoo.h5");
-    }, { samplesPath: "vds" }, "'vds' is a virtual dataset mapping gone.h5:/samples; qst reads only"],
-    ["raw data in an external file that is missing", async () => writeZoo("efl/zoo.h5"), { samplesPath: "efl" },
-      "'efl' (rows 0–4) cannot be decoded: HDF5 failed to read it (corrupt or missing data)"],
+        "itself",
+    ],
+    [
+      "a group behind an external link",
+      () => withTarget("group", [{ name: "meas", file: "target.h5", target: "/" }]),
+      { samplesPath: "meas/samples" },
+      "'meas/samples' lies behind an external link (/meas → target.h5:/); qst reads",
+    ],
+    [
+      "a soft link to an external link",
+      () =>
+        withTarget("soft", [
+          { ...external, name: "ext" },
+          { name: "samples", target: "/ext" },
+        ]),
+      {},
+      "'samples' lies behind an external link (/ext → target.h5:/samples); qst reads only",
+    ],
+    [
+      "a virtual dataset whose source is missing (h5wasm reads the fill value)",
+      async () => writeZoo("vds/zoo.h5"),
+      { samplesPath: "vds" },
+      "'vds' is a virtual dataset mapping gone.h5:/samples (missing); qst reads only data " +
+        "stored in the file itself (make it a plain dataset: h5repack -l CONTI in.h5 out.h5)",
+    ],
+    [
+      "a virtual dataset whose source is there",
+      async () => {
+        await writeRawHdf5(p("vds2/gone.h5"), [samples]);
+        return writeZoo("vds2/zoo.h5");
+      },
+      { samplesPath: "vds" },
+      "'vds' is a virtual dataset mapping gone.h5:/samples; qst reads only",
+    ],
+    [
+      "raw data in an external file that is missing",
+      async () => writeZoo("efl/zoo.h5"),
+      { samplesPath: "efl" },
+      "'efl' (rows 0–4) cannot be decoded: HDF5 failed to read it (corrupt or missing data)",
+    ],
   ]);
 
   it("an external /psi is refused too, and peekShape refuses an external /samples", async () => {
@@ -129,26 +168,38 @@ describe("data stored outside the file is refused, not followed", () => {
 
 describe("filters that h5wasm cannot decode are refused, not read as stale memory", () => {
   refusedEverywhere([
-    ["lzf, h5py's own filter", async () => writeZoo("lzf/zoo.h5"), { samplesPath: "lzf" },
+    [
+      "lzf, h5py's own filter",
+      async () => writeZoo("lzf/zoo.h5"),
+      { samplesPath: "lzf" },
       "'lzf' is stored with HDF5 filter 32000 (lzf), which qst cannot decode; re-save it with gzip: " +
-      "h5repack -f GZIP=4 in.h5 out.h5"],
-    ["a corrupt gzip chunk", async () => {
-      const file = p("corrupt/run.h5");
-      const rng = new Rng(5);
-      const data = Uint8Array.from({ length: 600 * 4 }, () => rng.int(2));
-      await writeRawHdf5(file, [{ name: "samples", data, shape: [600, 4], dtype: "<B", chunks: [100, 4], gzip: true }]);
-      const bytes = fs.readFileSync(file);
-      let streams = 0;
-      for (let k = 0; k + 20 < bytes.length; k++) {
-        if (bytes[k] === 0x78 && bytes[k + 1] === 0x9c) { // a zlib header (level 6): garble the stream behind it
-          for (let j = 4; j < 12; j++) bytes[k + j] ^= 0x5a;
-          streams++;
+        "h5repack -f GZIP=4 in.h5 out.h5",
+    ],
+    [
+      "a corrupt gzip chunk",
+      async () => {
+        const file = p("corrupt/run.h5");
+        const rng = new Rng(5);
+        const data = Uint8Array.from({ length: 600 * 4 }, () => rng.int(2));
+        await writeRawHdf5(file, [
+          { name: "samples", data, shape: [600, 4], dtype: "<B", chunks: [100, 4], gzip: true },
+        ]);
+        const bytes = fs.readFileSync(file);
+        let streams = 0;
+        for (let k = 0; k + 20 < bytes.length; k++) {
+          if (bytes[k] === 0x78 && bytes[k + 1] === 0x9c) {
+            // a zlib header (level 6): garble the stream behind it
+            for (let j = 4; j < 12; j++) bytes[k + j] ^= 0x5a;
+            streams++;
+          }
         }
-      }
-      expect(streams).toBeGreaterThanOrEqual(6);
-      fs.writeFileSync(file, bytes);
-      return file;
-    }, {}, "'samples' (rows 0–600) cannot be decoded: HDF5 failed to read it"],
+        expect(streams).toBeGreaterThanOrEqual(6);
+        fs.writeFileSync(file, bytes);
+        return file;
+      },
+      {},
+      "'samples' (rows 0–600) cannot be decoded: HDF5 failed to read it",
+    ],
   ]);
 
   it("the filters built into h5wasm still read: szip, scaleoffset + shuffle, gzip + fletcher32", async () => {
@@ -167,19 +218,32 @@ describe("basis codes are range-checked before they are narrowed to bytes (346 m
   const codes = (bad: number) => Array.from({ length: 12 }, (_, k) => (k === 5 ? bad : 90));
   const int64 = new BigInt64Array(codes(346).map(BigInt));
   refusedEverywhere([
-    ["int64 346", () => basesFile("b64.h5", { data: int64, shape: [4, 3], dtype: "<q" }),
-      {}, "b64.h5: 'bases': basis letters must be X, Y or Z, found code 346 at shot 1, qubit 2"],
-    ["int16 -166", () => basesFile("b16.h5", { data: Int16Array.from(codes(-166)), shape: [4, 3], dtype: "<h" }),
-      {}, "'bases': basis letters must be X, Y or Z, found code -166 at shot 1, qubit 2"],
-    ["a string with 'Ś' (code 346)", () => basesFile("bstr.h5", { data: ["ZZZ", "ZZŚ", "ZZZ", "ZZZ"] }),
-      {}, "'bases': basis letters must be X, Y or Z, found code 346 at shot 1, qubit 2"],
+    [
+      "int64 346",
+      () => basesFile("b64.h5", { data: int64, shape: [4, 3], dtype: "<q" }),
+      {},
+      "b64.h5: 'bases': basis letters must be X, Y or Z, found code 346 at shot 1, qubit 2",
+    ],
+    [
+      "int16 -166",
+      () => basesFile("b16.h5", { data: Int16Array.from(codes(-166)), shape: [4, 3], dtype: "<h" }),
+      {},
+      "'bases': basis letters must be X, Y or Z, found code -166 at shot 1, qubit 2",
+    ],
+    [
+      "a string with 'Ś' (code 346)",
+      () => basesFile("bstr.h5", { data: ["ZZZ", "ZZŚ", "ZZZ", "ZZZ"] }),
+      {},
+      "'bases': basis letters must be X, Y or Z, found code 346 at shot 1, qubit 2",
+    ],
   ]);
 
   it("text bases files too", async () => {
     fs.writeFileSync(p("t/s.txt"), "0 1 1\n1 0 0\n");
     fs.writeFileSync(p("t/b.txt"), "Z Z Z\nZ Z Ś\n");
-    expect(await refusal(readMeasurements(p("t/s.txt"), { basesFile: p("t/b.txt") }), p("t/b.txt")))
-      .toContain("b.txt: basis letters must be X, Y or Z, found code 346 at shot 1, qubit 2");
+    expect(await refusal(readMeasurements(p("t/s.txt"), { basesFile: p("t/b.txt") }), p("t/b.txt"))).toContain(
+      "b.txt: basis letters must be X, Y or Z, found code 346 at shot 1, qubit 2",
+    );
   });
 });
 
@@ -192,7 +256,10 @@ describe("h5py's natural types", () => {
   it("complex128 and complex64 psi (a compound {r, i}) read as re/im", async () => {
     const file = writeZoo("complex/zoo.h5");
     const norm = Math.sqrt(5 * [1, 2, 3, 4, 5, 6, 7, 8].reduce((s, k) => s + (k / 10) ** 2, 0));
-    for (const [psiPath, digits] of [["psi_c128", 15], ["psi_c64", 7]] as const) {
+    for (const [psiPath, digits] of [
+      ["psi_c128", 15],
+      ["psi_c64", 7],
+    ] as const) {
       const { psi } = await readMeasurements(file, { psiPath });
       for (let k = 0; k < 8; k++) {
         expect(parts(psi!).re[k]).toBeCloseTo((k + 1) / 10 / norm, digits);
@@ -202,45 +269,72 @@ describe("h5py's natural types", () => {
   });
 
   refusedEverywhere([
-    ["an enum that is not h5py's bool", async () => writeZoo("enum/zoo.h5"), { samplesPath: "updown" },
-      "'updown' must hold integers 0/1, but its type is enum {DOWN = 1, UP = 0}"],
-    ["compound samples", async () => writeZoo("pair/zoo.h5"), { samplesPath: "pair" },
-      "'pair' must hold integers 0/1, but its type is compound {a: int32, b: int32}"],
-    ["a compound psi that is not complex", async () => writeZoo("pairpsi/zoo.h5"), { psiPath: "pair" },
-      "'pair' must hold real numbers or h5py complex ones, but its type is compound {a: int32, b: int32}"],
+    [
+      "an enum that is not h5py's bool",
+      async () => writeZoo("enum/zoo.h5"),
+      { samplesPath: "updown" },
+      "'updown' must hold integers 0/1, but its type is enum {DOWN = 1, UP = 0}",
+    ],
+    [
+      "compound samples",
+      async () => writeZoo("pair/zoo.h5"),
+      { samplesPath: "pair" },
+      "'pair' must hold integers 0/1, but its type is compound {a: int32, b: int32}",
+    ],
+    [
+      "a compound psi that is not complex",
+      async () => writeZoo("pairpsi/zoo.h5"),
+      { psiPath: "pair" },
+      "'pair' must hold real numbers or h5py complex ones, but its type is compound {a: int32, b: int32}",
+    ],
   ]);
 });
 
 describe("transposed samples", () => {
   const wide: RawDataset = { name: "samples", data: new Uint8Array(20 * 5000), shape: [20, 5000], dtype: "<B" };
   const psi20: RawDataset = {
-    name: "psi", data: new Float64Array(2 ** 16), shape: [2 ** 16], dtype: "<d", chunks: [2 ** 16], gzip: true,
+    name: "psi",
+    data: new Float64Array(2 ** 16),
+    shape: [2 ** 16],
+    dtype: "<d",
+    chunks: [2 ** 16],
+    gzip: true,
     declared: [2 ** 20],
   };
   refusedEverywhere([
-    ["[20, 5000] with a psi of 2^20 amplitudes", async () => {
-      await writeRawHdf5(p("tpsi.h5"), [wide, psi20]);
-      return p("tpsi.h5");
-    }, {},
-      "tpsi.h5: 'samples' has shape [20, 5000] but 'psi' has 2^20 amplitudes, so N = 20: the samples look transposed"],
-    ["[20, 5000] without psi", async () => {
-      await writeRawHdf5(p("t5000.h5"), [wide]);
-      return p("t5000.h5");
-    }, {},
-      "t5000.h5: 'samples' has shape [20, 5000]: N = 5000 qubits is more than qst takes (4096); is it transposed?"],
+    [
+      "[20, 5000] with a psi of 2^20 amplitudes",
+      async () => {
+        await writeRawHdf5(p("tpsi.h5"), [wide, psi20]);
+        return p("tpsi.h5");
+      },
+      {},
+      "tpsi.h5: 'samples' has shape [20, 5000] but 'psi' has 2^20 amplitudes, so N = 20: the samples look transposed",
+    ],
+    [
+      "[20, 5000] without psi",
+      async () => {
+        await writeRawHdf5(p("t5000.h5"), [wide]);
+        return p("t5000.h5");
+      },
+      {},
+      "t5000.h5: 'samples' has shape [20, 5000]: N = 5000 qubits is more than qst takes (4096); is it transposed?",
+    ],
   ]);
 
   it("more qubits than shots is read, with a warning", async () => {
     await writeRawHdf5(p("w10.h5"), [{ name: "samples", data: new Uint8Array(200), shape: [10, 20], dtype: "<B" }]);
     await writeRawHdf5(p("w20.h5"), [{ name: "samples", data: new Uint8Array(200), shape: [20, 10], dtype: "<B" }]);
     fs.writeFileSync(p("w.txt"), "0 1 1\n1 0 0\n");
-    const warning = `${p("w10.h5")}: 'samples' has shape [10, 20]: more qubits than shots; is it transposed? ` +
+    const warning =
+      `${p("w10.h5")}: 'samples' has shape [10, 20]: more qubits than shots; is it transposed? ` +
       "qst expects [shots, qubits]";
     expect((await readMeasurements(p("w10.h5"))).warnings).toEqual([warning]);
     expect((await openMeasurementStream(p("w10.h5"))).meta.warnings).toEqual([warning]);
     expect((await readMeasurements(p("w20.h5"))).warnings).toEqual([]);
     expect((await readMeasurements(p("w.txt"))).warnings).toEqual([
-      `${p("w.txt")} has shape [2, 3]: more qubits than shots; is it transposed? qst expects [shots, qubits]`]);
+      `${p("w.txt")} has shape [2, 3]: more qubits than shots; is it transposed? qst expects [shots, qubits]`,
+    ]);
   });
 });
 
@@ -248,32 +342,54 @@ describe("declared sizes are checked before anything is allocated", () => {
   // Tiny gzip files whose datasets declare far more than they store (unwritten chunks read as the fill value).
   const bomb = async (name: string, shape: number[], extra: RawDataset[] = []) => {
     const N = shape[1];
-    await writeRawHdf5(p(name), [{
-      name: "samples", data: new Uint8Array(N), shape: [1, N], dtype: "<B", chunks: [65536, N], gzip: true,
-      declared: shape,
-    }, ...extra]);
+    await writeRawHdf5(p(name), [
+      {
+        name: "samples",
+        data: new Uint8Array(N),
+        shape: [1, N],
+        dtype: "<B",
+        chunks: [65536, N],
+        gzip: true,
+        declared: shape,
+      },
+      ...extra,
+    ]);
     expect(fs.statSync(p(name)).size).toBeLessThan(20_000);
     return p(name);
   };
   const psi26: RawDataset = {
-    name: "psi", data: new Float64Array(2), shape: [1, 2], dtype: "<d", chunks: [65536, 2], gzip: true,
+    name: "psi",
+    data: new Float64Array(2),
+    shape: [1, 2],
+    dtype: "<d",
+    chunks: [65536, 2],
+    gzip: true,
     declared: [2 ** 26, 2],
   };
 
   it("[2·10^8, 20] is not loaded whole", async () => {
     const file = await bomb("b2e8.h5", [2e8, 20]);
     const started = Date.now();
-    expect(await refusal(readMeasurements(file), file))
-      .toContain("b2e8.h5: 'samples' declares [200000000, 20] shots: 3.7 GiB, more than qst loads at once (1 GiB)");
+    expect(await refusal(readMeasurements(file), file)).toContain(
+      "b2e8.h5: 'samples' declares [200000000, 20] shots: 3.7 GiB, more than qst loads at once (1 GiB)",
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   refusedEverywhere([
-    ["[10^9, 64] is more than qst can hold, even streamed", () => bomb("b1e9.h5", [1e9, 64]), {},
-      "b1e9.h5: 'samples' declares [1000000000, 64] shots: 60 GiB, more than qst can hold (2^32 − 1 values at most)"],
-    ["a psi of [2^26, 2] (1 GiB) for N = 26", () => bomb("bpsi.h5", [1, 26], [psi26]), {},
+    [
+      "[10^9, 64] is more than qst can hold, even streamed",
+      () => bomb("b1e9.h5", [1e9, 64]),
+      {},
+      "b1e9.h5: 'samples' declares [1000000000, 64] shots: 60 GiB, more than qst can hold (2^32 − 1 values at most)",
+    ],
+    [
+      "a psi of [2^26, 2] (1 GiB) for N = 26",
+      () => bomb("bpsi.h5", [1, 26], [psi26]),
+      {},
       "bpsi.h5: 'psi' declares [67108864, 2] amplitudes: 1 GiB as doubles, more than qst reads for an exact state " +
-      "(512 MiB"],
+        "(512 MiB",
+    ],
   ]);
 
   it("peekShape refuses an absurd declaration too", async () => {
@@ -297,7 +413,8 @@ describe("streaming rotated-basis data", () => {
     const { meta, shots } = await openMeasurementStream(file);
     expect(meta.bases).toBeNull();
     expect(shots.hasBases).toBe(true);
-    const block = new Uint8Array(1000 * 5), bases = new Uint8Array(1000 * 5);
+    const block = new Uint8Array(1000 * 5),
+      bases = new Uint8Array(1000 * 5);
     for (let start = 0; start < 3001; start += 1000) {
       const n = Math.min(1000, 3001 - start);
       shots.read(start, n, block);
@@ -332,8 +449,9 @@ describe("streaming rotated-basis data", () => {
     bases[4200 * 1000 + 7] = 81; // 'Q'
     const samples = new Uint8Array(4500 * 1000);
     await writeMeasurements(file, { nShots: 4500, nQubits: 1000, samples, bases, psi: null, attributes: {} });
-    expect(await refusal(openMeasurementStream(file), file))
-      .toContain("'bases': basis letters must be X, Y or Z, found 'Q' (code 81) at shot 4200, qubit 7");
+    expect(await refusal(openMeasurementStream(file), file)).toContain(
+      "'bases': basis letters must be X, Y or Z, found 'Q' (code 81) at shot 4200, qubit 7",
+    );
   });
 
   it("memoryShotSource with and without bases", () => {

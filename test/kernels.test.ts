@@ -138,7 +138,8 @@ describe("kernel ABI", () => {
 
 /** p(v) by the plain free energy, checked against the enumeration kernel (exact.ts, ectx). */
 function exactProbabilities(rbm: RBM): Float64Array {
-  const n = rbm.nVisible, logp = new Float64Array(2 ** n);
+  const n = rbm.nVisible,
+    logp = new Float64Array(2 ** n);
   for (let k = 0; k < logp.length; k++) logp[k] = -rbm.freeEnergy(configurationOf(k, n));
   const kernel = unnormalisedLogProbabilities(rbm);
   for (let k = 0; k < logp.length; k++) {
@@ -163,9 +164,8 @@ describe("Gibbs sampler: the kernel and the reference both sample p(v)", () => {
         const p = exactProbabilities(rbm);
         const chains = 20000;
         const seed = new Rng(sampler === "reference" ? 7 : 8);
-        const s = sampler === "reference"
-          ? new ReferenceGibbsSampler(rbm, chains, seed)
-          : new GibbsSampler(rbm, chains, seed);
+        const s =
+          sampler === "reference" ? new ReferenceGibbsSampler(rbm, chains, seed) : new GibbsSampler(rbm, chains, seed);
         s.step(sweeps);
         const counts = new Float64Array(2 ** nV);
         for (let c = 0; c < chains; c++) counts[indexOf(s.visible, nV, c * nV)]++;
@@ -190,8 +190,14 @@ describe("PCD gradient: the kernel equals the reference", () => {
   // [nV, nH, batch, chains, threads]: sizes off multiples of 4, no chains (exact negative phase), and
   // with 2 threads large enough for the kernel to split the work
   const cases = [
-    [5, 4, 3, 3, 1], [13, 7, 37, 29, 1], [7, 5, 11, 0, 1], [1, 2, 6, 5, 1], [31, 66, 10, 7, 1],
-    [31, 66, 70, 41, 2], [50, 50, 100, 100, 2], [97, 41, 61, 43, 2],
+    [5, 4, 3, 3, 1],
+    [13, 7, 37, 29, 1],
+    [7, 5, 11, 0, 1],
+    [1, 2, 6, 5, 1],
+    [31, 66, 10, 7, 1],
+    [31, 66, 70, 41, 2],
+    [50, 50, 100, 100, 2],
+    [97, 41, 61, 43, 2],
   ] as const;
   for (const [nV, nH, count, nChains, threads] of cases) {
     it(`to 1e-12 relative: N = ${nV}, ${nH} hidden, batch ${count}, ${nChains} chains, ${threads} thread(s)`, () => {
@@ -206,7 +212,8 @@ describe("PCD gradient: the kernel equals the reference", () => {
       const g = new Float64Array(rbm.params.length).fill(NaN);
       new GradientWorkspace(nV, nH, count + nChains).compute(rbm, data, batch, count, negative, nChains, g);
       const ref = referenceGradient(rbm, data, batch, count, negative, nChains, new Float64Array(g.length));
-      let maxDiff = 0, maxRef = 0;
+      let maxDiff = 0,
+        maxRef = 0;
       for (let k = 0; k < ref.length; k++) {
         maxDiff = Math.max(maxDiff, Math.abs(g[k] - ref[k]));
         maxRef = Math.max(maxRef, Math.abs(ref[k]));

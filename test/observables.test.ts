@@ -62,8 +62,10 @@ type CVec = { re: Float64Array; im: Float64Array };
 
 /** Normalised ψ over all 2^N configurations, straight from logPsi (qubit 0 = most significant). */
 function denseState(wf: WaveFunction): CVec {
-  const N = wf.nVisible, dim = 2 ** N;
-  const lr = new Float64Array(dim), li = new Float64Array(dim);
+  const N = wf.nVisible,
+    dim = 2 ** N;
+  const lr = new Float64Array(dim),
+    li = new Float64Array(dim);
   const v = new Uint8Array(N);
   let max = -Infinity;
   for (let b = 0; b < dim; b++) {
@@ -73,7 +75,8 @@ function denseState(wf: WaveFunction): CVec {
     li[b] = l.im;
     max = Math.max(max, l.re);
   }
-  const re = new Float64Array(dim), im = new Float64Array(dim);
+  const re = new Float64Array(dim),
+    im = new Float64Array(dim);
   let norm = 0;
   for (let b = 0; b < dim; b++) {
     const a = Math.exp(lr[b] - max);
@@ -102,13 +105,18 @@ const PAULI: Record<Pauli | "I", CMat> = {
 
 function kron(a: CMat, b: CMat): CMat {
   const n = a.n * b.n;
-  const re = new Float64Array(n * n), im = new Float64Array(n * n);
+  const re = new Float64Array(n * n),
+    im = new Float64Array(n * n);
   for (let i = 0; i < a.n; i++)
     for (let j = 0; j < a.n; j++)
       for (let k = 0; k < b.n; k++)
         for (let l = 0; l < b.n; l++) {
-          const ar = a.re[i * a.n + j], ai = a.im[i * a.n + j], br = b.re[k * b.n + l], bi = b.im[k * b.n + l];
-          const r = i * b.n + k, c = j * b.n + l;
+          const ar = a.re[i * a.n + j],
+            ai = a.im[i * a.n + j],
+            br = b.re[k * b.n + l],
+            bi = b.im[k * b.n + l];
+          const r = i * b.n + k,
+            c = j * b.n + l;
           re[r * n + c] = ar * br - ai * bi;
           im[r * n + c] = ar * bi + ai * br;
         }
@@ -135,11 +143,14 @@ function denseOperator(N: number, terms: { coefficient: number; sites: number[];
 
 /** ⟨ψ|M|ψ⟩ as a complex number. */
 function denseExpectation(psi: CVec, M: CMat): Complex {
-  let re = 0, im = 0;
+  let re = 0,
+    im = 0;
   for (let r = 0; r < M.n; r++) {
-    let yr = 0, yi = 0;
+    let yr = 0,
+      yi = 0;
     for (let c = 0; c < M.n; c++) {
-      const mr = M.re[r * M.n + c], mi = M.im[r * M.n + c];
+      const mr = M.re[r * M.n + c],
+        mi = M.im[r * M.n + c];
       yr += mr * psi.re[c] - mi * psi.im[c];
       yi += mr * psi.im[c] + mi * psi.re[c];
     }
@@ -153,7 +164,8 @@ function denseExpectation(psi: CVec, M: CMat): Complex {
 /** S₂ = −log Tr ρ_A² from the explicitly built ρ_A = Tr_B |ψ⟩⟨ψ|. */
 function denseRenyi2(psi: CVec, N: number, block: number[]): number {
   const rest = [...Array(N).keys()].filter((i) => !block.includes(i));
-  const dA = 2 ** block.length, dB = 2 ** rest.length;
+  const dA = 2 ** block.length,
+    dB = 2 ** rest.length;
   const index = (a: number, b: number) => {
     let idx = 0;
     block.forEach((s, k) => {
@@ -164,11 +176,13 @@ function denseRenyi2(psi: CVec, N: number, block: number[]): number {
     });
     return idx;
   };
-  const rr = new Float64Array(dA * dA), ri = new Float64Array(dA * dA);
+  const rr = new Float64Array(dA * dA),
+    ri = new Float64Array(dA * dA);
   for (let a = 0; a < dA; a++)
     for (let a2 = 0; a2 < dA; a2++)
       for (let b = 0; b < dB; b++) {
-        const x = index(a, b), y = index(a2, b);
+        const x = index(a, b),
+          y = index(a2, b);
         // ρ[a, a2] += ψ(a b) conj(ψ(a2 b))
         rr[a * dA + a2] += psi.re[x] * psi.re[y] + psi.im[x] * psi.im[y];
         ri[a * dA + a2] += psi.im[x] * psi.re[y] - psi.re[x] * psi.im[y];
@@ -245,7 +259,8 @@ describe("local evaluator ratios", () => {
   ] as const) {
     it(`${label}: exp(logRatio) equals ψ(v′)/ψ(v) from logPsi to 1e-12, single and double flips`, () => {
       const ev = wf.localEvaluator();
-      const v = new Uint8Array(N), w = new Uint8Array(N);
+      const v = new Uint8Array(N),
+        w = new Uint8Array(N);
       const sites = new Int32Array(2);
       const out = { re: 0, im: 0 };
       let worst = 0;
@@ -264,7 +279,8 @@ describe("local evaluator ratios", () => {
             const l1 = wf.logPsi(w);
             ev.logRatio(sites, count, out);
             // Compare the complex ratios themselves, relative to their modulus.
-            const dr = l1.re - l0.re, di = l1.im - l0.im;
+            const dr = l1.re - l0.re,
+              di = l1.im - l0.im;
             const direct = { re: Math.exp(dr) * Math.cos(di), im: Math.exp(dr) * Math.sin(di) };
             const fast = { re: Math.exp(out.re) * Math.cos(out.im), im: Math.exp(out.re) * Math.sin(out.im) };
             const err = Math.hypot(direct.re - fast.re, direct.im - fast.im) / Math.hypot(direct.re, direct.im);
@@ -380,7 +396,8 @@ describe("Rényi-2 entropy", () => {
     const wf = RbmWaveFunction.positive(rbm);
     const opts = { chains: 4, samplesPerChain: 500, burnIn: 10, thin: 1, seed: 5 };
     const rng = new Rng(5);
-    const a = sampleWaveFunction(wf, opts, rng), b = sampleWaveFunction(wf, opts, rng);
+    const a = sampleWaveFunction(wf, opts, rng),
+      b = sampleWaveFunction(wf, opts, rng);
     const { re, im } = swapSeries(wf, a, b, [0, 2]);
     for (const s of re) for (const x of s) expect(Math.abs(x - 1)).toBeLessThan(1e-12);
     for (const s of im) for (const x of s) expect(x).toBe(0);
@@ -402,8 +419,16 @@ describe("Rényi-2 entropy", () => {
         const exact = denseRenyi2(denseState(wf), 6, block);
         expect(exactExpectation(wf, renyi2(block))).toBeCloseTo(exact, 11);
         expect(exact).toBeGreaterThan(minimum); // entangled: the test is not trivially 0 = 0
-        const [e] = estimateObservables(wf, [renyi2(block)], { chains: 8, samplesPerChain: 2000, burnIn: 200, thin: 1, seed: 77 });
-        expect(Math.abs(e.mean - exact) / e.stderr, `block ${block}: ${e.mean} ± ${e.stderr} vs ${exact}`).toBeLessThan(4);
+        const [e] = estimateObservables(wf, [renyi2(block)], {
+          chains: 8,
+          samplesPerChain: 2000,
+          burnIn: 200,
+          thin: 1,
+          seed: 77,
+        });
+        expect(Math.abs(e.mean - exact) / e.stderr, `block ${block}: ${e.mean} ± ${e.stderr} vs ${exact}`).toBeLessThan(
+          4,
+        );
         expect(e.swap!.mean).toBeCloseTo(Math.exp(-e.mean), 12);
         expect(e.warnings).toEqual([]);
       }
@@ -415,14 +440,21 @@ describe("convergence diagnostics on a bimodal RBM", () => {
   it("chains stuck in the all-up and all-down modes are flagged by R̂, and the error bar covers the truth", () => {
     // One hidden unit with W_i = w, c = −wN/2, b_i = −w/2: F(S) is symmetric under S ↦ N − S with
     // minima at S = 0 and S = N and a barrier ~wN/4 between them that Gibbs sampling cannot cross.
-    const n = 8, w = 8;
+    const n = 8,
+      w = 8;
     const rbm = new RBM(n, 1);
     rbm.weights.fill(w);
     rbm.hiddenBias[0] = (-w * n) / 2;
     rbm.visibleBias.fill(-w / 2);
     const wf = RbmWaveFunction.positive(rbm);
     expect(exactExpectation(wf, magnetization(n))).toBeCloseTo(0, 10);
-    const [e] = estimateObservables(wf, [magnetization(n)], { chains: 8, samplesPerChain: 500, burnIn: 100, thin: 1, seed: 3 });
+    const [e] = estimateObservables(wf, [magnetization(n)], {
+      chains: 8,
+      samplesPerChain: 500,
+      burnIn: 100,
+      thin: 1,
+      seed: 3,
+    });
     expect(e.rhat).toBeGreaterThan(1.1);
     expect(e.warnings.some((x) => x.includes("R̂"))).toBe(true);
     expect(Math.abs(e.mean) / e.stderr).toBeLessThan(4);
@@ -468,16 +500,31 @@ describe("validation", () => {
   });
 
   it("bad sampling options", () => {
-    expectQst(() => sampleWaveFunction(wf, { chains: 0, samplesPerChain: 10, burnIn: 0, thin: 1, seed: 1 }), /number of chains/);
-    expectQst(() => sampleWaveFunction(wf, { chains: 2, samplesPerChain: 2, burnIn: 0, thin: 1, seed: 1 }), /samples per chain/);
-    expectQst(() => sampleWaveFunction(wf, { chains: 2, samplesPerChain: 10, burnIn: -1, thin: 1, seed: 1 }), /burn-in/);
+    expectQst(
+      () => sampleWaveFunction(wf, { chains: 0, samplesPerChain: 10, burnIn: 0, thin: 1, seed: 1 }),
+      /number of chains/,
+    );
+    expectQst(
+      () => sampleWaveFunction(wf, { chains: 2, samplesPerChain: 2, burnIn: 0, thin: 1, seed: 1 }),
+      /samples per chain/,
+    );
+    expectQst(
+      () => sampleWaveFunction(wf, { chains: 2, samplesPerChain: 10, burnIn: -1, thin: 1, seed: 1 }),
+      /burn-in/,
+    );
     expectQst(() => sampleWaveFunction(wf, { chains: 2, samplesPerChain: 10, burnIn: 0, thin: 0, seed: 1 }), /thin/);
   });
 
   it("parseObservable builds what the CLI names mean", () => {
     expect(parseObservable("sx", { nSites: N }).name).toBe("sx");
-    expect(exactExpectation(wf, parseObservable("sx", { nSites: N, sites: [2] }))).toBeCloseTo(exactExpectation(wf, sigmaX(2)), 14);
-    expect(exactExpectation(wf, parseObservable("zz", { nSites: N, sites: [1, 3] }))).toBeCloseTo(exactExpectation(wf, correlation("Z", 1, 3)), 14);
+    expect(exactExpectation(wf, parseObservable("sx", { nSites: N, sites: [2] }))).toBeCloseTo(
+      exactExpectation(wf, sigmaX(2)),
+      14,
+    );
+    expect(exactExpectation(wf, parseObservable("zz", { nSites: N, sites: [1, 3] }))).toBeCloseTo(
+      exactExpectation(wf, correlation("Z", 1, 3)),
+      14,
+    );
     // zz without sites: the average over the open chain's bonds.
     let avg = 0;
     for (let i = 0; i + 1 < N; i++) avg += exactExpectation(wf, correlation("Z", i, i + 1)) / (N - 1);

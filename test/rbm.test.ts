@@ -9,7 +9,8 @@ function energy(rbm: RBM, v: Uint8Array, h: Uint8Array): number {
   let e = 0;
   for (let i = 0; i < rbm.nVisible; i++) e -= rbm.visibleBias[i] * v[i];
   for (let j = 0; j < rbm.nHidden; j++) e -= rbm.hiddenBias[j] * h[j];
-  for (let i = 0; i < rbm.nVisible; i++) for (let j = 0; j < rbm.nHidden; j++) e -= v[i] * rbm.weights[i * rbm.nHidden + j] * h[j];
+  for (let i = 0; i < rbm.nVisible; i++)
+    for (let j = 0; j < rbm.nHidden; j++) e -= v[i] * rbm.weights[i * rbm.nHidden + j] * h[j];
   return e;
 }
 
@@ -35,7 +36,8 @@ describe("RBM", () => {
   it("log Z by enumeration equals the brute-force double sum over v and h", () => {
     const rbm = randomRbm(5, 4, 2);
     let z = 0;
-    for (let k = 0; k < 32; k++) for (let hk = 0; hk < 16; hk++) z += Math.exp(-energy(rbm, configurationOf(k, 5), configurationOf(hk, 4)));
+    for (let k = 0; k < 32; k++)
+      for (let hk = 0; hk < 16; hk++) z += Math.exp(-energy(rbm, configurationOf(k, 5), configurationOf(hk, 4)));
     expect(logPartitionFunction(rbm)).toBeCloseTo(Math.log(z), 11);
   });
 
@@ -48,7 +50,8 @@ describe("RBM", () => {
   });
 
   it("the NLL gradient (data phase minus exact model phase) equals central finite differences", () => {
-    const nV = 4, nH = 3;
+    const nV = 4,
+      nH = 3;
     const rbm = randomRbm(nV, nH, 3);
     const rng = new Rng(9);
     const M = 7;
@@ -62,10 +65,12 @@ describe("RBM", () => {
     const scratch = new Float64Array(nH);
     for (let m = 0; m < M; m++) accumulateFreeEnergyGradient(rbm, data, m * nV, 1 / M, grad, scratch);
     const logp = logProbabilities(rbm);
-    for (let k = 0; k < 2 ** nV; k++) accumulateFreeEnergyGradient(rbm, configurationOf(k, nV), 0, -Math.exp(logp[k]), grad, scratch);
+    for (let k = 0; k < 2 ** nV; k++)
+      accumulateFreeEnergyGradient(rbm, configurationOf(k, nV), 0, -Math.exp(logp[k]), grad, scratch);
     const eps = 1e-5;
     for (let p = 0; p < rbm.params.length; p++) {
-      const plus = rbm.clone(), minus = rbm.clone();
+      const plus = rbm.clone(),
+        minus = rbm.clone();
       plus.params[p] += eps;
       minus.params[p] -= eps;
       const fd = (nll(plus) - nll(minus)) / (2 * eps);
@@ -74,7 +79,8 @@ describe("RBM", () => {
   });
 
   it("batchGradient is the data average minus the chain average of ∂F", () => {
-    const nV = 5, nH = 4;
+    const nV = 5,
+      nH = 4;
     const rbm = randomRbm(nV, nH, 4);
     const rng = new Rng(5);
     const data = new Uint8Array(6 * nV).map(() => rng.uint32() >>> 31);

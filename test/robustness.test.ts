@@ -38,8 +38,15 @@ describe("a run killed mid-write", () => {
     fs.writeFileSync(p("kill.ckpt.json"), "OLD CHECKPOINT");
     let replaced = 0;
     for (let trial = 0; trial < 6; trial++) {
+      const log = p("kill.log.jsonl");
+      fs.rmSync(log, { force: true });
       const child = qstAsync(args);
-      await new Promise((r) => setTimeout(r, 1200 + 137 * trial));
+      // Kill at a different moment of each run once it is training (its log has begun), however loaded the machine.
+      const started = Date.now();
+      while (Date.now() - started < 60_000 && !(fs.existsSync(log) && fs.statSync(log).size > 0)) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 137 * trial));
       child.kill("SIGKILL");
       await new Promise((r) => child.on("exit", r));
       const text = fs.readFileSync(p("kill.ckpt.json"), "utf8");

@@ -48,7 +48,14 @@ describe("Gibbs sampler kernel", () => {
   it("float32 activations b + W h equal a float64 reference within float32 rounding", () => {
     setKernelThreads(1);
     // shapes exercising every accumulator block (8, 4, 2, 1 vectors) and partial groups of 4
-    for (const [nV, nH] of [[3, 5], [10, 10], [13, 7], [37, 50], [70, 9], [131, 66]] as const) {
+    for (const [nV, nH] of [
+      [3, 5],
+      [10, 10],
+      [13, 7],
+      [37, 50],
+      [70, 9],
+      [131, 66],
+    ] as const) {
       const rbm = randomRbm(nV, nH, nV * 100 + nH, 0.7, 0.5);
       const chains = 11;
       const s = new GibbsSampler(rbm, chains, new Rng(nV + nH));
@@ -58,7 +65,8 @@ describe("Gibbs sampler kernel", () => {
         const a = s.lastVisibleActivations(c)!;
         expect(a).not.toBeNull();
         for (let i = 0; i < nV; i++) {
-          let ref = rbm.visibleBias[i], mag = Math.abs(ref);
+          let ref = rbm.visibleBias[i],
+            mag = Math.abs(ref);
           for (let j = 0; j < nH; j++) {
             const t = s.hidden[c * nH + j] * rbm.weights[i * nH + j];
             ref += t;
@@ -72,7 +80,12 @@ describe("Gibbs sampler kernel", () => {
   });
 
   it("the small-layer kernel (≤ 16 units a side) gives bit-identical chains to the general one", () => {
-    for (const [nV, nH] of [[10, 10], [3, 16], [16, 5], [1, 1]] as const) {
+    for (const [nV, nH] of [
+      [10, 10],
+      [3, 16],
+      [16, 5],
+      [1, 1],
+    ] as const) {
       const rbm = randomRbm(nV, nH, nV * 7 + nH, 1.2, 0.5);
       const run = (small: boolean) => {
         const s = new GibbsSampler(rbm, 21, new Rng(5));
@@ -157,8 +170,13 @@ describe("Gibbs sampler kernel", () => {
       return { v: Array.from(s.visible), h: Array.from(s.hidden), rng: s.getRngState() };
     };
     // (150, 143): large enough that the table builds are split too
-    for (const [nV, nH] of [[50, 50], [150, 143]]) {
-      const one = run(1, nV, nH), two = run(2, nV, nH), again = run(1, nV, nH);
+    for (const [nV, nH] of [
+      [50, 50],
+      [150, 143],
+    ]) {
+      const one = run(1, nV, nH),
+        two = run(2, nV, nH),
+        again = run(1, nV, nH);
       expect(two).toEqual(one);
       expect(again).toEqual(one);
     }
@@ -181,7 +199,8 @@ describe("Gibbs sampler kernel", () => {
   it("sampleChains is chain-major, deterministic, and thinning skips sweeps", () => {
     const rbm = randomRbm(6, 4, 2, 1, 0.3);
     const o = { chains: 3, samplesPerChain: 4, burnIn: 5, thin: 2 };
-    const x = sampleChains(rbm, o, new Rng(6)), y = sampleChains(rbm, o, new Rng(6));
+    const x = sampleChains(rbm, o, new Rng(6)),
+      y = sampleChains(rbm, o, new Rng(6));
     expect(x.samples).toEqual(y.samples);
     expect(x.samples.length).toBe(3 * 4 * 6);
     // chain c's sample t is the sampler's state after burnIn + (t+1)·thin sweeps
@@ -190,7 +209,9 @@ describe("Gibbs sampler kernel", () => {
     for (let t = 0; t < 4; t++) {
       s.step(2);
       for (let c = 0; c < 3; c++) {
-        expect(Array.from(x.samples.subarray((c * 4 + t) * 6, (c * 4 + t + 1) * 6))).toEqual(Array.from(s.visible.subarray(c * 6, c * 6 + 6)));
+        expect(Array.from(x.samples.subarray((c * 4 + t) * 6, (c * 4 + t + 1) * 6))).toEqual(
+          Array.from(s.visible.subarray(c * 6, c * 6 + 6)),
+        );
       }
     }
   });
@@ -208,14 +229,28 @@ describe("PCD gradient kernel", () => {
     expect(worst).toBeLessThan(3 * 2 ** -52);
   });
 
-  function reference(rbm: RBM, data: Uint8Array, batch: Uint32Array, count: number, chains: Uint8Array, nChains: number): Float64Array {
-    const nV = rbm.nVisible, g = new Float64Array(rbm.params.length), theta = new Float64Array(rbm.nHidden);
+  function reference(
+    rbm: RBM,
+    data: Uint8Array,
+    batch: Uint32Array,
+    count: number,
+    chains: Uint8Array,
+    nChains: number,
+  ): Float64Array {
+    const nV = rbm.nVisible,
+      g = new Float64Array(rbm.params.length),
+      theta = new Float64Array(rbm.nHidden);
     for (let r = 0; r < count; r++) accumulateFreeEnergyGradient(rbm, data, batch[r] * nV, 1 / count, g, theta);
     for (let c = 0; c < nChains; c++) accumulateFreeEnergyGradient(rbm, chains, c * nV, -1 / nChains, g, theta);
     return g;
   }
 
-  for (const [nV, nH, count, nChains, scale] of [[5, 4, 3, 3, 1], [13, 7, 37, 29, 2], [50, 50, 100, 100, 0.3], [31, 66, 10, 7, 8]] as const) {
+  for (const [nV, nH, count, nChains, scale] of [
+    [5, 4, 3, 3, 1],
+    [13, 7, 37, 29, 2],
+    [50, 50, 100, 100, 0.3],
+    [31, 66, 10, 7, 8],
+  ] as const) {
     it(`equals the float64 reference to 1e-13: N = ${nV}, ${nH} hidden, batch ${count}, ${nChains} chains, weights ~${scale}`, () => {
       const rbm = randomRbm(nV, nH, nV + nH, scale, 1);
       const rng = new Rng(3);
@@ -225,7 +260,8 @@ describe("PCD gradient kernel", () => {
       const g = new Float64Array(rbm.params.length).fill(NaN);
       gradientWorkspace(rbm, count + nChains).compute(rbm, data, batch, count, chains, nChains, g);
       const ref = reference(rbm, data, batch, count, chains, nChains);
-      let maxErr = 0, maxRef = 0;
+      let maxErr = 0,
+        maxRef = 0;
       for (let p = 0; p < ref.length; p++) {
         maxErr = Math.max(maxErr, Math.abs(g[p] - ref[p]));
         maxRef = Math.max(maxRef, Math.abs(ref[p]));
@@ -267,7 +303,8 @@ describe("training reproducibility", () => {
       t.runEpoch();
       return { params: Array.from(t.model.params), chains: Array.from(t.average.sampler.visible), mid };
     };
-    const one = train(1), two = train(2);
+    const one = train(1),
+      two = train(2);
     expect(two.params).toEqual(one.params);
     expect(two.chains).toEqual(one.chains);
     setKernelThreads(1);
@@ -280,7 +317,8 @@ describe("training reproducibility", () => {
 describe("exact enumeration", () => {
   it("agrees with θ recomputed directly for every configuration (no Gray-code drift), 1 or 2 threads", () => {
     setAdaptiveThreads(false);
-    const n = 15, nH = 9; // 2^15 configurations: several chunks of 4096, split over threads
+    const n = 15,
+      nH = 9; // 2^15 configurations: several chunks of 4096, split over threads
     const rbm = randomRbm(n, nH, 12, 1.5, 1);
     const tables = [1, 2].map((t) => {
       setKernelThreads(t);

@@ -52,7 +52,10 @@ function kron(a: CMat, b: CMat): CMat {
     for (let j = 0; j < a.n; j++)
       for (let k = 0; k < b.n; k++)
         for (let l = 0; l < b.n; l++) {
-          const ar = a.re[i * a.n + j], ai = a.im[i * a.n + j], br = b.re[k * b.n + l], bi = b.im[k * b.n + l];
+          const ar = a.re[i * a.n + j],
+            ai = a.im[i * a.n + j],
+            br = b.re[k * b.n + l],
+            bi = b.im[k * b.n + l];
           const idx = (i * b.n + k) * n + (j * b.n + l);
           re[idx] = ar * br - ai * bi;
           im[idx] = ar * bi + ai * br;
@@ -60,7 +63,8 @@ function kron(a: CMat, b: CMat): CMat {
   return { n, re, im };
 }
 
-const kronAll = (ms: CMat[]) => ms.reduce((acc, m) => kron(acc, m), { n: 1, re: Float64Array.of(1), im: Float64Array.of(0) } as CMat);
+const kronAll = (ms: CMat[]) =>
+  ms.reduce((acc, m) => kron(acc, m), { n: 1, re: Float64Array.of(1), im: Float64Array.of(0) } as CMat);
 
 function pauliOp(N: number, sites: number[], paulis: Pauli[]): CMat {
   return kronAll(Array.from({ length: N }, (_, q) => ONE_QUBIT[sites.includes(q) ? paulis[sites.indexOf(q)] : "I"]));
@@ -72,7 +76,8 @@ function apply(M: CMat, x: ComplexVector): ComplexVector {
   const im = new Float64Array(n);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
-      const mr = M.re[i * n + j], mi = M.im[i * n + j];
+      const mr = M.re[i * n + j],
+        mi = M.im[i * n + j];
       re[i] += mr * x.re[j] - mi * x.im[j];
       im[i] += mr * x.im[j] + mi * x.re[j];
     }
@@ -82,7 +87,8 @@ function apply(M: CMat, x: ComplexVector): ComplexVector {
 /** ⟨x|M|x⟩/⟨x|x⟩ (real part). */
 function expect_(M: CMat, x: ComplexVector): number {
   const y = apply(M, x);
-  let s = 0, n2 = 0;
+  let s = 0,
+    n2 = 0;
   for (let i = 0; i < M.n; i++) {
     s += x.re[i] * y.re[i] + x.im[i] * y.im[i];
     n2 += x.re[i] ** 2 + x.im[i] ** 2;
@@ -105,12 +111,14 @@ function denseH(H: Hamiltonian): CMat {
 
 function randomComplex(N: number, rng: Rng): ComplexVector {
   const n = 2 ** N;
-  return { re: Float64Array.from({ length: n }, () => rng.normal()), im: Float64Array.from({ length: n }, () => rng.normal()) };
+  return {
+    re: Float64Array.from({ length: n }, () => rng.normal()),
+    im: Float64Array.from({ length: n }, () => rng.normal()),
+  };
 }
 
 const asComplex = (psi: StateVector): ComplexVector =>
   psi instanceof Float64Array ? { re: psi, im: new Float64Array(psi.length) } : psi;
-
 
 // ---- Chi-square goodness of fit ---------------------------------------------------------------
 //
@@ -252,7 +260,10 @@ describe("rotateToBasis", () => {
   it("validates the basis string", () => {
     const psi = new Float64Array(8).fill(1);
     expectQstError(() => rotateToBasis(psi, "XY"), 'basis "XY" has 2 letters, expected one per qubit (N = 3)');
-    expectQstError(() => rotateToBasis(psi, "XQZ"), `basis "XQZ": basis letters must be X, Y or Z, found 'Q' at qubit 1`);
+    expectQstError(
+      () => rotateToBasis(psi, "XQZ"),
+      `basis "XQZ": basis letters must be X, Y or Z, found 'Q' at qubit 1`,
+    );
     expect(rotateToBasis(psi, "xyz")).toEqual(rotateToBasis(psi, "XYZ")); // lower case is read as upper case
     expectQstError(() => rotateToBasis(new Float64Array(6), "ZZZ"), "length 6, which is not 2^N");
   });
@@ -310,7 +321,8 @@ describe("sampleMeasurements", () => {
     const letters = { X: 0, Y: 0, Z: 0 } as Record<string, number>;
     for (const c of d.bases!) letters[String.fromCharCode(c)]++;
     // Each letter is Binomial(M·N, 1/3): mean 54000, s.d. ≈ 164; allow 4 s.d. (p ≈ 6e-5).
-    for (const l of ["X", "Y", "Z"]) expect(Math.abs(letters[l] - (M * N) / 3)).toBeLessThan(4 * Math.sqrt((M * N * 2) / 9));
+    for (const l of ["X", "Y", "Z"])
+      expect(Math.abs(letters[l] - (M * N) / 3)).toBeLessThan(4 * Math.sqrt((M * N * 2) / 9));
     expect(rowsByBasis(d.bases, M, N).size).toBe(27);
     expectFits(fitAllBases(psi, d.samples, d.bases, M, N));
   });
@@ -352,13 +364,28 @@ describe("sampleMeasurements", () => {
   it("validates its options", () => {
     const psi = tfimGround(3, 1);
     const rng = new Rng(0);
-    expectQstError(() => sampleMeasurements(psi, { shots: 0, bases: "Z", rng }), "shots must be a positive integer, got 0");
+    expectQstError(
+      () => sampleMeasurements(psi, { shots: 0, bases: "Z", rng }),
+      "shots must be a positive integer, got 0",
+    );
     expectQstError(() => sampleMeasurements(psi, { shots: 2.5, bases: "Z", rng }), "got 2.5");
-    expectQstError(() => sampleMeasurements(psi, { shots: 3, bases: "torlai", rng }), "shots = 3 is fewer than the 5 bases");
-    expectQstError(() => sampleMeasurements(psi, { shots: 10, bases: ["XXZ", "XZ"], rng }), 'bases[1] "XZ" has 2 letters');
-    expectQstError(() => sampleMeasurements(psi, { shots: 10, bases: "W" as never, rng }), 'bases must be "Z", "torlai", "random"');
+    expectQstError(
+      () => sampleMeasurements(psi, { shots: 3, bases: "torlai", rng }),
+      "shots = 3 is fewer than the 5 bases",
+    );
+    expectQstError(
+      () => sampleMeasurements(psi, { shots: 10, bases: ["XXZ", "XZ"], rng }),
+      'bases[1] "XZ" has 2 letters',
+    );
+    expectQstError(
+      () => sampleMeasurements(psi, { shots: 10, bases: "W" as never, rng }),
+      'bases must be "Z", "torlai", "random"',
+    );
     expectQstError(() => sampleMeasurements(psi, { shots: 10, bases: "Z", rng: {} as Rng }), "rng must be an Rng");
-    expectQstError(() => sampleMeasurements(new Float64Array(8), { shots: 10, bases: "Z", rng }), "zero or non-finite norm");
+    expectQstError(
+      () => sampleMeasurements(new Float64Array(8), { shots: 10, bases: "Z", rng }),
+      "zero or non-finite norm",
+    );
   });
 });
 
@@ -368,7 +395,11 @@ describe("entanglement entropies", () => {
     // ⊗ of random single-qubit complex states
     let psi: CMat = { n: 1, re: Float64Array.of(1), im: Float64Array.of(0) };
     for (let q = 0; q < 5; q++) {
-      const v: CMat = { n: 2, re: Float64Array.of(rng.normal(), 0, rng.normal(), 0), im: Float64Array.of(rng.normal(), 0, rng.normal(), 0) };
+      const v: CMat = {
+        n: 2,
+        re: Float64Array.of(rng.normal(), 0, rng.normal(), 0),
+        im: Float64Array.of(rng.normal(), 0, rng.normal(), 0),
+      };
       psi = kron(psi, v); // column vectors as 2×2 with a zero second column
     }
     // Extract the first column: the Kronecker product of the vectors.
@@ -429,9 +460,11 @@ describe("entanglement entropies", () => {
         let purity = 0;
         for (let a = 0; a < dA; a++)
           for (let a2 = 0; a2 < dA; a2++) {
-            let sr = 0, si = 0;
+            let sr = 0,
+              si = 0;
             for (let r = 0; r < 2 ** rest.length; r++) {
-              const i = idx(a, r), j = idx(a2, r);
+              const i = idx(a, r),
+                j = idx(a2, r);
               sr += cc.re[i] * cc.re[j] + cc.im[i] * cc.im[j];
               si += cc.im[i] * cc.re[j] - cc.re[i] * cc.im[j];
             }
@@ -480,7 +513,11 @@ describe("symmetricEigenvalues", () => {
     }
     // Degenerate spectrum and an already-diagonal matrix.
     const D = Float64Array.from([2, 0, 0, 0, 2, 0, 0, 0, -1]);
-    expect(Array.from(symmetricEigenvalues(D, 3))).toEqual([expect.closeTo(-1, 14), expect.closeTo(2, 14), expect.closeTo(2, 14)]);
+    expect(Array.from(symmetricEigenvalues(D, 3))).toEqual([
+      expect.closeTo(-1, 14),
+      expect.closeTo(2, 14),
+      expect.closeTo(2, 14),
+    ]);
   });
 });
 
@@ -490,7 +527,11 @@ describe("exact observables", () => {
     const N = 5;
     const H = heisenberg(chain(N, "periodic"), { J: 0.8 });
     const Hd = denseH(H);
-    const states: StateVector[] = [groundState(tfim(chain(N, "open"), { h: 0.6 })).psi, randomComplex(N, rng), randomComplex(N, rng).re];
+    const states: StateVector[] = [
+      groundState(tfim(chain(N, "open"), { h: 0.6 })).psi,
+      randomComplex(N, rng),
+      randomComplex(N, rng).re,
+    ];
     for (const psi of states) {
       const c = asComplex(psi);
       expect(energy(H, psi)).toBeCloseTo(expect_(Hd, c), 12);
@@ -512,11 +553,16 @@ describe("exact observables", () => {
         const sites = [0, 1, 2, 3, 4].filter(() => rng.uniform() < 0.5);
         const paulis = sites.map(() => letters[rng.int(3)]);
         const coefficient = rng.normal();
-        expect(expectationPauli(psi, { coefficient, sites, paulis })).toBeCloseTo(coefficient * expect_(pauliOp(N, sites, paulis), c), 12);
+        expect(expectationPauli(psi, { coefficient, sites, paulis })).toBeCloseTo(
+          coefficient * expect_(pauliOp(N, sites, paulis), c),
+          12,
+        );
       }
       // Magnetisations from the diagonal of Σ Z_i.
       const p = probabilities(psi);
-      let m = 0, am = 0, tot = 0;
+      let m = 0,
+        am = 0,
+        tot = 0;
       for (let b = 0; b < 32; b++) {
         let sz = 0;
         for (let i = 0; i < N; i++) sz += (b >> (N - 1 - i)) & 1 ? -1 : 1;
@@ -567,7 +613,13 @@ describe("exact observables", () => {
     const psi = tfimGround(3, 1);
     expectQstError(() => expectationX(psi, 3), "site 3 is outside 0..2");
     expectQstError(() => correlationZZ(psi, -1, 0), "correlationZZ: site -1 is outside 0..2");
-    expectQstError(() => energy(tfim(chain(4), { h: 1 }), psi), "energy: the state has 3 qubits but the Hamiltonian has 4 sites");
-    expectQstError(() => magnetization({ re: new Float64Array(4), im: new Float64Array(2) }), "re and im have different lengths");
+    expectQstError(
+      () => energy(tfim(chain(4), { h: 1 }), psi),
+      "energy: the state has 3 qubits but the Hamiltonian has 4 sites",
+    );
+    expectQstError(
+      () => magnetization({ re: new Float64Array(4), im: new Float64Array(2) }),
+      "re and im have different lengths",
+    );
   });
 });

@@ -78,10 +78,14 @@ describe("error bars of correlated chains (AR(1))", () => {
   for (const rho of [0.5, 0.9]) {
     it(`ρ = ${rho}: τ = (1+ρ)/(1−ρ) and the error of the mean to 10%`, () => {
       const tauExact = (1 + rho) / (1 - rho);
-      const n = 100_000, reps = 10;
+      const n = 100_000,
+        reps = 10;
       const sdExact = Math.sqrt(ar1VarianceOfMean(n, rho));
       const rng = new Rng(42 + rho * 10);
-      let tauSum = 0, se2Sum = 0, bin2Sum = 0, z2Sum = 0;
+      let tauSum = 0,
+        se2Sum = 0,
+        bin2Sum = 0,
+        z2Sum = 0;
       for (let r = 0; r < reps; r++) {
         const x = ar1(n, rho, rng);
         const s = summarize([x]);
@@ -103,10 +107,13 @@ describe("error bars of correlated chains (AR(1))", () => {
   }
 
   it("many chains: summarize's error of the grand mean matches the exact one", () => {
-    const rho = 0.8, n = 20_000, m = 16;
+    const rho = 0.8,
+      n = 20_000,
+      m = 16;
     const sdExact = Math.sqrt(ar1VarianceOfMean(n, rho) / m);
     const rng = new Rng(7);
-    let se2 = 0, tau = 0;
+    let se2 = 0,
+      tau = 0;
     const reps = 5;
     for (let r = 0; r < reps; r++) {
       const chains = Array.from({ length: m }, () => ar1(n, rho, rng));

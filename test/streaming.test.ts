@@ -23,7 +23,9 @@ describe("streamed shots", () => {
     for (let start = 0; start < 3001; start += 1000) {
       const n = Math.min(1000, 3001 - start);
       shots.read(start, n, block);
-      expect(Array.from(block.subarray(0, n * 5))).toEqual(Array.from(whole.samples.subarray(start * 5, (start + n) * 5)));
+      expect(Array.from(block.subarray(0, n * 5))).toEqual(
+        Array.from(whole.samples.subarray(start * 5, (start + n) * 5)),
+      );
     }
     shots.close();
   });

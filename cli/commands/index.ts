@@ -9,4 +9,12 @@ import { sampleCommand } from "./sample.js";
 import { trainCommand } from "./train.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
-export const commands: CommandModule<any, any>[] = [trainCommand, evaluateCommand, sampleCommand, observeCommand, generateCommand, exactCommand, plotCommand];
+export const commands: CommandModule<any, any>[] = [
+  trainCommand,
+  evaluateCommand,
+  sampleCommand,
+  observeCommand,
+  generateCommand,
+  exactCommand,
+  plotCommand,
+];

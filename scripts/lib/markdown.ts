@@ -3,9 +3,11 @@ import fs from "node:fs";
 
 /** Replaces the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in a markdown file. */
 export function replaceBetweenMarkers(file: string, name: string, content: string): void {
-  const begin = `<!-- ${name}:begin -->`, end = `<!-- ${name}:end -->`;
+  const begin = `<!-- ${name}:begin -->`,
+    end = `<!-- ${name}:end -->`;
   const text = fs.readFileSync(file, "utf8");
-  const i = text.indexOf(begin), j = text.indexOf(end);
+  const i = text.indexOf(begin),
+    j = text.indexOf(end);
   if (i < 0 || j < i) throw new Error(`${file}: markers ${begin} … ${end} not found`);
   fs.writeFileSync(file, text.slice(0, i + begin.length) + "\n" + content.trim() + "\n" + text.slice(j));
 }

@@ -61,7 +61,10 @@ export function seconds(since: number): number {
 /** A markdown table whose cells may contain "|" (as in ⟨|M|⟩ or |ψ|²): escaped so they stay in their cell. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const esc = (c: string | number) => String(c).replace(/\|/g, "\\|");
-  return markdownTable(header.map(esc), rows.map((r) => r.map(esc)));
+  return markdownTable(
+    header.map(esc),
+    rows.map((r) => r.map(esc)),
+  );
 }
 
 /** Fixed decimals, with a true minus sign. */
@@ -85,7 +88,9 @@ export function sci(v: number | null | undefined, sig = 2): string {
   if (a >= 0.01 && a < 1000) return fx(v, Math.max(0, sig - 1 - Math.floor(Math.log10(a))));
   const k = Math.floor(Math.log10(a));
   const m = v / 10 ** k;
-  const sup = String(k).replace(/-/g, "⁻").replace(/\d/g, (d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[Number(d)]);
+  const sup = String(k)
+    .replace(/-/g, "⁻")
+    .replace(/\d/g, (d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[Number(d)]);
   return `${fx(m, sig - 1)}×10${sup}`;
 }
 
@@ -193,7 +198,16 @@ export function trainPositive(
       onEpoch?.(last);
     }
   }
-  return { driver, options, log, fidelity: last!.fidelity!, kl: last!.kl!, trainSeconds: driver.elapsed, firstReaching, stableFrom };
+  return {
+    driver,
+    options,
+    log,
+    fidelity: last!.fidelity!,
+    kl: last!.kl!,
+    trainSeconds: driver.elapsed,
+    firstReaching,
+    stableFrom,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,14 +228,27 @@ export async function figure(name: string, spec: PlotSpec, caption: string): Pro
 export function machineInfo(): [string, string][] {
   const cpus = os.cpus();
   const info: [string, string][] = [
-    ["CPU", `${cpus[0]?.model.trim() ?? "unknown"} (${cpus.length} logical cores${os.availableParallelism ? `, ${os.availableParallelism()} available` : ""})`],
+    [
+      "CPU",
+      `${cpus[0]?.model.trim() ?? "unknown"} (${cpus.length} logical cores${os.availableParallelism ? `, ${os.availableParallelism()} available` : ""})`,
+    ],
     ["Memory", `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ["OS", `${os.type()} ${os.release()} ${os.arch()}`],
     ["Node.js", process.version],
   ];
   try {
-    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .toString()
+      .trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .toString()
+      .trim();
     info.push(["Commit", dirty ? `${commit} (with uncommitted changes)` : commit]);
   } catch {
     // not a git checkout: leave the commit out
@@ -236,9 +263,11 @@ export function machineInfo(): [string, string][] {
 /** Replaces the text between `<!-- id:begin -->` and `<!-- id:end -->` of docs/results.md. */
 export function replaceSection(id: string, markdown: string): boolean {
   if (!fs.existsSync(RESULTS_MD)) return false;
-  const begin = `<!-- ${id}:begin -->`, end = `<!-- ${id}:end -->`;
+  const begin = `<!-- ${id}:begin -->`,
+    end = `<!-- ${id}:end -->`;
   const text = fs.readFileSync(RESULTS_MD, "utf8");
-  const i = text.indexOf(begin), j = text.indexOf(end);
+  const i = text.indexOf(begin),
+    j = text.indexOf(end);
   if (i < 0 || j < i) return false;
   fs.writeFileSync(RESULTS_MD, text.slice(0, i + begin.length) + "\n" + markdown.trim() + "\n" + text.slice(j));
   return true;
@@ -257,9 +286,13 @@ export function isMain(moduleUrl: string): boolean {
 export async function runStandalone(script: FigureScript): Promise<void> {
   const result = await script.run();
   if (replaceSection(script.id, result.markdown)) {
-    process.stderr.write(`[${script.id}] ${result.seconds.toFixed(1)} s; section "${script.id}" of docs/results.md replaced\n`);
+    process.stderr.write(
+      `[${script.id}] ${result.seconds.toFixed(1)} s; section "${script.id}" of docs/results.md replaced\n`,
+    );
   } else {
     process.stdout.write(result.markdown + "\n");
-    process.stderr.write(`[${script.id}] ${result.seconds.toFixed(1)} s; docs/results.md has no section "${script.id}" (run npm run reproduce), printed it instead\n`);
+    process.stderr.write(
+      `[${script.id}] ${result.seconds.toFixed(1)} s; docs/results.md has no section "${script.id}" (run npm run reproduce), printed it instead\n`,
+    );
   }
 }

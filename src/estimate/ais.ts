@@ -21,7 +21,7 @@
 import { QstError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { MAX_EXACT_QUBITS, logPartitionFunction } from "../nn/enumeration.js";
-import type { RBM } from "../nn/rbm.js";
+import { type RBM, softplus } from "../nn/rbm.js";
 
 export interface AisOptions {
   /** Independent annealing runs M (importance weights); the error comes from their spread. */
@@ -51,7 +51,8 @@ export interface LogZEstimate {
  * temperatures in [0, 0.5), 4000/14500 in [0.5, 0.9), the rest in [0.9, 1].
  */
 export function annealingSchedule(temperatures: number): Float64Array {
-  if (!Number.isInteger(temperatures) || temperatures < 3) throw new QstError(`AIS needs at least 3 temperatures, got ${temperatures}`);
+  if (!Number.isInteger(temperatures) || temperatures < 3)
+    throw new QstError(`AIS needs at least 3 temperatures, got ${temperatures}`);
   const n1 = Math.max(1, Math.round((temperatures * 500) / 14500));
   const n2 = Math.max(1, Math.round((temperatures * 4000) / 14500));
   const n3 = temperatures - n1 - n2;
@@ -66,7 +67,8 @@ export function annealingSchedule(temperatures: number): Float64Array {
 
 /** Base rates from shots: b_i = log((n1 + ½)/(n0 + ½)) of each qubit's outcomes (Z-basis shots). */
 export function baseRatesFromShots(samples: Uint8Array, nQubits: number): Float64Array {
-  const M = samples.length / nQubits, b = new Float64Array(nQubits);
+  const M = samples.length / nQubits,
+    b = new Float64Array(nQubits);
   for (let i = 0; i < nQubits; i++) {
     let ones = 0;
     for (let m = 0; m < M; m++) ones += samples[m * nQubits + i];
@@ -75,28 +77,33 @@ export function baseRatesFromShots(samples: Uint8Array, nQubits: number): Float6
   return b;
 }
 
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
 /** log Z of `rbm` by annealed importance sampling, with its standard error. */
 export function aisLogPartitionFunction(rbm: RBM, options: AisOptions = {}): LogZEstimate {
-  const runs = options.runs ?? AIS_DEFAULTS.runs, K = options.temperatures ?? AIS_DEFAULTS.temperatures;
+  const runs = options.runs ?? AIS_DEFAULTS.runs,
+    K = options.temperatures ?? AIS_DEFAULTS.temperatures;
   if (!Number.isInteger(runs) || runs < 2) throw new QstError(`AIS needs at least 2 runs, got ${runs}`);
-  const nV = rbm.nVisible, nH = rbm.nHidden, W = rbm.weights, bB = rbm.visibleBias, c = rbm.hiddenBias;
+  const nV = rbm.nVisible,
+    nH = rbm.nHidden,
+    W = rbm.weights,
+    bB = rbm.visibleBias,
+    c = rbm.hiddenBias;
   const bA = options.baseVisibleBias ?? rbm.visibleBias;
   if (bA.length !== nV) throw new QstError(`the base rates have ${bA.length} entries, the RBM ${nV} visible units`);
   const betas = annealingSchedule(K);
   const rng = new Rng(options.seed ?? AIS_DEFAULTS.seed);
   let logZ0 = nH * Math.LN2;
   for (let i = 0; i < nV; i++) logZ0 += softplus(bA[i]);
-  const v = new Uint8Array(nV), h = new Uint8Array(nH), theta = new Float64Array(nH), field = new Float64Array(nV);
+  const v = new Uint8Array(nV),
+    h = new Uint8Array(nH),
+    theta = new Float64Array(nH),
+    field = new Float64Array(nV);
   const logW = new Float64Array(runs);
   for (let r = 0; r < runs; r++) {
     for (let i = 0; i < nV; i++) v[i] = rng.uniform() * (1 + Math.exp(-bA[i])) < 1 ? 1 : 0; // p(v_i = 1) = σ(b_A,i)
     let lw = 0;
     for (let k = 1; k <= K; k++) {
-      const b0 = betas[k - 1], b1 = betas[k];
+      const b0 = betas[k - 1],
+        b1 = betas[k];
       // θ(v) and Δ log p* = log p*_k(v) − log p*_{k−1}(v) at the current v = v_{k−1}.
       theta.set(c);
       let dBias = 0;
@@ -108,9 +115,12 @@ export function aisLogPartitionFunction(rbm: RBM, options: AisOptions = {}): Log
       }
       lw += (b1 - b0) * dBias;
       for (let j = 0; j < nH; j++) {
-        const x = b1 * theta[j];
-        lw += softplus(x) - softplus(b0 * theta[j]);
-        h[j] = rng.uniform() * (1 + Math.exp(-x)) < 1 ? 1 : 0; // h_j ~ σ(β_k θ_j)
+        // One exponential serves softplus(x) = max(x, 0) + log(1 + e^{−|x|}) and σ(x) for the draw of h_j.
+        const x = b1 * theta[j],
+          e = Math.exp(-Math.abs(x));
+        lw += (x > 0 ? x : 0) + Math.log1p(e) - softplus(b0 * theta[j]);
+        const on = x >= 0 ? 1 / (1 + e) : e / (1 + e);
+        h[j] = rng.uniform() < on ? 1 : 0; // h_j ~ σ(β_k θ_j)
       }
       if (k === K) break; // the last weight factor needs no further move
       for (let i = 0; i < nV; i++) {
@@ -125,13 +135,15 @@ export function aisLogPartitionFunction(rbm: RBM, options: AisOptions = {}): Log
   }
   let max = -Infinity;
   for (const x of logW) max = Math.max(max, x);
-  let s1 = 0, s2 = 0;
+  let s1 = 0,
+    s2 = 0;
   for (const x of logW) {
     const w = Math.exp(x - max);
     s1 += w;
     s2 += w * w;
   }
-  const mean = s1 / runs, variance = Math.max(0, s2 / runs - mean * mean) * (runs / (runs - 1));
+  const mean = s1 / runs,
+    variance = Math.max(0, s2 / runs - mean * mean) * (runs / (runs - 1));
   return {
     logZ: logZ0 + max + Math.log(mean),
     stderr: Math.sqrt(variance / runs) / mean,
@@ -149,11 +161,17 @@ export const AUTO_EXACT_LOGZ_QUBITS = 20;
  * log Z by the method asked for: "exact" enumerates (N ≤ MAX_EXACT_QUBITS), "ais" anneals, "auto"
  * enumerates up to AUTO_EXACT_LOGZ_QUBITS and anneals above.
  */
-export function logZEstimate(rbm: RBM, method: "exact" | "ais" | "auto" = "auto", options: AisOptions = {}): LogZEstimate {
+export function logZEstimate(
+  rbm: RBM,
+  method: "exact" | "ais" | "auto" = "auto",
+  options: AisOptions = {},
+): LogZEstimate {
   const exact = method === "exact" || (method === "auto" && rbm.nVisible <= AUTO_EXACT_LOGZ_QUBITS);
   if (exact) {
     if (rbm.nVisible > MAX_EXACT_QUBITS) {
-      throw new QstError(`exact log Z enumerates 2^N configurations; N = ${rbm.nVisible} is above ${MAX_EXACT_QUBITS} (use AIS)`);
+      throw new QstError(
+        `exact log Z enumerates 2^N configurations; N = ${rbm.nVisible} is above ${MAX_EXACT_QUBITS} (use AIS)`,
+      );
     }
     return { logZ: logPartitionFunction(rbm), stderr: 0, method: "exact" };
   }

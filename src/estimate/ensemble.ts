@@ -38,7 +38,15 @@ export function combineMembers(values: readonly number[], errors: readonly numbe
   const mean = values.reduce((s, x) => s + x, 0) / K;
   const between = Math.sqrt(values.reduce((s, x) => s + (x - mean) ** 2, 0) / (K - 1));
   const within = Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / K);
-  return { mean, total: Math.hypot(between, within), between, within, members: K, values: [...values], errors: [...errors] };
+  return {
+    mean,
+    total: Math.hypot(between, within),
+    between,
+    within,
+    members: K,
+    values: [...values],
+    errors: [...errors],
+  };
 }
 
 export interface FiniteShotEstimate {
@@ -57,11 +65,24 @@ export interface FiniteShotEstimate {
 }
 
 /** The full model's value with an error bar for sampling, the reconstruction's spread and its bias. */
-export function finiteShotEstimate(full: { value: number; error: number }, halves: readonly number[]): FiniteShotEstimate {
+export function finiteShotEstimate(
+  full: { value: number; error: number },
+  halves: readonly number[],
+): FiniteShotEstimate {
   const K = halves.length;
   if (K < 2) throw new QstError(`the finite-shot error needs at least 2 half-sample models, got ${K}`);
   const mean = halves.reduce((s, x) => s + x, 0) / K;
   const sd = Math.sqrt(halves.reduce((s, x) => s + (x - mean) ** 2, 0) / (K - 1));
-  const random = sd / Math.SQRT2, shift = mean - full.value, bias = Math.abs(shift) / (Math.SQRT2 - 1);
-  return { value: full.value, total: Math.hypot(full.error, random, bias), sampling: full.error, random, bias, shift, halfSamples: K };
+  const random = sd / Math.SQRT2,
+    shift = mean - full.value,
+    bias = Math.abs(shift) / (Math.SQRT2 - 1);
+  return {
+    value: full.value,
+    total: Math.hypot(full.error, random, bias),
+    sampling: full.error,
+    random,
+    bias,
+    shift,
+    halfSamples: K,
+  };
 }

@@ -35,19 +35,25 @@ export interface FidelityEstimate {
   warnings: string[];
 }
 
-export function fidelityEstimate(a: RbmWaveFunction, b: RbmWaveFunction, options: Partial<FidelityOptions> = {}): FidelityEstimate {
+export function fidelityEstimate(
+  a: RbmWaveFunction,
+  b: RbmWaveFunction,
+  options: Partial<FidelityOptions> = {},
+): FidelityEstimate {
   ensure(a.nVisible === b.nVisible, `the two models have ${a.nVisible} and ${b.nVisible} visible units`);
   const o = { ...FIDELITY_DEFAULTS, ...options };
   const N = a.nVisible;
   const samples = sampleChains(a.amplitude, o, new Rng(o.seed));
-  const re: Float64Array[] = [], im: Float64Array[] = [];
+  const re: Float64Array[] = [],
+    im: Float64Array[] = [];
   let shift = -Infinity; // the largest log|r|, factored out so that no e^x overflows
   const logR: { re: Float64Array; im: Float64Array }[] = [];
   for (let c = 0; c < samples.nChains; c++) {
     const lr = { re: new Float64Array(o.samplesPerChain), im: new Float64Array(o.samplesPerChain) };
     for (let t = 0; t < o.samplesPerChain; t++) {
       const off = (c * o.samplesPerChain + t) * N;
-      const la = a.logPsi(samples.samples, off), lb = b.logPsi(samples.samples, off);
+      const la = a.logPsi(samples.samples, off),
+        lb = b.logPsi(samples.samples, off);
       lr.re[t] = lb.re - la.re;
       lr.im[t] = lb.im - la.im;
       shift = Math.max(shift, lr.re[t]);
@@ -55,7 +61,8 @@ export function fidelityEstimate(a: RbmWaveFunction, b: RbmWaveFunction, options
     logR.push(lr);
   }
   for (const lr of logR) {
-    const r = new Float64Array(lr.re.length), s = new Float64Array(lr.re.length);
+    const r = new Float64Array(lr.re.length),
+      s = new Float64Array(lr.re.length);
     for (let t = 0; t < r.length; t++) {
       const m = Math.exp(lr.re[t] - shift);
       r[t] = m * Math.cos(lr.im[t]);
@@ -64,11 +71,13 @@ export function fidelityEstimate(a: RbmWaveFunction, b: RbmWaveFunction, options
     re.push(r);
     im.push(s);
   }
-  const sr = summarize(re), si = a.phase || b.phase ? summarize(im) : null;
+  const sr = summarize(re),
+    si = a.phase || b.phase ? summarize(im) : null;
   const mean2 = sr.mean * sr.mean + (si ? si.mean * si.mean : 0);
   // |E r|² error by the delta method: ∂|m|²/∂m_re = 2 m_re, ∂/∂m_im = 2 m_im.
   const varMean2 = (2 * sr.mean * sr.stderr) ** 2 + (si ? (2 * si.mean * si.stderr) ** 2 : 0);
-  const za = logZEstimate(a.amplitude, o.logZ ?? "auto", o.ais), zb = logZEstimate(b.amplitude, o.logZ ?? "auto", o.ais);
+  const za = logZEstimate(a.amplitude, o.logZ ?? "auto", o.ais),
+    zb = logZEstimate(b.amplitude, o.logZ ?? "auto", o.ais);
   const fidelity = mean2 * Math.exp(2 * shift + za.logZ - zb.logZ);
   const relative = Math.sqrt(varMean2 / (mean2 * mean2) + za.stderr ** 2 + zb.stderr ** 2);
   return { fidelity, stderr: fidelity * relative, warnings: [...sr.warnings, ...(si?.warnings ?? [])] };

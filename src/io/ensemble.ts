@@ -12,7 +12,6 @@ import { writeAtomicSync } from "../core/atomic.js";
 import { QstError, ensure } from "../core/errors.js";
 import { type LoadedModel, loadModel, qstVersion } from "./model-file.js";
 
-
 export const ENSEMBLE_FORMAT = "qst-ensemble";
 export const ENSEMBLE_FORMAT_VERSION = 1;
 export const MANIFEST_FILE = "ensemble.json";
@@ -44,17 +43,25 @@ export function isEnsembleFolder(p: string): boolean {
  * call this: the content depends only on K, the seed and the data, so concurrent writers agree; a
  * folder holding an ensemble of other K, seed or data is refused.
  */
-export function writeManifest(dir: string, m: Omit<EnsembleManifest, "format" | "version" | "files" | "qstVersion">): EnsembleManifest {
+export function writeManifest(
+  dir: string,
+  m: Omit<EnsembleManifest, "format" | "version" | "files" | "qstVersion">,
+): EnsembleManifest {
   const manifest: EnsembleManifest = {
-    format: ENSEMBLE_FORMAT, version: ENSEMBLE_FORMAT_VERSION, ...m,
-    files: Array.from({ length: m.members }, (_, i) => memberFileName(i)), qstVersion: qstVersion(),
+    format: ENSEMBLE_FORMAT,
+    version: ENSEMBLE_FORMAT_VERSION,
+    ...m,
+    files: Array.from({ length: m.members }, (_, i) => memberFileName(i)),
+    qstVersion: qstVersion(),
   };
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, MANIFEST_FILE);
   if (fs.existsSync(file)) {
     const old = readManifest(dir);
-    ensure(old.members === m.members && old.seed === m.seed && old.dataSha256 === m.dataSha256,
-      `${dir}: holds an ensemble of ${old.members} members (seed ${old.seed}) of other data or settings; use another folder`);
+    ensure(
+      old.members === m.members && old.seed === m.seed && old.dataSha256 === m.dataSha256,
+      `${dir}: holds an ensemble of ${old.members} members (seed ${old.seed}) of other data or settings; use another folder`,
+    );
     return old;
   }
   writeAtomicSync(file, JSON.stringify(manifest, null, 2) + "\n");
@@ -71,11 +78,16 @@ export function readManifest(dir: string): EnsembleManifest {
     throw new QstError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   ensure(m && m.format === ENSEMBLE_FORMAT, `${file}: not a qst ensemble manifest`);
-  ensure(Number.isInteger(m.version) && m.version >= 1 && m.version <= ENSEMBLE_FORMAT_VERSION,
-    `${file}: ensemble format version ${JSON.stringify(m.version)} is not one this qst reads (${ENSEMBLE_FORMAT_VERSION})`);
-  ensure(Number.isInteger(m.members) && m.members >= 2 && Array.isArray(m.files) && m.files.length === m.members,
-    `${file}: "members" must be an integer ≥ 2 with one file per member`);
-  for (const f of m.files) ensure(typeof f === "string" && path.basename(f) === f, `${file}: member files must be names inside the folder`);
+  ensure(
+    Number.isInteger(m.version) && m.version >= 1 && m.version <= ENSEMBLE_FORMAT_VERSION,
+    `${file}: ensemble format version ${JSON.stringify(m.version)} is not one this qst reads (${ENSEMBLE_FORMAT_VERSION})`,
+  );
+  ensure(
+    Number.isInteger(m.members) && m.members >= 2 && Array.isArray(m.files) && m.files.length === m.members,
+    `${file}: "members" must be an integer ≥ 2 with one file per member`,
+  );
+  for (const f of m.files)
+    ensure(typeof f === "string" && path.basename(f) === f, `${file}: member files must be names inside the folder`);
   return m;
 }
 
@@ -96,8 +108,12 @@ export function loadEnsemble(dir: string): LoadedEnsemble {
     if (!fs.existsSync(p)) missing.push(index);
     else members.push({ ...loadModel(p), index, path: p });
   });
-  ensure(members.length >= 2, `${dir}: ${members.length} of ${manifest.members} members are there; at least 2 are needed`);
+  ensure(
+    members.length >= 2,
+    `${dir}: ${members.length} of ${manifest.members} members are there; at least 2 are needed`,
+  );
   const n = members[0].wavefunction.nVisible;
-  for (const m of members) ensure(m.wavefunction.nVisible === n, `${m.path}: has ${m.wavefunction.nVisible} qubits, member 0 has ${n}`);
+  for (const m of members)
+    ensure(m.wavefunction.nVisible === n, `${m.path}: has ${m.wavefunction.nVisible} qubits, member 0 has ${n}`);
   return { manifest, members, missing };
 }

@@ -13,12 +13,21 @@ import { modelFile, saveModelFile, type ModelFile } from "./model-file.js";
  * run; otherwise the file starts empty.
  */
 export class JsonlLog implements Callback {
-  constructor(readonly path: string, private readonly resumedAt: number | null = null) {}
+  constructor(
+    readonly path: string,
+    private readonly resumedAt: number | null = null,
+  ) {}
 
   onStart(): void {
-    const kept = this.resumedAt !== null && fs.existsSync(this.path)
-      ? fs.readFileSync(this.path, "utf8").split("\n").filter((l) => l.trim() && epochOf(l) <= this.resumedAt!).map((l) => l + "\n").join("")
-      : "";
+    const kept =
+      this.resumedAt !== null && fs.existsSync(this.path)
+        ? fs
+            .readFileSync(this.path, "utf8")
+            .split("\n")
+            .filter((l) => l.trim() && epochOf(l) <= this.resumedAt!)
+            .map((l) => l + "\n")
+            .join("")
+        : "";
     writeAtomicSync(this.path, kept);
   }
 
@@ -55,6 +64,9 @@ export class Checkpointer implements Callback {
   }
 
   write(driver: Driver): void {
-    saveModelFile(this.path, modelFile(driver.model, { ...this.sections(), trainer: driver.getState() as ModelFile["trainer"] }));
+    saveModelFile(
+      this.path,
+      modelFile(driver.model, { ...this.sections(), trainer: driver.getState() as ModelFile["trainer"] }),
+    );
   }
 }

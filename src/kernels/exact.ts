@@ -68,9 +68,12 @@ class ExactWorkspace {
     for (let i = 0; i < n; i++) this.W.set(rbm.weights.subarray(i * nH, (i + 1) * nH), i * row);
     this.b.set(rbm.visibleBias);
     this.c.set(rbm.hiddenBias);
-    const dim = 2 ** n, block = this.block, chunksPerBlock = block >> this.chunkLog2;
+    const dim = 2 ** n,
+      block = this.block,
+      chunksPerBlock = block >> this.chunkLog2;
     const threads = n >= THREAD_MIN_LOG2 ? Math.min(this.maxThreads, kernelThreads()) : 1;
-    const F = this.outF, P = this.outP;
+    const F = this.outF,
+      P = this.outP;
     for (let kb = 0; kb < dim; kb += block) {
       setContextField(this.arena, this.ectx, "ectx", "kBlock", kb);
       parallelFor(this.arena, "exact_chunks", this.ectx, chunksPerBlock, [this.theta], threads, this.thetaStride);

@@ -30,7 +30,8 @@ export class GradientWorkspace {
   constructor(nV: number, nH: number, capacity: number) {
     this.nV = nV;
     this.nH = nH;
-    const gV = Math.ceil(nV / 4), gH = Math.ceil(nH / 4);
+    const gV = Math.ceil(nV / 4),
+      gH = Math.ceil(nH / 4);
     this.gV = gV;
     const nQmax = Math.ceil(capacity / 4);
     this.capacity = 4 * nQmax;
@@ -53,7 +54,25 @@ export class GradientWorkspace {
     this.arena = new Arena(L);
     this.gctx = gctx;
     writeContext(this.arena, gctx, "gctx", {
-      nV, nH, gV, gH, nQ: 0, nQmax, TH, S, w, sOff, P, U, Q, G, Wp, cp, grad, gc, raw,
+      nV,
+      nH,
+      gV,
+      gH,
+      nQ: 0,
+      nQmax,
+      TH,
+      S,
+      w,
+      sOff,
+      P,
+      U,
+      Q,
+      G,
+      Wp,
+      cp,
+      grad,
+      gc,
+      raw,
     });
     this.S = this.arena.u8(S, this.capacity * nV);
     this.w = this.arena.f64(w, this.capacity);
@@ -66,14 +85,20 @@ export class GradientWorkspace {
    * and the chains negative[0..nChains) (weight −1/nChains each), in the RbmParameters's parameter layout.
    */
   compute(
-    rbm: RbmParameters, samples: Uint8Array, batch: Uint32Array, count: number, negative: Uint8Array, nChains: number,
+    rbm: RbmParameters,
+    samples: Uint8Array,
+    batch: Uint32Array,
+    count: number,
+    negative: Uint8Array,
+    nChains: number,
     grad: Float64Array,
   ): void {
     const { nV, nH } = this;
     const n = count + nChains;
     if (n > this.capacity) throw new Error(`gradient workspace holds ${this.capacity} samples, asked for ${n}`);
     const nQ = Math.ceil(n / 4);
-    const S = this.S, w = this.w;
+    const S = this.S,
+      w = this.w;
     if (nV >= 32) {
       for (let r = 0; r < count; r++) S.set(samples.subarray(batch[r] * nV, batch[r] * nV + nV), r * nV);
     } else {
@@ -91,7 +116,9 @@ export class GradientWorkspace {
     setContextField(this.arena, this.gctx, "gctx", "nQ", nQ);
 
     const threads = n * nV * nH >= GRAD_THREAD_WORK ? kernelThreads() : 1;
-    const a = this.arena, g = this.gctx, ex = a.exports;
+    const a = this.arena,
+      g = this.gctx,
+      ex = a.exports;
     ex.grad_load(g);
     if (threads > 1) {
       parallelFor(a, "grad_tables", g, this.gV, [], threads);

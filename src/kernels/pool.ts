@@ -17,16 +17,37 @@
  */
 import os from "node:os";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { kernelModule, type Arena, } from "./wasm.js";
+import { kernelModule, type Arena } from "./wasm.js";
 
 /** Exported kernel functions that take (ctx, from, to, ...extra) and may run in a worker. */
-const FUNCTIONS = ["step", "sweep", "pack", "unpack", "build_h", "build_v", "grad_tables", "grad_act", "grad_utab", "grad_outer", "exact_chunks"] as const;
+const FUNCTIONS = [
+  "step",
+  "sweep",
+  "pack",
+  "unpack",
+  "build_h",
+  "build_v",
+  "grad_tables",
+  "grad_act",
+  "grad_utab",
+  "grad_outer",
+  "exact_chunks",
+] as const;
 export type ParallelFunction = (typeof FUNCTIONS)[number];
 
 // Control block (Int32Array) layout. SEQ: number of the last job posted; CLAIM: of the last job
 // claimed (job s is taken by whoever moves CLAIM from s − 1 to s); DONE: of the last job the worker
 // finished or skipped.
-const SEQ = 0, DONE = 1, FN = 2, ARENA = 3, NARGS = 4, ARGS = 5, MAXARGS = 8, ERR = ARGS + MAXARGS, CLAIM = ERR + 1, CTL_SIZE = CLAIM + 1;
+const SEQ = 0,
+  DONE = 1,
+  FN = 2,
+  ARENA = 3,
+  NARGS = 4,
+  ARGS = 5,
+  MAXARGS = 8,
+  ERR = ARGS + MAXARGS,
+  CLAIM = ERR + 1,
+  CTL_SIZE = CLAIM + 1;
 /**
  * How long an idle worker polls before sleeping: long enough to bridge the gap between the kernel
  * calls of a training loop at small sizes, short enough not to compete with the calling thread when
@@ -106,7 +127,8 @@ export function kernelThreads(): number {
 
 /** Overrides the thread count (1 = everything on the calling thread); null restores the default. */
 export function setKernelThreads(n: number | null): void {
-  if (n !== null && (!Number.isInteger(n) || n < 1)) throw new Error(`thread count must be a positive integer, got ${n}`);
+  if (n !== null && (!Number.isInteger(n) || n < 1))
+    throw new Error(`thread count must be a positive integer, got ${n}`);
   configured = n;
 }
 
@@ -205,7 +227,11 @@ interface Adaptive {
   parallelTimes: number[];
 }
 const adaptive = new Map<string, Adaptive>();
-const PROBE_BLOCK = 5, PARALLEL_PERIOD = 1024, MIN_BACKOFF = 64, MAX_BACKOFF = 8192, MIN_GAIN = 0.75;
+const PROBE_BLOCK = 5,
+  PARALLEL_PERIOD = 1024,
+  MIN_BACKOFF = 64,
+  MAX_BACKOFF = 8192,
+  MIN_GAIN = 0.75;
 let adaptiveOn = process.env.QST_ADAPTIVE_THREADS !== "0";
 
 /** Turns the measurement off (always split when asked to; for tests) or back on. */
@@ -257,7 +283,13 @@ function record(st: Adaptive, seconds: number): void {
  * given, the last extra argument is a per-thread scratch address: part t gets it + t·scratchStride.
  */
 export function parallelFor(
-  arena: Arena, fn: ParallelFunction, ctx: number, n: number, extra: number[], threads: number, scratchStride = 0,
+  arena: Arena,
+  fn: ParallelFunction,
+  ctx: number,
+  n: number,
+  extra: number[],
+  threads: number,
+  scratchStride = 0,
 ): void {
   const ex = arena.exports as unknown as Record<ParallelFunction, (...a: number[]) => void>;
   const t = Math.max(1, Math.min(threads, n));
@@ -276,7 +308,8 @@ export function parallelFor(
   } else {
     const last = extra.length - 1;
     for (let w = 1; w < t; w++) {
-      const a = Math.floor((w * n) / t), b = Math.floor(((w + 1) * n) / t);
+      const a = Math.floor((w * n) / t),
+        b = Math.floor(((w + 1) * n) / t);
       const e = extra.slice();
       if (scratchStride) e[last] += w * scratchStride;
       post(slots[w - 1], arena, fn, [ctx, a, b, ...e]);
@@ -289,5 +322,7 @@ export function parallelFor(
 
 /** The current choice per kernel call site (key "arena:function:items:arg"), for diagnostics. */
 export function threadDecisions(): Record<string, "split" | "one thread" | "probing"> {
-  return Object.fromEntries([...adaptive].map(([k, v]) => [k, v.probe >= 0 ? "probing" : v.parallel ? "split" : "one thread"]));
+  return Object.fromEntries(
+    [...adaptive].map(([k, v]) => [k, v.probe >= 0 ? "probing" : v.parallel ? "split" : "one thread"]),
+  );
 }

@@ -10,14 +10,26 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** θ_j = c_j + Σ_i v_i W_ij of the configuration v[offset .. offset + nVisible), into theta. */
 function hiddenActivation(rbm: RbmParameters, v: Uint8Array, offset: number, theta: Float64Array): void {
-  const nV = rbm.nVisible, nH = rbm.nHidden, W = rbm.weights;
+  const nV = rbm.nVisible,
+    nH = rbm.nHidden,
+    W = rbm.weights;
   theta.set(rbm.hiddenBias);
   for (let i = 0; i < nV; i++) if (v[offset + i]) for (let j = 0; j < nH; j++) theta[j] += W[i * nH + j];
 }
 
 /** grad += w · ∂F(v)/∂λ: ∂F/∂W_ij = −v_i σ(θ_j), ∂F/∂b_i = −v_i, ∂F/∂c_j = −σ(θ_j). */
-function addFreeEnergyGradient(rbm: RbmParameters, v: Uint8Array, offset: number, w: number, grad: Float64Array, theta: Float64Array) {
-  const nV = rbm.nVisible, nH = rbm.nHidden, bOff = nV * nH, cOff = bOff + nV;
+function addFreeEnergyGradient(
+  rbm: RbmParameters,
+  v: Uint8Array,
+  offset: number,
+  w: number,
+  grad: Float64Array,
+  theta: Float64Array,
+) {
+  const nV = rbm.nVisible,
+    nH = rbm.nHidden,
+    bOff = nV * nH,
+    cOff = bOff + nV;
   hiddenActivation(rbm, v, offset, theta);
   for (let j = 0; j < nH; j++) grad[cOff + j] -= w * sigmoid(theta[j]);
   for (let i = 0; i < nV; i++) {
@@ -61,7 +73,10 @@ export class ReferenceGibbsSampler {
   /** k sweeps v → h → v of every chain. */
   step(k: number): void {
     const { rbm, rng, theta, visible, hidden } = this;
-    const nV = rbm.nVisible, nH = rbm.nHidden, W = rbm.weights, b = rbm.visibleBias;
+    const nV = rbm.nVisible,
+      nH = rbm.nHidden,
+      W = rbm.weights,
+      b = rbm.visibleBias;
     for (let s = 0; s < k; s++) {
       for (let c = 0; c < this.nChains; c++) {
         hiddenActivation(rbm, visible, c * nV, theta);
@@ -82,10 +97,16 @@ export class ReferenceGibbsSampler {
  * in the RBM's parameter layout [W | b | c].
  */
 export function referenceGradient(
-  rbm: RbmParameters, samples: Uint8Array, batch: Uint32Array, count: number, negative: Uint8Array, nChains: number,
+  rbm: RbmParameters,
+  samples: Uint8Array,
+  batch: Uint32Array,
+  count: number,
+  negative: Uint8Array,
+  nChains: number,
   grad: Float64Array,
 ): Float64Array {
-  const nV = rbm.nVisible, theta = new Float64Array(rbm.nHidden);
+  const nV = rbm.nVisible,
+    theta = new Float64Array(rbm.nHidden);
   grad.fill(0);
   for (let r = 0; r < count; r++) addFreeEnergyGradient(rbm, samples, batch[r] * nV, 1 / count, grad, theta);
   for (let c = 0; c < nChains; c++) addFreeEnergyGradient(rbm, negative, c * nV, -1 / nChains, grad, theta);

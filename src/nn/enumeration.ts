@@ -8,7 +8,7 @@
  * O(nVisible·nHidden). Results are stored at the natural basis index Σ_i v_i 2^(N−1−i).
  */
 import { QstError } from "../core/errors.js";
-import type { RBM, } from "./rbm.js";
+import type { RBM } from "./rbm.js";
 import { MAX_KERNEL_HIDDEN, exactFreeEnergies } from "../kernels/exact.js";
 import { rotateToBasis } from "../physics/bases.js";
 import type { RbmWaveFunction } from "./wavefunction.js";
@@ -50,7 +50,8 @@ export function indexOf(v: ArrayLike<number>, n: number, offset = 0): number {
  * computation in plain JS, used for more than MAX_KERNEL_HIDDEN hidden units.
  */
 export function unnormalisedLogProbabilities(rbm: RBM): Float64Array {
-  const n = rbm.nVisible, nH = rbm.nHidden;
+  const n = rbm.nVisible,
+    nH = rbm.nHidden;
   checkExactSize(n);
   const { weights: W, visibleBias: b, hiddenBias: c } = rbm;
   const dim = 2 ** n;
@@ -62,7 +63,8 @@ export function unnormalisedLogProbabilities(rbm: RBM): Float64Array {
   let index = 0;
   for (let k = 0; ; ) {
     let f = visibleTerm;
-    for (let j0 = 0; j0 < nH; j0 += 1000) { // blocks of ≤ 1000 factors keep each product below 2^1000
+    for (let j0 = 0; j0 < nH; j0 += 1000) {
+      // blocks of ≤ 1000 factors keep each product below 2^1000
       let prod = 1;
       const j1 = Math.min(nH, j0 + 1000);
       for (let j = j0; j < j1; j++) {
@@ -120,7 +122,8 @@ export function stateVector(wf: RbmWaveFunction): { re: Float64Array; im: Float6
   const logp = unnormalisedLogProbabilities(wf.amplitude); // −F_λ
   const minusFmu = wf.phase ? unnormalisedLogProbabilities(wf.phase) : null; // −F_μ
   const logZ = logSumExp(logp);
-  const re = new Float64Array(logp.length), im = new Float64Array(logp.length);
+  const re = new Float64Array(logp.length),
+    im = new Float64Array(logp.length);
   for (let k = 0; k < logp.length; k++) {
     const a = Math.exp(0.5 * (logp[k] - logZ));
     if (!minusFmu) {
@@ -179,9 +182,13 @@ let enumerationScratch: { n: number; nH: number; parts: Float64Array[] } | null 
  * Blocks whose coefficients are all zero are skipped.
  */
 export function addEnumeratedGradient(rbm: RBM, coef: Float64Array, grad: Float64Array): void {
-  const n = rbm.nVisible, nH = rbm.nHidden, w = nH + 1;
+  const n = rbm.nVisible,
+    nH = rbm.nHidden,
+    w = nH + 1;
   const { weights: W, hiddenBias: c } = rbm;
-  const L = Math.min(n, ENUMERATION_BLOCK_BITS), rows = 1 << L, high = n - L;
+  const L = Math.min(n, ENUMERATION_BLOCK_BITS),
+    rows = 1 << L,
+    high = n - L;
   if (!enumerationScratch || enumerationScratch.n !== n || enumerationScratch.nH !== nH) {
     const sizes = [rows * w, n * w, w, nH, nH, L * nH, L * nH];
     const all = new Float64Array(sizes.reduce((a, b) => a + b, 0));
@@ -239,7 +246,8 @@ export function addEnumeratedGradient(rbm: RBM, coef: Float64Array, grad: Float6
         if (++s === rows) break;
         // Gray code: step s flips bit t = number of trailing zeros of s, i.e. qubit n−1−t (low qubit L−1−t).
         const t = 31 - Math.clz32(s & -s);
-        const f = ((r >>> t) & 1 ? down : up), row = (L - 1 - t) * nH;
+        const f = (r >>> t) & 1 ? down : up,
+          row = (L - 1 - t) * nH;
         for (let j = 0; j < nH; j++) e[j] *= f[row + j];
         r ^= 1 << t;
       }
@@ -259,9 +267,11 @@ export function addEnumeratedGradient(rbm: RBM, coef: Float64Array, grad: Float6
       }
     }
     for (let t = L - 1; t >= 0; t--) {
-      const half = 1 << t, a = (n - 1 - t) * w;
+      const half = 1 << t,
+        a = (n - 1 - t) * w;
       for (let r = half; r < 2 * half; r++) {
-        const o = r * w, o2 = (r - half) * w;
+        const o = r * w,
+          o2 = (r - half) * w;
         for (let q = 0; q < w; q++) {
           const x = X[o + q];
           acc[a + q] += x;
@@ -276,9 +286,11 @@ export function addEnumeratedGradient(rbm: RBM, coef: Float64Array, grad: Float6
       for (let q = 0; q < w; q++) acc[a + q] += X[q];
     }
   }
-  const bOff = n * nH, cOff = bOff + n;
+  const bOff = n * nH,
+    cOff = bOff + n;
   for (let i = 0; i < n; i++) {
-    const a = i * w, row = i * nH;
+    const a = i * w,
+      row = i * nH;
     grad[bOff + i] -= acc[a];
     for (let j = 0; j < nH; j++) grad[row + j] -= acc[a + 1 + j];
   }

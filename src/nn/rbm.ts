@@ -38,13 +38,17 @@ export class RBM {
   readonly hiddenBias: Float64Array;
 
   constructor(nVisible: number, nHidden: number, params?: Float64Array) {
-    if (!Number.isInteger(nVisible) || nVisible < 1) throw new Error(`nVisible must be a positive integer, got ${nVisible}`);
-    if (!Number.isInteger(nHidden) || nHidden < 1) throw new Error(`nHidden must be a positive integer, got ${nHidden}`);
+    if (!Number.isInteger(nVisible) || nVisible < 1)
+      throw new Error(`nVisible must be a positive integer, got ${nVisible}`);
+    if (!Number.isInteger(nHidden) || nHidden < 1)
+      throw new Error(`nHidden must be a positive integer, got ${nHidden}`);
     this.nVisible = nVisible;
     this.nHidden = nHidden;
     const size = RBM.parameterCount(nVisible, nHidden);
     if (params && params.length !== size) {
-      throw new Error(`an RBM with ${nVisible} visible and ${nHidden} hidden units has ${size} parameters, got ${params.length}`);
+      throw new Error(
+        `an RBM with ${nVisible} visible and ${nHidden} hidden units has ${size} parameters, got ${params.length}`,
+      );
     }
     this.params = params ?? new Float64Array(size);
     const nW = nVisible * nHidden;
@@ -75,7 +79,8 @@ export class RBM {
 
   /** θ_j = c_j + Σ_i v_i W_ij for one visible configuration (v at v[offset..offset+nVisible)). */
   hiddenActivation(v: ArrayLike<number>, out: Float64Array, offset = 0): Float64Array {
-    const nH = this.nHidden, W = this.weights;
+    const nH = this.nHidden,
+      W = this.weights;
     out.set(this.hiddenBias);
     for (let i = 0; i < this.nVisible; i++) {
       if (v[offset + i] === 0) continue; // binary units: add the rows of W where v_i = 1
@@ -124,9 +129,11 @@ export function accumulateFreeEnergyGradient(
   grad: Float64Array,
   theta: Float64Array,
 ): void {
-  const nV = rbm.nVisible, nH = rbm.nHidden;
+  const nV = rbm.nVisible,
+    nH = rbm.nHidden;
   rbm.hiddenActivation(v, theta, offset);
-  const bOffset = nV * nH, cOffset = bOffset + nV;
+  const bOffset = nV * nH,
+    cOffset = bOffset + nV;
   for (let j = 0; j < nH; j++) {
     const p = sigmoid(theta[j]);
     theta[j] = p; // reuse the buffer for the probabilities
@@ -147,7 +154,9 @@ export function accumulateFreeEnergyGradient(
  */
 export function freeEnergyAndProbabilities(rbm: RBM, v: ArrayLike<number>, offset: number, prob: Float64Array): number {
   rbm.hiddenActivation(v, prob, offset);
-  const b = rbm.visibleBias, nV = rbm.nVisible, nH = rbm.nHidden;
+  const b = rbm.visibleBias,
+    nV = rbm.nVisible,
+    nH = rbm.nHidden;
   let f = 0;
   for (let i = 0; i < nV; i++) if (v[offset + i] !== 0) f -= b[i];
   // Σ_j softplus(θ_j) = Σ_j max(θ_j, 0) + log Π_j (1 + e^{−|θ_j|}): one log per configuration.
@@ -182,8 +191,10 @@ export function addGradientFromProbabilities(
   base: number,
 ): void {
   if (weight === 0) return;
-  const nV = rbm.nVisible, nH = rbm.nHidden;
-  const bOff = base + nV * nH, cOff = bOff + nV;
+  const nV = rbm.nVisible,
+    nH = rbm.nHidden;
+  const bOff = base + nV * nH,
+    cOff = bOff + nV;
   for (let j = 0; j < nH; j++) grad[cOff + j] -= weight * prob[j];
   for (let i = 0; i < nV; i++) {
     if (v[offset + i] === 0) continue;

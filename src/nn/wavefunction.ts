@@ -78,7 +78,10 @@ export class FreeEnergyDifference {
   /** −F(v′) + F(v) for v′ = v with `sites[0..count)` flipped (sites assumed distinct). */
   minusDeltaF(sites: ArrayLike<number>, count: number): number {
     const { nHidden: nH, weights: W, visibleBias: b } = this.rbm;
-    const dTheta = this.deltaTheta, eDelta = this.expDelta, eTheta = this.expTheta, theta = this.theta;
+    const dTheta = this.deltaTheta,
+      eDelta = this.expDelta,
+      eTheta = this.expTheta,
+      theta = this.theta;
     dTheta.fill(0);
     eDelta.fill(1);
     let delta = 0;
@@ -163,7 +166,9 @@ export class RbmWaveFunction implements WaveFunction {
   /** ψ from an amplitude and a phase RBM; their parameters are copied into the joint vector. */
   static complex(amplitude: RBM, phase: RBM): RbmWaveFunction {
     if (amplitude.nVisible !== phase.nVisible) {
-      throw new QstError(`the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`);
+      throw new QstError(
+        `the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`,
+      );
     }
     const wf = new RbmWaveFunction(amplitude.nVisible, amplitude.nHidden, phase.nHidden);
     wf.amplitude.params.set(amplitude.params);

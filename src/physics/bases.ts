@@ -48,17 +48,28 @@ export function singleQubitUnitary(letter: string | number): SingleQubitUnitary 
   if (c === BASIS_X) return U_X;
   if (c === BASIS_Y) return U_Y;
   if (c === BASIS_Z) return U_Z;
-  throw new QstError(`basis letters must be X, Y or Z, found '${typeof letter === "number" ? String.fromCharCode(letter) : letter}'`);
+  throw new QstError(
+    `basis letters must be X, Y or Z, found '${typeof letter === "number" ? String.fromCharCode(letter) : letter}'`,
+  );
 }
 
 /** Checks a basis (letters X/Y/Z, lower case accepted, one per qubit) and returns it in upper case. */
 export function checkBasis(basis: unknown, nQubits: number, where = "basis"): string {
-  ensure(typeof basis === "string", () => `${where}: a basis must be a string of X, Y and Z, got ${JSON.stringify(basis)}`);
+  ensure(
+    typeof basis === "string",
+    () => `${where}: a basis must be a string of X, Y and Z, got ${JSON.stringify(basis)}`,
+  );
   const b = basis.toUpperCase();
-  ensure(b.length === nQubits, () => `${where} "${basis}" has ${b.length} letters, expected one per qubit (N = ${nQubits})`);
+  ensure(
+    b.length === nQubits,
+    () => `${where} "${basis}" has ${b.length} letters, expected one per qubit (N = ${nQubits})`,
+  );
   for (let i = 0; i < b.length; i++) {
     const c = b[i];
-    ensure(c === "X" || c === "Y" || c === "Z", () => `${where} "${basis}": basis letters must be X, Y or Z, found '${c}' at qubit ${i}`);
+    ensure(
+      c === "X" || c === "Y" || c === "Z",
+      () => `${where} "${basis}": basis letters must be X, Y or Z, found '${c}' at qubit ${i}`,
+    );
   }
   return b;
 }
@@ -79,7 +90,10 @@ function rotateQubit(re: Float64Array, im: Float64Array, mask: number, letter: s
   for (let base = 0; base < dim; base += 2 * mask) {
     for (let a = base; a < base + mask; a++) {
       const b = a + mask;
-      const r0 = re[a], i0 = im[a], r1 = re[b], i1 = im[b];
+      const r0 = re[a],
+        i0 = im[a],
+        r1 = re[b],
+        i1 = im[b];
       if (letter === "X") {
         re[a] = (r0 + r1) * S;
         im[a] = (i0 + i1) * S;

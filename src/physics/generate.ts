@@ -64,7 +64,11 @@ function finiteParam(value: unknown, name: string): number {
 }
 
 /** Validates the model options and builds the lattice and Hamiltonian they describe. */
-export function buildModel(options: ModelOptions & { krylovSize?: number }): { lattice: Lattice; hamiltonian: Hamiltonian; params: Record<string, string | number> } {
+export function buildModel(options: ModelOptions & { krylovSize?: number }): {
+  lattice: Lattice;
+  hamiltonian: Hamiltonian;
+  params: Record<string, string | number>;
+} {
   const where = "generateDataset";
   ensure(options !== null && typeof options === "object", `${where}: options must be an object`);
   const { model } = options;
@@ -88,7 +92,10 @@ export function buildModel(options: ModelOptions & { krylovSize?: number }): { l
   }
   if (model === "heisenberg" && options.delta !== undefined) {
     finiteParam(options.delta, "delta");
-    ensure(options.delta === 1, () => `${where}: model "heisenberg" has delta = 1; got delta = ${options.delta} (use model "xxz")`);
+    ensure(
+      options.delta === 1,
+      () => `${where}: model "heisenberg" has delta = 1; got delta = ${options.delta} (use model "xxz")`,
+    );
   }
 
   const latticeName = options.lattice ?? "chain";
@@ -110,7 +117,10 @@ export function buildModel(options: ModelOptions & { krylovSize?: number }): { l
     let Lx = options.Lx;
     if (Lx === undefined) {
       Lx = Math.round(Math.sqrt(N));
-      ensure(Lx * Lx === N, () => `${where}: lattice "square" needs N to be a perfect square, or Lx to be given; N = ${N}`);
+      ensure(
+        Lx * Lx === N,
+        () => `${where}: lattice "square" needs N to be a perfect square, or Lx to be given; N = ${N}`,
+      );
     }
     ensure(
       Number.isInteger(Lx) && Lx >= 2 && N % Lx === 0 && N / Lx >= 2,
@@ -171,7 +181,10 @@ export function generateDataset(options: GenerateOptions): Dataset {
     () => `${where}: bases must be "Z", "torlai", "random" or an array of basis strings, got ${JSON.stringify(bases)}`,
   );
   if (bases === "torlai") {
-    ensure(lattice.Lx === undefined, `${where}: the "torlai" basis set is defined for chains (neighbouring pairs i, i+1), not for lattice "square"`);
+    ensure(
+      lattice.Lx === undefined,
+      `${where}: the "torlai" basis set is defined for chains (neighbouring pairs i, i+1), not for lattice "square"`,
+    );
   }
   const seed = options.seed ?? 0;
   ensure(
@@ -179,7 +192,12 @@ export function generateDataset(options: GenerateOptions): Dataset {
     () => `${where}: seed must be a non-negative integer, got ${String(seed)}`,
   );
 
-  const gsOptions: GroundStateOptions = { seed, tol: options.tol, maxIter: options.maxIter, krylovSize: options.krylovSize };
+  const gsOptions: GroundStateOptions = {
+    seed,
+    tol: options.tol,
+    maxIter: options.maxIter,
+    krylovSize: options.krylovSize,
+  };
   const gs = groundState(hamiltonian, gsOptions);
   // The solver and the sampler each get their own Rng seeded with `seed`, so the shots do not
   // depend on how many random numbers the solver happened to draw.
@@ -201,7 +219,8 @@ export function generateDataset(options: GenerateOptions): Dataset {
     seed,
     shots,
     basis_set: basisSetName(bases),
-    n_bases: bases === "random" ? 3 ** N : bases === "torlai" ? torlaiBases(N).length : bases === "Z" ? 1 : bases.length,
+    n_bases:
+      bases === "random" ? 3 ** N : bases === "torlai" ? torlaiBases(N).length : bases === "Z" ? 1 : bases.length,
     convention:
       "basis index = sum_i bit_i 2^(N-1-i) (qubit 0 most significant); bit 0 = Z eigenvalue +1; " +
       "X outcome 0 = |+>, Y outcome 0 = |+i>",

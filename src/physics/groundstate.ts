@@ -110,7 +110,10 @@ const CHUNK = 2048;
 
 function dot(a: Float64Array, b: Float64Array): number {
   const n = a.length;
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let i = 0;
   for (; i + 3 < n; i += 4) {
     s0 += a[i] * b[i];
@@ -134,8 +137,14 @@ function scale(a: Float64Array, s: number): void {
 function dotsChunk(V: Float64Array[], count: number, w: Float64Array, c: Float64Array, s: number, e: number): void {
   let l = 0;
   for (; l + 3 < count; l += 4) {
-    const v0 = V[l], v1 = V[l + 1], v2 = V[l + 2], v3 = V[l + 3];
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    const v0 = V[l],
+      v1 = V[l + 1],
+      v2 = V[l + 2],
+      v3 = V[l + 3];
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0;
     for (let i = s; i < e; i++) {
       const x = w[i];
       a0 += v0[i] * x;
@@ -157,11 +166,24 @@ function dotsChunk(V: Float64Array[], count: number, w: Float64Array, c: Float64
 }
 
 /** w[s..e) −= Σ_{l<count} c[l] V[l][s..e); returns ‖w[s..e)‖² afterwards. */
-function subtractChunk(V: Float64Array[], count: number, w: Float64Array, c: Float64Array, s: number, e: number): number {
+function subtractChunk(
+  V: Float64Array[],
+  count: number,
+  w: Float64Array,
+  c: Float64Array,
+  s: number,
+  e: number,
+): number {
   let l = 0;
   for (; l + 3 < count; l += 4) {
-    const v0 = V[l], v1 = V[l + 1], v2 = V[l + 2], v3 = V[l + 3];
-    const c0 = c[l], c1 = c[l + 1], c2 = c[l + 2], c3 = c[l + 3];
+    const v0 = V[l],
+      v1 = V[l + 1],
+      v2 = V[l + 2],
+      v3 = V[l + 3];
+    const c0 = c[l],
+      c1 = c[l + 1],
+      c2 = c[l + 2],
+      c3 = c[l + 3];
     for (let i = s; i < e; i++) w[i] -= c0 * v0[i] + c1 * v1[i] + c2 * v2[i] + c3 * v3[i];
   }
   for (; l < count; l++) {
@@ -268,8 +290,14 @@ function rotateBasis(V: Float64Array[], m: number, Y: Float64Array[], k: number)
       const t = tmp.subarray(j * CHUNK, j * CHUNK + len);
       let l = 0;
       for (; l + 3 < m; l += 4) {
-        const v0 = V[l], v1 = V[l + 1], v2 = V[l + 2], v3 = V[l + 3];
-        const c0 = y[l], c1 = y[l + 1], c2 = y[l + 2], c3 = y[l + 3];
+        const v0 = V[l],
+          v1 = V[l + 1],
+          v2 = V[l + 2],
+          v3 = V[l + 3];
+        const c0 = y[l],
+          c1 = y[l + 1],
+          c2 = y[l + 2],
+          c3 = y[l + 3];
         for (let i = 0; i < len; i++) {
           const a = s + i;
           t[i] += c0 * v0[a] + c1 * v1[a] + c2 * v2[a] + c3 * v3[a];
@@ -285,11 +313,17 @@ function rotateBasis(V: Float64Array[], m: number, Y: Float64Array[], k: number)
   }
 }
 
-function checkOptions(H: Hamiltonian, opts: GroundStateOptions): Required<Omit<GroundStateOptions, "keep">> & { keep: number } {
+function checkOptions(
+  H: Hamiltonian,
+  opts: GroundStateOptions,
+): Required<Omit<GroundStateOptions, "keep">> & { keep: number } {
   const tol = opts.tol ?? 1e-10;
   ensure(Number.isFinite(tol) && tol > 0, () => `groundState: tol must be a positive number, got ${String(tol)}`);
   const maxIter = opts.maxIter ?? 3000;
-  ensure(Number.isInteger(maxIter) && maxIter >= 1, () => `groundState: maxIter must be a positive integer, got ${String(maxIter)}`);
+  ensure(
+    Number.isInteger(maxIter) && maxIter >= 1,
+    () => `groundState: maxIter must be a positive integer, got ${String(maxIter)}`,
+  );
   const seed = opts.seed ?? 0;
   ensure(Number.isFinite(seed), () => `groundState: seed must be a finite number, got ${String(seed)}`);
   const krylovSize = opts.krylovSize ?? DEFAULT_KRYLOV_SIZE;

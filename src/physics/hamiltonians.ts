@@ -64,7 +64,10 @@ function checkCount(value: unknown, name: string, min: number, where: string): n
     typeof value === "number" && Number.isInteger(value) && value >= min,
     () => `${where}: ${name} must be an integer ≥ ${min}, got ${String(value)}`,
   );
-  ensure(value <= MAX_LATTICE_SITES, () => `${where}: ${name} = ${value} exceeds the maximum of ${MAX_LATTICE_SITES} sites`);
+  ensure(
+    value <= MAX_LATTICE_SITES,
+    () => `${where}: ${name} = ${value} exceeds the maximum of ${MAX_LATTICE_SITES} sites`,
+  );
   return value;
 }
 
@@ -130,7 +133,10 @@ export function square(Lx: number, Ly: number, boundary: Boundary = "open"): Lat
   checkCount(Lx, "Lx", 2, "square");
   checkCount(Ly, "Ly", 2, "square");
   checkBoundary(boundary, "square");
-  ensure(Lx * Ly <= MAX_LATTICE_SITES, () => `square: Lx·Ly = ${Lx * Ly} exceeds the maximum of ${MAX_LATTICE_SITES} sites`);
+  ensure(
+    Lx * Ly <= MAX_LATTICE_SITES,
+    () => `square: Lx·Ly = ${Lx * Ly} exceeds the maximum of ${MAX_LATTICE_SITES} sites`,
+  );
   const edges: [number, number][] = [];
   const seen = new Set<number>();
   const periodic = boundary === "periodic";
@@ -307,7 +313,11 @@ function popcount32(v: number): number {
 }
 
 /** Masks of one Pauli string: flip (X, Y), sign (Y, Z), number of Y. Validates the term. */
-export function termMasks(term: PauliTerm, nSites: number, where = "Pauli term"): { flip: number; zmask: number; nY: number } {
+export function termMasks(
+  term: PauliTerm,
+  nSites: number,
+  where = "Pauli term",
+): { flip: number; zmask: number; nY: number } {
   ensure(
     term !== null && typeof term === "object" && Array.isArray(term.sites) && Array.isArray(term.paulis),
     `${where}: must have sites and paulis arrays`,
@@ -401,7 +411,10 @@ export function compileHamiltonian(H: Hamiltonian): CompiledHamiltonian {
   if (cached) return cached;
   ensure(H !== null && typeof H === "object" && Array.isArray(H.terms), "Hamiltonian must have a terms array");
   const N = checkCount(H.nSites, "Hamiltonian nSites", 1, "Hamiltonian");
-  ensure(N <= MAX_SITES, () => `Hamiltonian: acting on a state vector of N = ${N} sites is beyond the maximum of ${MAX_SITES}`);
+  ensure(
+    N <= MAX_SITES,
+    () => `Hamiltonian: acting on a state vector of N = ${N} sites is beyond the maximum of ${MAX_SITES}`,
+  );
   const dim = 2 ** N;
 
   const diagTerms: { zmask: number; c: number }[] = [];
@@ -441,7 +454,9 @@ export function compileHamiltonian(H: Hamiltonian): CompiledHamiltonian {
   for (let s = 0; s < dim; s += TILE) {
     const e = Math.min(dim, s + TILE);
     for (let t = 0; t < pairC.length; t++) {
-      const p = pairP[t], q = pairQ[t], c = pairC[t];
+      const p = pairP[t],
+        q = pairQ[t],
+        c = pairC[t];
       for (let b = s; b < e; b++) diag[b] += ((b >>> p) ^ (b >>> q)) & 1 ? -c : c;
     }
     for (const { zmask, c } of others) {
@@ -505,7 +520,11 @@ export function applyHamiltonian(H: Hamiltonian | CompiledHamiltonian, x: Float6
  * still in cache: Lanczos needs α = ⟨x|H|x⟩ and ‖Hx‖, and a separate pass over 2^N doubles
  * costs as much memory traffic as a few Pauli terms.
  */
-export function applyHamiltonianStats(H: Hamiltonian | CompiledHamiltonian, x: Float64Array, y: Float64Array): [number, number] {
+export function applyHamiltonianStats(
+  H: Hamiltonian | CompiledHamiltonian,
+  x: Float64Array,
+  y: Float64Array,
+): [number, number] {
   const C = "diag" in H ? H : compileHamiltonian(H);
   const dim = C.dim;
   checkVector(x, dim, "x", "applyHamiltonian");
@@ -530,22 +549,44 @@ export function applyHamiltonianStats(H: Hamiltonian | CompiledHamiltonian, x: F
     // Pure X strings (the TFIM field): constant coefficients.
     let g = 0;
     for (; g + 3 < nConst; g += 4) {
-      const f0 = constFlips[g], f1 = constFlips[g + 1], f2 = constFlips[g + 2], f3 = constFlips[g + 3];
-      const c0 = constCoefs[g], c1 = constCoefs[g + 1], c2 = constCoefs[g + 2], c3 = constCoefs[g + 3];
+      const f0 = constFlips[g],
+        f1 = constFlips[g + 1],
+        f2 = constFlips[g + 2],
+        f3 = constFlips[g + 3];
+      const c0 = constCoefs[g],
+        c1 = constCoefs[g + 1],
+        c2 = constCoefs[g + 2],
+        c3 = constCoefs[g + 3];
       for (let a = s; a < e; a++) y[a] += c0 * x[a ^ f0] + c1 * x[a ^ f1] + c2 * x[a ^ f2] + c3 * x[a ^ f3];
     }
     for (; g < nConst; g++) {
-      const f = constFlips[g], c = constCoefs[g];
+      const f = constFlips[g],
+        c = constCoefs[g];
       for (let a = s; a < e; a++) y[a] += c * x[a ^ f];
     }
     // Bond flips (XX + YY): coefficient C0 when bits p and q of a agree, C1 when they differ.
     g = 0;
     for (; g + 3 < nBond; g += 4) {
-      const f0 = bondFlips[g], f1 = bondFlips[g + 1], f2 = bondFlips[g + 2], f3 = bondFlips[g + 3];
-      const p0 = bondP[g], p1 = bondP[g + 1], p2 = bondP[g + 2], p3 = bondP[g + 3];
-      const q0 = bondQ[g], q1 = bondQ[g + 1], q2 = bondQ[g + 2], q3 = bondQ[g + 3];
-      const e0 = bondC0[g], e1 = bondC0[g + 1], e2 = bondC0[g + 2], e3 = bondC0[g + 3];
-      const o0 = bondC1[g], o1 = bondC1[g + 1], o2 = bondC1[g + 2], o3 = bondC1[g + 3];
+      const f0 = bondFlips[g],
+        f1 = bondFlips[g + 1],
+        f2 = bondFlips[g + 2],
+        f3 = bondFlips[g + 3];
+      const p0 = bondP[g],
+        p1 = bondP[g + 1],
+        p2 = bondP[g + 2],
+        p3 = bondP[g + 3];
+      const q0 = bondQ[g],
+        q1 = bondQ[g + 1],
+        q2 = bondQ[g + 2],
+        q3 = bondQ[g + 3];
+      const e0 = bondC0[g],
+        e1 = bondC0[g + 1],
+        e2 = bondC0[g + 2],
+        e3 = bondC0[g + 3];
+      const o0 = bondC1[g],
+        o1 = bondC1[g + 1],
+        o2 = bondC1[g + 2],
+        o3 = bondC1[g + 3];
       for (let a = s; a < e; a++) {
         y[a] +=
           ((((a >>> p0) ^ (a >>> q0)) & 1) === 0 ? e0 : o0) * x[a ^ f0] +
@@ -555,7 +596,11 @@ export function applyHamiltonianStats(H: Hamiltonian | CompiledHamiltonian, x: F
       }
     }
     for (; g < nBond; g++) {
-      const f = bondFlips[g], p = bondP[g], q = bondQ[g], c0 = bondC0[g], c1 = bondC1[g];
+      const f = bondFlips[g],
+        p = bondP[g],
+        q = bondQ[g],
+        c0 = bondC0[g],
+        c1 = bondC1[g];
       for (let a = s; a < e; a++) y[a] += ((((a >>> p) ^ (a >>> q)) & 1) === 0 ? c0 : c1) * x[a ^ f];
     }
     for (const grp of genericGroups) {
@@ -578,9 +623,12 @@ export function applyHamiltonianStats(H: Hamiltonian | CompiledHamiltonian, x: F
   return [xy, yy];
 }
 
-
 /** y = H x for complex vectors (works for any Hamiltonian, real or not). y is overwritten. */
-export function applyHamiltonianComplex(H: Hamiltonian | CompiledHamiltonian, x: ComplexVector, y: ComplexVector): ComplexVector {
+export function applyHamiltonianComplex(
+  H: Hamiltonian | CompiledHamiltonian,
+  x: ComplexVector,
+  y: ComplexVector,
+): ComplexVector {
   const C = "diag" in H ? H : compileHamiltonian(H);
   const dim = C.dim;
   const where = "applyHamiltonianComplex";
@@ -588,11 +636,11 @@ export function applyHamiltonianComplex(H: Hamiltonian | CompiledHamiltonian, x:
   checkVector(x.im, dim, "x.im", where);
   checkVector(y.re, dim, "y.re", where);
   checkVector(y.im, dim, "y.im", where);
-  ensure(
-    x.re !== y.re && x.im !== y.im && x.re !== y.im && x.im !== y.re,
-    `${where}: x and y must not share arrays`,
-  );
-  const xr = x.re, xi = x.im, yr = y.re, yi = y.im;
+  ensure(x.re !== y.re && x.im !== y.im && x.re !== y.im && x.im !== y.re, `${where}: x and y must not share arrays`);
+  const xr = x.re,
+    xi = x.im,
+    yr = y.re,
+    yi = y.im;
   const diag = C.diag;
   for (let a = 0; a < dim; a++) {
     yr[a] = diag[a] * xr[a];
@@ -601,7 +649,9 @@ export function applyHamiltonianComplex(H: Hamiltonian | CompiledHamiltonian, x:
   for (const g of C.groups) {
     const f = g.flip;
     const nt = g.zmasks.length;
-    const zm = g.zmasks, cr = g.coefRe, ci = g.coefIm;
+    const zm = g.zmasks,
+      cr = g.coefRe,
+      ci = g.coefIm;
     for (let a = 0; a < dim; a++) {
       let c = 0;
       let d = 0;
@@ -615,7 +665,8 @@ export function applyHamiltonianComplex(H: Hamiltonian | CompiledHamiltonian, x:
         }
       }
       const b = a ^ f;
-      const u = xr[b], v = xi[b];
+      const u = xr[b],
+        v = xi[b];
       yr[a] += c * u - d * v;
       yi[a] += c * v + d * u;
     }

@@ -53,11 +53,19 @@ export interface ShotSource {
 }
 
 /** Shots already in memory, as a ShotSource. */
-export function memoryShotSource(source: string, samples: Uint8Array, nQubits: number, bases: Uint8Array | null = null): ShotSource {
+export function memoryShotSource(
+  source: string,
+  samples: Uint8Array,
+  nQubits: number,
+  bases: Uint8Array | null = null,
+): ShotSource {
   const rows = (data: Uint8Array) => (start: number, count: number, out: Uint8Array) =>
     out.set(data.subarray(start * nQubits, (start + count) * nQubits));
   return {
-    source, nQubits, nShots: samples.length / nQubits, hasBases: bases !== null,
+    source,
+    nQubits,
+    nShots: samples.length / nQubits,
+    hasBases: bases !== null,
     read: rows(samples),
     ...(bases ? { readBases: rows(bases) } : {}),
     close: () => {},
@@ -79,7 +87,6 @@ export interface MeasurementOptions {
   bases: BasisSet;
   rng: Rng;
 }
-
 
 /** Index of the first entry of the increasing array cdf that exceeds u. */
 function searchCdf(cdf: Float64Array, u: number): number {
@@ -127,14 +134,16 @@ export function sampleMeasurements(psi: StateVector, options: MeasurementOptions
   else {
     ensure(
       Array.isArray(bases) && bases.length >= 1,
-      () => `sampleMeasurements: bases must be "Z", "torlai", "random" or a non-empty array of basis strings, got ${JSON.stringify(bases)}`,
+      () =>
+        `sampleMeasurements: bases must be "Z", "torlai", "random" or a non-empty array of basis strings, got ${JSON.stringify(bases)}`,
     );
     list = bases.map((b, k) => checkBasis(b, N, `sampleMeasurements: bases[${k}]`));
   }
   const B = list.length;
   ensure(
     shots >= B,
-    () => `sampleMeasurements: shots = ${shots} is fewer than the ${B} bases of the basis set, so some bases would get no shots`,
+    () =>
+      `sampleMeasurements: shots = ${shots} is fewer than the ${B} bases of the basis set, so some bases would get no shots`,
   );
 
   const samples = new Uint8Array(shots * N);
@@ -192,7 +201,10 @@ function shuffleRows(samples: Uint8Array, codes: Uint8Array | null, M: number, N
  */
 export function sampleInBases(psi: StateVector, codes: Uint8Array, rng: Rng): Uint8Array {
   const N = numQubits(psi, "sampleInBases");
-  ensure(codes instanceof Uint8Array && codes.length % N === 0, "sampleInBases: codes must be a Uint8Array of M × N letters");
+  ensure(
+    codes instanceof Uint8Array && codes.length % N === 0,
+    "sampleInBases: codes must be a Uint8Array of M × N letters",
+  );
   for (let i = 0; i < codes.length; i++) {
     const c = codes[i];
     ensure(
@@ -218,7 +230,13 @@ export function sampleInBases(psi: StateVector, codes: Uint8Array, rng: Rng): Ui
   }
 
   // Projects (re, im) onto outcome o of `letter` on its leading qubit, into `out`; returns ‖out‖².
-  const project = (re: Float64Array, im: Float64Array, letter: number, o: number, out: { re: Float64Array; im: Float64Array }): number => {
+  const project = (
+    re: Float64Array,
+    im: Float64Array,
+    letter: number,
+    o: number,
+    out: { re: Float64Array; im: Float64Array },
+  ): number => {
     const half = re.length >>> 1;
     const ore = out.re;
     const oim = out.im;
@@ -226,7 +244,8 @@ export function sampleInBases(psi: StateVector, codes: Uint8Array, rng: Rng): Ui
     if (letter === BASIS_Z) {
       const off = o * half;
       for (let i = 0; i < half; i++) {
-        const r = re[off + i], m = im[off + i];
+        const r = re[off + i],
+          m = im[off + i];
         ore[i] = r;
         oim[i] = m;
         n2 += r * r + m * m;

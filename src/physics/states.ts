@@ -267,7 +267,10 @@ function reducedDensityMatrix(psi: StateVector, blockSites: readonly number[], w
       let si = 0;
       if (Mim) {
         for (let c = 0; c < nc; c++) {
-          const ar = Mre[oi + c], ai = Mim[oi + c], br = Mre[oj + c], bi = Mim[oj + c];
+          const ar = Mre[oi + c],
+            ai = Mim[oi + c],
+            br = Mre[oj + c],
+            bi = Mim[oj + c];
           sr += ar * br + ai * bi;
           si += ai * br - ar * bi;
         }

@@ -29,13 +29,24 @@ export function dataGradient(wf: RbmWaveFunction, block: ShotBlock): DataGradien
 const NO_CHAINS = new Uint8Array(0);
 
 class ZBasisGradient implements DataGradient {
-  constructor(private readonly wf: RbmWaveFunction, private readonly samples: Uint8Array) {}
+  constructor(
+    private readonly wf: RbmWaveFunction,
+    private readonly samples: Uint8Array,
+  ) {}
 
   compute(batch: Uint32Array, count: number, average: ModelAverage, grad: Float64Array): void {
     const rbm = this.wf.amplitude;
     const chains = average.samples();
     if (chains) {
-      gradientWorkspace(rbm, count + chains.count).compute(rbm, this.samples, batch, count, chains.visible, chains.count, grad);
+      gradientWorkspace(rbm, count + chains.count).compute(
+        rbm,
+        this.samples,
+        batch,
+        count,
+        chains.visible,
+        chains.count,
+        grad,
+      );
     } else {
       gradientWorkspace(rbm, count).compute(rbm, this.samples, batch, count, NO_CHAINS, 0, grad);
       average.addTo(-1, grad);
@@ -46,11 +57,18 @@ class ZBasisGradient implements DataGradient {
 class RotatedGradient implements DataGradient {
   private readonly data: RotatedDataGradient;
 
-  constructor(private readonly wf: RbmWaveFunction, block: ShotBlock) {
+  constructor(
+    private readonly wf: RbmWaveFunction,
+    block: ShotBlock,
+  ) {
     if (!wf.phase) {
       throw new Error("a positive wavefunction cannot learn from rotated-basis shots (it has no phase)");
     }
-    this.data = new RotatedDataGradient(wf.amplitude, wf.phase, buildRotatedShotTable(block.samples, block.bases, wf.nVisible));
+    this.data = new RotatedDataGradient(
+      wf.amplitude,
+      wf.phase,
+      buildRotatedShotTable(block.samples, block.bases, wf.nVisible),
+    );
   }
 
   compute(batch: Uint32Array, count: number, average: ModelAverage, grad: Float64Array): void {

@@ -28,11 +28,15 @@ export class Sgd implements Optimizer {
   readonly name = "sgd" as const;
   private velocity: Float64Array;
   private t = 0;
-  constructor(size: number, private readonly momentum = 0) {
+  constructor(
+    size: number,
+    private readonly momentum = 0,
+  ) {
     this.velocity = new Float64Array(size);
   }
   update(params: Float64Array, grad: Float64Array, lr: number): void {
-    const u = this.velocity, mu = this.momentum;
+    const u = this.velocity,
+      mu = this.momentum;
     for (let k = 0; k < params.length; k++) {
       u[k] = mu * u[k] + grad[k];
       params[k] -= lr * u[k];
@@ -58,16 +62,27 @@ export class Adam implements Optimizer {
   private m: Float64Array;
   private v: Float64Array;
   private t = 0;
-  constructor(size: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly epsilon = 1e-8) {
+  constructor(
+    size: number,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly epsilon = 1e-8,
+  ) {
     this.m = new Float64Array(size);
     this.v = new Float64Array(size);
   }
   update(params: Float64Array, grad: Float64Array, lr: number): void {
     this.t++;
-    const m = this.m, v = this.v, b1 = this.beta1, b2 = this.beta2, epsilon = this.epsilon;
-    const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
-    const step = lr * Math.sqrt(c2) / c1;
-    const a1 = 1 - b1, a2 = 1 - b2;
+    const m = this.m,
+      v = this.v,
+      b1 = this.beta1,
+      b2 = this.beta2,
+      epsilon = this.epsilon;
+    const c1 = 1 - Math.pow(b1, this.t),
+      c2 = 1 - Math.pow(b2, this.t);
+    const step = (lr * Math.sqrt(c2)) / c1;
+    const a1 = 1 - b1,
+      a2 = 1 - b2;
     // One pass, each moment read and written once (same operations and rounding as the textbook form).
     for (let k = 0, n = params.length; k < n; k++) {
       const g = grad[k];
@@ -75,7 +90,7 @@ export class Adam implements Optimizer {
       const vk = b2 * v[k] + a2 * g * g;
       m[k] = mk;
       v[k] = vk;
-      params[k] -= step * mk / (Math.sqrt(vk) + epsilon);
+      params[k] -= (step * mk) / (Math.sqrt(vk) + epsilon);
     }
   }
   getState(): OptimizerState {

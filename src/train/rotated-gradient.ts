@@ -63,12 +63,19 @@ export interface RotatedShotTable {
  * Builds the table for shots `samples` (M × N, 0/1) measured in `bases` (M × N ASCII codes, or
  * null for all Z). Letters are assumed validated (io.validateBases); anything else is refused.
  */
-export function buildRotatedShotTable(samples: Uint8Array, bases: Uint8Array | null, nQubits: number): RotatedShotTable {
+export function buildRotatedShotTable(
+  samples: Uint8Array,
+  bases: Uint8Array | null,
+  nQubits: number,
+): RotatedShotTable {
   const N = nQubits;
   ensure(Number.isInteger(N) && N >= 1, `the number of qubits must be a positive integer, got ${N}`);
   ensure(samples.length % N === 0, `the shots must be M × ${N} values, got ${samples.length}`);
   const M = samples.length / N;
-  ensure(!bases || bases.length === samples.length, `the bases must be laid out like the shots (${samples.length} letters), got ${bases?.length}`);
+  ensure(
+    !bases || bases.length === samples.length,
+    `the bases must be laid out like the shots (${samples.length} letters), got ${bases?.length}`,
+  );
   const pairIndex = new Map<string, number>();
   const basisIndex = new Map<string, number>();
   const basisList: string[] = [];
@@ -113,12 +120,18 @@ export function buildRotatedShotTable(samples: Uint8Array, bases: Uint8Array | n
       rotated.length = 0;
       for (let i = 0; i < N; i++) if (basis.charCodeAt(i) !== BASIS_Z) rotated.push(i);
       const t = rotated.length;
-      ensure(t <= MAX_ROTATED_QUBITS, () =>
-        `shot ${m} was measured in basis ${basis} with ${t} non-Z qubits; its probability is a sum over 2^${t} configurations, ` +
-        `and qst allows at most ${MAX_ROTATED_QUBITS} non-Z qubits per shot`);
+      ensure(
+        t <= MAX_ROTATED_QUBITS,
+        () =>
+          `shot ${m} was measured in basis ${basis} with ${t} non-Z qubits; its probability is a sum over 2^${t} configurations, ` +
+          `and qst allows at most ${MAX_ROTATED_QUBITS} non-Z qubits per shot`,
+      );
       if (uRe.length < nTerms + (1 << t)) {
         const size = Math.max(2 * uRe.length, nTerms + (1 << t));
-        const c2 = new Uint8Array(size * N), r2 = new Float64Array(size), i2 = new Float64Array(size), x2 = new Uint32Array(size);
+        const c2 = new Uint8Array(size * N),
+          r2 = new Float64Array(size),
+          i2 = new Float64Array(size),
+          x2 = new Uint32Array(size);
         c2.set(configs);
         r2.set(uRe);
         i2.set(uIm);
@@ -130,13 +143,15 @@ export function buildRotatedShotTable(samples: Uint8Array, bases: Uint8Array | n
       }
       for (let x = 0; x < 1 << t; x++) {
         for (let i = 0; i < N; i++) v[i] = samples[m * N + i];
-        let cr = 1, ci = 0;
+        let cr = 1,
+          ci = 0;
         for (let r = 0; r < t; r++) {
           const i = rotated[r];
           const s = (x >>> (t - 1 - r)) & 1; // σ′_i
           const u = singleQubitUnitary(basis.charCodeAt(i));
           const e = 2 * samples[m * N + i] + s; // row: outcome σ_i, column: σ′_i
-          const ur = u.re[e], ui = u.im[e];
+          const ur = u.re[e],
+            ui = u.im[e];
           const nr = cr * ur - ci * ui;
           ci = cr * ui + ci * ur;
           cr = nr;
@@ -195,7 +210,10 @@ export class RotatedDataGradient {
   private coefP = new Float64Array(0);
 
   constructor(amplitude: RBM, phase: RBM, table: RotatedShotTable) {
-    ensure(amplitude.nVisible === table.nQubits && phase.nVisible === table.nQubits, "the RBMs and the shots have different numbers of qubits");
+    ensure(
+      amplitude.nVisible === table.nQubits && phase.nVisible === table.nQubits,
+      "the RBMs and the shots have different numbers of qubits",
+    );
     this.table = table;
     this.amplitude = amplitude;
     this.phase = phase;
@@ -223,9 +241,15 @@ export class RotatedDataGradient {
    * Groups shots[0..count) by (basis, outcome) pair, each with its summed weight, and returns
    * Σ_pairs perPair(pair, weight): shots that repeat a pair are evaluated once.
    */
-  private sumOverPairs(shots: ArrayLike<number>, count: number, weight: number, perPair: (pair: number, weight: number) => number): number {
+  private sumOverPairs(
+    shots: ArrayLike<number>,
+    count: number,
+    weight: number,
+    perPair: (pair: number, weight: number) => number,
+  ): number {
     const { pairOfShot } = this.table;
-    const pw = this.pairWeight, touched = this.touched;
+    const pw = this.pairWeight,
+      touched = this.touched;
     let nTouched = 0;
     for (let r = 0; r < count; r++) {
       const p = pairOfShot[shots[r]];
@@ -250,15 +274,24 @@ export class RotatedDataGradient {
    * gradient (addEnumeratedGradient). For small N this is far cheaper than per-term θ and
    * gradient rows, and the λ enumeration is shared with the negative phase.
    */
-  accumulateByEnumeration(shots: ArrayLike<number>, count: number, weight: number, grad: Float64Array, modelWeight = 0): number {
-    const A = this.amplitude, P = this.phase, N = this.table.nQubits;
+  accumulateByEnumeration(
+    shots: ArrayLike<number>,
+    count: number,
+    weight: number,
+    grad: Float64Array,
+    modelWeight = 0,
+  ): number {
+    const A = this.amplitude,
+      P = this.phase,
+      N = this.table.nQubits;
     checkExactSize(N, "the enumerated rotated-basis gradient");
     const dim = 2 ** N;
     if (this.coefA.length !== dim) {
       this.coefA = new Float64Array(dim);
       this.coefP = new Float64Array(dim);
     }
-    const coefA = this.coefA, coefP = this.coefP;
+    const coefA = this.coefA,
+      coefP = this.coefP;
     const logpA = unnormalisedLogProbabilities(A); // −F_λ
     const logpP = unnormalisedLogProbabilities(P); // −F_μ
     const data = this.sumOverPairs(shots, count, weight, (p, w) => this.pairCoefficients(p, w, logpA, logpP));
@@ -277,7 +310,8 @@ export class RotatedDataGradient {
   /** accumulatePair's weights w of pair p, added to coefA/coefP at the terms' basis indices. */
   private pairCoefficients(p: number, weight: number, logpA: Float64Array, logpP: Float64Array): number {
     const { termStart, termIndex, uRe, uIm } = this.table;
-    const k0 = termStart[p], n = termStart[p + 1] - k0;
+    const k0 = termStart[p],
+      n = termStart[p + 1] - k0;
     const { tRe, tIm, coefA, coefP } = this;
     if (n === 1) {
       const k = termIndex[k0];
@@ -289,12 +323,16 @@ export class RotatedDataGradient {
       const a = 0.5 * logpA[termIndex[k0 + c]];
       if (a > mx) mx = a;
     }
-    let sRe = 0, sIm = 0;
+    let sRe = 0,
+      sIm = 0;
     for (let c = 0; c < n; c++) {
       const k = termIndex[k0 + c];
-      const a = Math.exp(0.5 * logpA[k] - mx), phi = 0.5 * logpP[k];
-      const cr = a * Math.cos(phi), ci = a * Math.sin(phi);
-      const ur = uRe[k0 + c], ui = uIm[k0 + c];
+      const a = Math.exp(0.5 * logpA[k] - mx),
+        phi = 0.5 * logpP[k];
+      const cr = a * Math.cos(phi),
+        ci = a * Math.sin(phi);
+      const ur = uRe[k0 + c],
+        ui = uIm[k0 + c];
       tRe[c] = ur * cr - ui * ci;
       tIm[c] = ur * ci + ui * cr;
       sRe += tRe[c];
@@ -304,16 +342,18 @@ export class RotatedDataGradient {
     if (!(s2 > 0)) return Infinity; // as in accumulatePair
     for (let c = 0; c < n; c++) {
       const k = termIndex[k0 + c];
-      coefA[k] += weight * (tRe[c] * sRe + tIm[c] * sIm) / s2;
-      coefP[k] -= weight * (tIm[c] * sRe - tRe[c] * sIm) / s2;
+      coefA[k] += (weight * (tRe[c] * sRe + tIm[c] * sIm)) / s2;
+      coefP[k] -= (weight * (tIm[c] * sRe - tRe[c] * sIm)) / s2;
     }
     return -weight * (Math.log(s2) + 2 * mx);
   }
 
   private accumulatePair(p: number, weight: number, grad: Float64Array): number {
     const { termStart, configs, uRe, uIm, nQubits: N } = this.table;
-    const A = this.amplitude, P = this.phase;
-    const k0 = termStart[p], n = termStart[p + 1] - k0;
+    const A = this.amplitude,
+      P = this.phase;
+    const k0 = termStart[p],
+      n = termStart[p + 1] - k0;
     const nA = A.params.length;
     const { probA, probP, tRe, tIm, logAbs, phi } = this;
     if (n === 1) {
@@ -330,10 +370,14 @@ export class RotatedDataGradient {
       if (logAbs[c] > mx) mx = logAbs[c];
     }
     // t_c = U(σ, σ′_c) ψ̃(σ′_c) e^{−mx} (the common factor cancels in w and is restored in log|S|²).
-    let sRe = 0, sIm = 0;
+    let sRe = 0,
+      sIm = 0;
     for (let c = 0; c < n; c++) {
-      const a = Math.exp(logAbs[c] - mx), cr = a * Math.cos(phi[c]), ci = a * Math.sin(phi[c]);
-      const ur = uRe[k0 + c], ui = uIm[k0 + c];
+      const a = Math.exp(logAbs[c] - mx),
+        cr = a * Math.cos(phi[c]),
+        ci = a * Math.sin(phi[c]);
+      const ur = uRe[k0 + c],
+        ui = uIm[k0 + c];
       tRe[c] = ur * cr - ui * ci;
       tIm[c] = ur * ci + ui * cr;
       sRe += tRe[c];

@@ -42,7 +42,11 @@ export class ShotBlocks {
       this.zBasisOnly = !data.hasBases;
       this.blockShots = Math.max(1, Math.min(blockShots, this.nShots));
       const rows = this.blockShots;
-      this.buffer = { samples: new Uint8Array(rows * nQubits), bases: data.hasBases ? new Uint8Array(rows * nQubits) : null, rows };
+      this.buffer = {
+        samples: new Uint8Array(rows * nQubits),
+        bases: data.hasBases ? new Uint8Array(rows * nQubits) : null,
+        rows,
+      };
     } else {
       this.stream = null;
       this.nShots = data.samples.length / nQubits;
@@ -63,10 +67,16 @@ export class ShotBlocks {
   /** Block b (a view valid until the next load). In memory there is one block and nothing is read. */
   load(b: number): ShotBlock {
     if (!this.stream) return this.buffer;
-    const rows = this.blockSize(b), N = this.nQubits, start = b * this.blockShots;
+    const rows = this.blockSize(b),
+      N = this.nQubits,
+      start = b * this.blockShots;
     this.stream.read(start, rows, this.buffer.samples);
     if (this.buffer.bases) this.stream.readBases!(start, rows, this.buffer.bases);
-    return { samples: this.buffer.samples.subarray(0, rows * N), bases: this.buffer.bases?.subarray(0, rows * N) ?? null, rows };
+    return {
+      samples: this.buffer.samples.subarray(0, rows * N),
+      bases: this.buffer.bases?.subarray(0, rows * N) ?? null,
+      rows,
+    };
   }
 }
 
@@ -76,14 +86,20 @@ export class ShotBlocks {
  */
 export function holdOut(shots: Shots, fraction: number, seed: number): { train: Shots; heldOut: Shots } {
   if (!(fraction > 0 && fraction < 1)) throw new QstError(`the held-out fraction must be in (0, 1), got ${fraction}`);
-  const M = shots.nShots, N = shots.nQubits, nHeld = Math.round(fraction * M);
-  if (nHeld < 1 || nHeld >= M) throw new QstError(`holding out ${fraction} of ${M} shots leaves ${nHeld === 0 ? "no held-out" : "no training"} shots`);
+  const M = shots.nShots,
+    N = shots.nQubits,
+    nHeld = Math.round(fraction * M);
+  if (nHeld < 1 || nHeld >= M)
+    throw new QstError(
+      `holding out ${fraction} of ${M} shots leaves ${nHeld === 0 ? "no held-out" : "no training"} shots`,
+    );
   const order = Uint32Array.from({ length: M }, (_, m) => m);
   new Rng(seed).shuffle(order);
   const held = new Uint8Array(M);
   for (let k = 0; k < nHeld; k++) held[order[k]] = 1;
   const pick = (keep: 0 | 1, count: number): Shots => {
-    const samples = new Uint8Array(count * N), bases = shots.bases ? new Uint8Array(count * N) : null;
+    const samples = new Uint8Array(count * N),
+      bases = shots.bases ? new Uint8Array(count * N) : null;
     for (let m = 0, r = 0; m < M; m++) {
       if (held[m] !== keep) continue;
       samples.set(shots.samples.subarray(m * N, (m + 1) * N), r * N);
@@ -101,8 +117,11 @@ export function holdOut(shots: Shots, fraction: number, seed: number): { train: 
  * reconstruction (Efron's bootstrap).
  */
 export function bootstrapShots(shots: Shots, seed: number): Shots {
-  const M = shots.nShots, N = shots.nQubits, rng = new Rng(seed);
-  const samples = new Uint8Array(M * N), bases = shots.bases ? new Uint8Array(M * N) : null;
+  const M = shots.nShots,
+    N = shots.nQubits,
+    rng = new Rng(seed);
+  const samples = new Uint8Array(M * N),
+    bases = shots.bases ? new Uint8Array(M * N) : null;
   for (let r = 0; r < M; r++) {
     const m = rng.int(M);
     samples.set(shots.samples.subarray(m * N, (m + 1) * N), r * N);

@@ -7,8 +7,15 @@ import { RBM } from "../../src/nn/rbm.js";
  * χ² of observed counts against expected probabilities, cells with expected count below 5 pooled
  * into one (the χ² approximation needs it), and the critical value at a false-alarm rate of 1e-3.
  */
-export function chiSquare(counts: ArrayLike<number>, p: ArrayLike<number>, n: number): { chi2: number; df: number; critical: number } {
-  let chi2 = 0, bins = 0, pooledCount = 0, pooledP = 0;
+export function chiSquare(
+  counts: ArrayLike<number>,
+  p: ArrayLike<number>,
+  n: number,
+): { chi2: number; df: number; critical: number } {
+  let chi2 = 0,
+    bins = 0,
+    pooledCount = 0,
+    pooledP = 0;
   for (let k = 0; k < p.length; k++) {
     if (n * p[k] >= 5) {
       chi2 += (counts[k] - n * p[k]) ** 2 / (n * p[k]);

@@ -12,7 +12,11 @@ export interface RunResult {
 }
 
 export function qst(args: string[], cwd?: string): RunResult {
-  const r = spawnSync(process.execPath, [QST, ...args], { cwd, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+  const r = spawnSync(process.execPath, [QST, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

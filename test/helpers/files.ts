@@ -20,14 +20,22 @@ export interface RawDataset {
 }
 
 /** Writes an HDF5 file with exactly the datasets and attributes given (no validation). */
-export async function writeRawHdf5(file: string, datasets: RawDataset[], attributes: Record<string, string | number> = {}): Promise<void> {
+export async function writeRawHdf5(
+  file: string,
+  datasets: RawDataset[],
+  attributes: Record<string, string | number> = {},
+): Promise<void> {
   await h5wasm.ready;
   const f = new h5wasm.File(file, "w");
   try {
     for (const d of datasets) {
       const ds = f.create_dataset({
-        name: d.name, data: d.data, shape: d.shape, dtype: d.dtype,
-        ...(d.chunks ? { chunks: d.chunks } : {}), ...(d.gzip ? { compression: "gzip" as const, compression_opts: 6 } : {}),
+        name: d.name,
+        data: d.data,
+        shape: d.shape,
+        dtype: d.dtype,
+        ...(d.chunks ? { chunks: d.chunks } : {}),
+        ...(d.gzip ? { compression: "gzip" as const, compression_opts: 6 } : {}),
         ...(d.declared ? { maxshape: d.declared.map(() => null) } : {}),
       });
       if (d.declared) ds.resize(d.declared);

@@ -24,7 +24,8 @@ export function exactShots(psi: Float64Array, n: number, shots: number, seed: nu
   const out = new Uint8Array(shots * n);
   for (let m = 0; m < shots; m++) {
     const u = rng.uniform53() * acc;
-    let lo = 0, hi = psi.length - 1;
+    let lo = 0,
+      hi = psi.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cdf[mid] > u) hi = mid;
@@ -38,6 +39,13 @@ export function exactShots(psi: Float64Array, n: number, shots: number, seed: nu
 /** Writes a measurement file with shots and ground truth of a random-RBM state. */
 export async function writeTargetFile(file: string, n: number, shots: number, seed: number): Promise<Float64Array> {
   const psi = randomRbmState(n, seed);
-  await writeMeasurements(file, { nShots: shots, nQubits: n, samples: exactShots(psi, n, shots, seed + 1), bases: null, psi: psi, attributes: { model: "random-rbm", N: n } });
+  await writeMeasurements(file, {
+    nShots: shots,
+    nQubits: n,
+    samples: exactShots(psi, n, shots, seed + 1),
+    bases: null,
+    psi: psi,
+    attributes: { model: "random-rbm", N: n },
+  });
   return psi;
 }
