@@ -1,0 +1,155 @@
+/**
+ * Density matrices of N qubits (2^N × 2^N complex, row-major, basis index Σ_i v_i 2^(N−1−i)) and
+ * the distances between them: the Uhlmann fidelity F(ρ, σ) = (tr √(√ρ σ √ρ))², the trace distance
+ * ½ tr|ρ − σ| and the purity tr ρ². Meant for the small systems whose ρ can be written down (N ≤ 10).
+ *
+ * Hermitian matrices H = A + iB are diagonalised through their real symmetric embedding
+ * M = [[A, −B], [B, A]]: M has the eigenvalues of H, each twice, and any function of M keeps the
+ * block form, so √H is read off √M. (ml-matrix, the project's dense algebra, is real.)
+ */
+import { EigenvalueDecomposition, Matrix } from "ml-matrix";
+import { ensure } from "../core/errors.js";
+import { parts, type StateVector } from "../core/state-vector.js";
+
+export interface DensityMatrix {
+  /** 2^N. */
+  dim: number;
+  re: Float64Array;
+  im: Float64Array;
+}
+
+/** Largest N for which density matrices are formed here (2^10 × 2^10 complex: 16 MB). */
+export const MAX_DENSITY_QUBITS = 10;
+
+/** |ψ⟩⟨ψ| of a normalised state vector. */
+export function pureDensityMatrix(psi: StateVector): DensityMatrix {
+  const { re, im } = parts(psi);
+  const dim = re.length;
+  ensure(
+    dim <= 2 ** MAX_DENSITY_QUBITS,
+    () => `a density matrix of ${Math.log2(dim)} qubits is larger than qst forms (N ≤ ${MAX_DENSITY_QUBITS})`,
+  );
+  const out = { dim, re: new Float64Array(dim * dim), im: new Float64Array(dim * dim) };
+  for (let a = 0; a < dim; a++) {
+    const ar = re[a],
+      ai = im ? im[a] : 0;
+    for (let b = 0; b < dim; b++) {
+      const br = re[b],
+        bi = im ? im[b] : 0;
+      out.re[a * dim + b] = ar * br + ai * bi; // ψ_a ψ_b*
+      out.im[a * dim + b] = ai * br - ar * bi;
+    }
+  }
+  return out;
+}
+
+/** (1 − p) ρ + p I/d: global depolarising noise of strength p. */
+export function depolarise(rho: DensityMatrix, p: number): DensityMatrix {
+  ensure(p >= 0 && p <= 1, `the depolarising strength must be in [0, 1], got ${p}`);
+  const { dim } = rho;
+  const out = { dim, re: rho.re.map((x) => (1 - p) * x), im: rho.im.map((x) => (1 - p) * x) };
+  for (let a = 0; a < dim; a++) out.re[a * dim + a] += p / dim;
+  return out;
+}
+
+export function trace(rho: DensityMatrix): number {
+  let t = 0;
+  for (let a = 0; a < rho.dim; a++) t += rho.re[a * rho.dim + a];
+  return t;
+}
+
+/** tr ρ² (= Σ_ab |ρ_ab|² for Hermitian ρ). */
+export function purity(rho: DensityMatrix): number {
+  let s = 0;
+  for (let k = 0; k < rho.re.length; k++) s += rho.re[k] * rho.re[k] + rho.im[k] * rho.im[k];
+  return s;
+}
+
+function embedding(h: DensityMatrix): Matrix {
+  const n = h.dim,
+    m = new Matrix(2 * n, 2 * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = 0; b < n; b++) {
+      const r = h.re[a * n + b],
+        i = h.im[a * n + b];
+      m.set(a, b, r);
+      m.set(a + n, b + n, r);
+      m.set(a, b + n, -i);
+      m.set(a + n, b, i);
+    }
+  }
+  return m;
+}
+
+/** The eigenvalues of a Hermitian matrix, ascending. */
+export function hermitianEigenvalues(h: DensityMatrix): Float64Array {
+  const all = new EigenvalueDecomposition(embedding(h), { assumeSymmetric: true }).realEigenvalues.sort(
+    (x, y) => x - y,
+  );
+  return Float64Array.from({ length: h.dim }, (_, k) => 0.5 * (all[2 * k] + all[2 * k + 1]));
+}
+
+/** √H of a Hermitian positive semidefinite matrix (eigenvalues below 0 from rounding are taken as 0). */
+export function sqrtPsd(h: DensityMatrix): DensityMatrix {
+  const n = h.dim;
+  const e = new EigenvalueDecomposition(embedding(h), { assumeSymmetric: true });
+  const V = e.eigenvectorMatrix,
+    lambda = e.realEigenvalues;
+  const scaled = V.clone();
+  for (let k = 0; k < 2 * n; k++) {
+    const s = Math.sqrt(Math.max(lambda[k], 0));
+    for (let r = 0; r < 2 * n; r++) scaled.set(r, k, scaled.get(r, k) * s);
+  }
+  const m = scaled.mmul(V.transpose());
+  const out = { dim: n, re: new Float64Array(n * n), im: new Float64Array(n * n) };
+  for (let a = 0; a < n; a++) {
+    for (let b = 0; b < n; b++) {
+      out.re[a * n + b] = 0.5 * (m.get(a, b) + m.get(a + n, b + n));
+      out.im[a * n + b] = 0.5 * (m.get(a + n, b) - m.get(a, b + n));
+    }
+  }
+  return out;
+}
+
+function multiply(x: DensityMatrix, y: DensityMatrix): DensityMatrix {
+  const n = x.dim,
+    re = new Float64Array(n * n),
+    im = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let k = 0; k < n; k++) {
+      const xr = x.re[a * n + k],
+        xi = x.im[a * n + k];
+      if (xr === 0 && xi === 0) continue;
+      for (let b = 0; b < n; b++) {
+        const yr = y.re[k * n + b],
+          yi = y.im[k * n + b];
+        re[a * n + b] += xr * yr - xi * yi;
+        im[a * n + b] += xr * yi + xi * yr;
+      }
+    }
+  }
+  return { dim: n, re, im };
+}
+
+/**
+ * Uhlmann fidelity (tr √(√ρ σ √ρ))², 1 for equal states, |⟨ψ|φ⟩|² for pure ones. For rank-deficient
+ * states the eigenvalues that should vanish come out at rounding level (~1e-16) and their square
+ * roots add ~1e-8 each: the result is good to about 1e-7.
+ */
+export function uhlmannFidelity(rho: DensityMatrix, sigma: DensityMatrix): number {
+  ensure(rho.dim === sigma.dim, `density matrices of dimensions ${rho.dim} and ${sigma.dim}`);
+  const s = sqrtPsd(rho);
+  const lambda = hermitianEigenvalues(multiply(multiply(s, sigma), s));
+  let t = 0;
+  for (const l of lambda) t += Math.sqrt(Math.max(l, 0));
+  return t * t;
+}
+
+/** Trace distance ½ tr|ρ − σ| = ½ Σ |eigenvalues of ρ − σ|. */
+export function traceDistance(rho: DensityMatrix, sigma: DensityMatrix): number {
+  ensure(rho.dim === sigma.dim, `density matrices of dimensions ${rho.dim} and ${sigma.dim}`);
+  const d = { dim: rho.dim, re: rho.re.map((x, k) => x - sigma.re[k]), im: rho.im.map((x, k) => x - sigma.im[k]) };
+  let s = 0;
+  for (const l of hermitianEigenvalues(d)) s += Math.abs(l);
+  return 0.5 * s;
+}

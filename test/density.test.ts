@@ -1,0 +1,155 @@
+/**
+ * Density matrices: the purification RBM's ρ against an explicit purification summed by brute force,
+ * its Hermiticity, positivity and trace, and the fidelity, trace distance and purity against cases
+ * with closed forms.
+ */
+import { describe, expect, it } from "vitest";
+import { Rng } from "../src/core/rng.js";
+import { DensityRbm, densityMatrixOf } from "../src/nn/density.js";
+import {
+  type DensityMatrix,
+  depolarise,
+  hermitianEigenvalues,
+  pureDensityMatrix,
+  purity,
+  trace,
+  traceDistance,
+  uhlmannFidelity,
+} from "../src/physics/density-matrix.js";
+
+function randomModel(nV: number, nH: number, nA: number, seed: number, scale = 0.7): DensityRbm {
+  const m = new DensityRbm(nV, nH, nA);
+  const rng = new Rng(seed);
+  for (let k = 0; k < m.params.length; k++) m.params[k] = scale * rng.normal();
+  return m;
+}
+
+function randomState(dim: number, seed: number): { re: Float64Array; im: Float64Array } {
+  const rng = new Rng(seed);
+  const re = Float64Array.from({ length: dim }, () => rng.normal()),
+    im = Float64Array.from({ length: dim }, () => rng.normal());
+  const n = Math.sqrt(re.reduce((s, x, k) => s + x * x + im[k] * im[k], 0));
+  return { re: re.map((x) => x / n), im: im.map((x) => x / n) };
+}
+
+const sp = (x: number) => Math.log1p(Math.exp(x));
+
+/** ρ from ψ(σ, a) = sqrt(p̃(σ, a)) e^{iφ(σ, a)/2}, summed over a by brute force (written from the paper). */
+function bruteForce(m: DensityRbm): DensityMatrix {
+  const N = m.nVisible,
+    nH = m.nHidden,
+    nA = m.nAux,
+    dim = 2 ** N;
+  const bit = (x: number, i: number, n: number) => (x >>> (n - 1 - i)) & 1;
+  const g = (r: DensityRbm["amplitude"], s: number) => {
+    let t = 0;
+    for (let i = 0; i < N; i++) t += bit(s, i, N) * r.b[i];
+    for (let j = 0; j < nH; j++) {
+      let x = r.c[j];
+      for (let i = 0; i < N; i++) x += bit(s, i, N) * r.W[i * nH + j];
+      t += sp(x);
+    }
+    return t;
+  };
+  const psi = (s: number, a: number) => {
+    let logP = g(m.amplitude, s),
+      phi = g(m.phase, s);
+    for (let k = 0; k < nA; k++) {
+      if (!bit(a, k, nA)) continue;
+      logP += m.amplitude.d![k];
+      for (let i = 0; i < N; i++) {
+        logP += bit(s, i, N) * m.amplitude.U[i * nA + k];
+        phi += bit(s, i, N) * m.phase.U[i * nA + k];
+      }
+    }
+    const amp = Math.exp(0.5 * logP);
+    return { re: amp * Math.cos(phi / 2), im: amp * Math.sin(phi / 2) };
+  };
+  const re = new Float64Array(dim * dim),
+    im = new Float64Array(dim * dim);
+  for (let a = 0; a < 2 ** nA; a++) {
+    for (let s = 0; s < dim; s++) {
+      const x = psi(s, a);
+      for (let t = 0; t < dim; t++) {
+        const y = psi(t, a);
+        re[s * dim + t] += x.re * y.re + x.im * y.im;
+        im[s * dim + t] += x.im * y.re - x.re * y.im;
+      }
+    }
+  }
+  const tr = Array.from({ length: dim }, (_, s) => re[s * dim + s]).reduce((u, v) => u + v, 0);
+  return { dim, re: re.map((x) => x / tr), im: im.map((x) => x / tr) };
+}
+
+describe("the purification RBM's density matrix", () => {
+  for (const [nV, nH, nA, seed] of [
+    [2, 2, 1, 1],
+    [3, 2, 3, 2],
+    [4, 3, 2, 3],
+  ] as const) {
+    it(`equals the explicit purification traced over a (N = ${nV}, n_h = ${nH}, n_a = ${nA}), Hermitian, PSD, trace 1`, () => {
+      const m = randomModel(nV, nH, nA, seed);
+      const rho = densityMatrixOf(m),
+        ref = bruteForce(m);
+      const d = rho.dim;
+      for (let k = 0; k < d * d; k++) {
+        expect(rho.re[k]).toBeCloseTo(ref.re[k], 12);
+        expect(rho.im[k]).toBeCloseTo(ref.im[k], 12);
+      }
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b < d; b++) {
+          expect(Math.abs(rho.re[a * d + b] - rho.re[b * d + a])).toBeLessThan(1e-12);
+          expect(Math.abs(rho.im[a * d + b] + rho.im[b * d + a])).toBeLessThan(1e-12);
+        }
+      }
+      expect(Math.abs(trace(rho) - 1)).toBeLessThan(1e-12);
+      expect(Math.min(...hermitianEigenvalues(rho))).toBeGreaterThan(-1e-12);
+      expect(purity(rho)).toBeLessThan(1 - 1e-3); // mixed: the auxiliary units are entangled with σ
+    });
+  }
+
+  it("is pure when the auxiliary units do not couple to σ (U = 0)", () => {
+    const m = randomModel(3, 3, 2, 7);
+    m.amplitude.U.fill(0);
+    m.phase.U.fill(0);
+    expect(purity(densityMatrixOf(m))).toBeCloseTo(1, 12);
+  });
+});
+
+describe("fidelity, trace distance and purity", () => {
+  it("pure states: F = |⟨ψ|φ⟩|², D = sqrt(1 − F), purity 1", () => {
+    const psi = randomState(8, 1),
+      phi = randomState(8, 2);
+    let re = 0,
+      im = 0;
+    for (let k = 0; k < 8; k++) {
+      re += psi.re[k] * phi.re[k] + psi.im[k] * phi.im[k];
+      im += psi.re[k] * phi.im[k] - psi.im[k] * phi.re[k];
+    }
+    const overlap = re * re + im * im;
+    const a = pureDensityMatrix(psi),
+      b = pureDensityMatrix(phi);
+    // √ of a rank-deficient matrix turns eigenvalues at rounding level (1e-16) into 1e-8: the fidelity of
+    // (nearly) pure states is good to ~1e-7, the trace distance to rounding.
+    expect(Math.abs(uhlmannFidelity(a, b) - overlap)).toBeLessThan(1e-7);
+    expect(traceDistance(a, b)).toBeCloseTo(Math.sqrt(1 - overlap), 12);
+    expect(purity(a)).toBeCloseTo(1, 12);
+    expect(Math.abs(uhlmannFidelity(a, a) - 1)).toBeLessThan(1e-7);
+  });
+
+  it("depolarised states: F(ψ, (1 − p)ψ + p I/d) = 1 − p + p/d, purity of I/d is 1/d, F symmetric", () => {
+    const psi = pureDensityMatrix(randomState(4, 3));
+    for (const p of [0.1, 0.5, 1])
+      expect(Math.abs(uhlmannFidelity(psi, depolarise(psi, p)) - (1 - p + p / 4))).toBeLessThan(1e-7);
+    expect(purity(depolarise(psi, 1))).toBeCloseTo(0.25, 14);
+    const x = densityMatrixOf(randomModel(2, 2, 2, 4)),
+      y = densityMatrixOf(randomModel(2, 2, 2, 5));
+    expect(uhlmannFidelity(x, y)).toBeCloseTo(uhlmannFidelity(y, x), 10);
+    expect(uhlmannFidelity(x, y)).toBeLessThan(1);
+    // Fuchs–van de Graaf: 1 − √F ≤ D ≤ √(1 − F)
+    const F = uhlmannFidelity(x, y),
+      D = traceDistance(x, y);
+    expect(D).toBeGreaterThanOrEqual(1 - Math.sqrt(F) - 1e-12);
+    expect(D).toBeLessThanOrEqual(Math.sqrt(1 - F) + 1e-12);
+  });
+});
