@@ -127,6 +127,83 @@ export class DensityRbm {
   }
 }
 
+/**
+ * ∂ log ρ̃(σ, σ′) with respect to every parameter, complex, in the parameter layout [λ | μ], into
+ * gRe/gIm (overwritten); returns log ρ̃(σ, σ′). With s_j(σ) = sigmoid(c_j + W_j·σ) and the complex
+ * sigmoid S_k = 1/(1 + e^{−z_k}) of the auxiliary argument z_k = d_k + ½U^λ_k·(σ + σ′) + (i/2)U^μ_k·(σ − σ′):
+ *   λ: ∂b_i = ½(σ_i + σ′_i), ∂c_j = ½(s_j(σ) + s_j(σ′)), ∂W_ij = ½(σ_i s_j(σ) + σ′_i s_j(σ′)),
+ *      ∂d_k = S_k, ∂U_ik = ½(σ_i + σ′_i) S_k;
+ *   μ: ∂b_i = (i/2)(σ_i − σ′_i), ∂c_j = (i/2)(s_j(σ) − s_j(σ′)), ∂W_ij = (i/2)(σ_i s_j(σ) − σ′_i s_j(σ′)),
+ *      ∂U_ik = (i/2)(σ_i − σ′_i) S_k.
+ */
+export function logRhoGradient(
+  model: DensityRbm,
+  v: ArrayLike<number>,
+  vp: ArrayLike<number>,
+  gRe: Float64Array,
+  gIm: Float64Array,
+): { re: number; im: number } {
+  const nV = model.nVisible,
+    nH = model.nHidden,
+    nA = model.nAux;
+  gRe.fill(0);
+  gIm.fill(0);
+  const nAmp = DensityRbm.amplitudeCount(nV, nH, nA);
+  const hiddenTerms = (r: PurificationViews, base: number, sign: 1 | -1, into: Float64Array) => {
+    // b, c, W of one RBM: ½ (∂g(σ) + sign ∂g(σ′)).
+    const oW = base,
+      oB = base + nV * nH + nV * nA,
+      oC = oB + nV;
+    for (const [x, w] of [
+      [v, 0.5],
+      [vp, 0.5 * sign],
+    ] as const) {
+      for (let i = 0; i < nV; i++) if (x[i]) into[oB + i] += w;
+      for (let j = 0; j < nH; j++) {
+        let t = r.c[j];
+        for (let i = 0; i < nV; i++) if (x[i]) t += r.W[i * nH + j];
+        const sj = 1 / (1 + Math.exp(-t));
+        into[oC + j] += w * sj;
+        for (let i = 0; i < nV; i++) if (x[i]) into[oW + i * nH + j] += w * sj;
+      }
+    }
+  };
+  hiddenTerms(model.amplitude, 0, 1, gRe);
+  hiddenTerms(model.phase, nAmp, -1, gIm); // i·(…): real coefficients land in the imaginary part
+  const A = model.amplitude,
+    P = model.phase;
+  const oUa = nV * nH,
+    oD = nV * nH + nV * nA + nV + nH,
+    oUp = nAmp + nV * nH;
+  for (let k = 0; k < nA; k++) {
+    let x = A.d![k],
+      phi = 0;
+    for (let i = 0; i < nV; i++) {
+      x += 0.5 * A.U[i * nA + k] * (v[i] + vp[i]);
+      phi += 0.5 * P.U[i * nA + k] * (v[i] - vp[i]);
+    }
+    // S = 1/(1 + e^{−x} e^{−iφ})
+    const e = Math.exp(-x),
+      dr = 1 + e * Math.cos(phi),
+      di = -e * Math.sin(phi),
+      n2 = dr * dr + di * di;
+    const sRe = dr / n2,
+      sIm = -di / n2;
+    gRe[oD + k] += sRe;
+    gIm[oD + k] += sIm;
+    for (let i = 0; i < nV; i++) {
+      const plus = 0.5 * (v[i] + vp[i]),
+        minus = 0.5 * (v[i] - vp[i]);
+      gRe[oUa + i * nA + k] += plus * sRe;
+      gIm[oUa + i * nA + k] += plus * sIm;
+      // (i/2)(σ_i − σ′_i) S = minus · (i sRe − sIm)
+      gRe[oUp + i * nA + k] += -minus * sIm;
+      gIm[oUp + i * nA + k] += minus * sRe;
+    }
+  }
+  return model.logRho(v, vp);
+}
+
 /** The model's normalised ρ over all 2^N × 2^N configurations (N ≤ MAX_DENSITY_QUBITS). */
 export function densityMatrixOf(model: DensityRbm): DensityMatrix {
   const N = model.nVisible;
