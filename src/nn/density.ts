@@ -57,7 +57,10 @@ export class DensityRbm {
     const views = (offset: number, withD: boolean): PurificationViews => {
       const p = this.params;
       let o = offset;
-      const take = (n: number) => p.subarray(o, (o += n));
+      const take = (n: number) => {
+        o += n;
+        return p.subarray(o - n, o);
+      };
       return {
         W: take(nVisible * nHidden),
         U: take(nVisible * nAux),

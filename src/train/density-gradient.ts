@@ -13,7 +13,7 @@
  * for the pure models; here it is exact, by enumeration (small N).
  */
 import { QstError } from "../core/errors.js";
-import { DensityRbm, logRhoGradient } from "../nn/density.js";
+import { type DensityRbm, logRhoGradient } from "../nn/density.js";
 import type { RotatedShotTable } from "./rotated-gradient.js";
 
 /**
