@@ -27,59 +27,65 @@ export function densityDataGradient(
   weight: number,
   grad: Float64Array,
 ): number {
-  const N = table.nQubits,
-    P = model.params.length;
-  const gRe = new Float64Array(P),
-    gIm = new Float64Array(P),
-    acc = new Float64Array(P);
-  let data = 0;
+  const N = table.nQubits;
+  const P = model.params.length;
+  const gRe = new Float64Array(P);
+  const gIm = new Float64Array(P);
+  const acc = new Float64Array(P);
+  // Shots that repeat a (basis, outcome) pair are evaluated once, with their summed weight.
+  const pairWeight = new Map<number, number>();
   for (let r = 0; r < count; r++) {
     const p = table.pairOfShot[shots[r]];
-    const k0 = table.termStart[p],
-      n = table.termStart[p + 1] - k0;
+    pairWeight.set(p, (pairWeight.get(p) ?? 0) + weight);
+  }
+  const config = (k: number) => table.configs.subarray(k * N, (k + 1) * N);
+  let data = 0;
+  for (const [p, w] of pairWeight) {
+    const k0 = table.termStart[p];
+    const n = table.termStart[p + 1] - k0;
     // log ρ̃ of every (σ′, σ″) of the pair, shifted by the largest real part so that nothing overflows.
-    const terms: { re: number; im: number; a: number; b: number }[] = [];
+    const logs: { re: number; im: number }[] = [];
     let max = -Infinity;
     for (let a = 0; a < n; a++) {
       for (let b = 0; b < n; b++) {
-        const l = model.logRho(
-          table.configs.subarray((k0 + a) * N, (k0 + a + 1) * N),
-          table.configs.subarray((k0 + b) * N, (k0 + b + 1) * N),
-        );
-        terms.push({ re: l.re, im: l.im, a, b });
+        const l = model.logRho(config(k0 + a), config(k0 + b));
+        logs.push(l);
         if (l.re > max) max = l.re;
       }
     }
     // t = U_a U_b* ρ̃(a, b) e^{−max}; ρ̃_b = Σ t (real).
+    const tRe = new Float64Array(n * n);
+    const tIm = new Float64Array(n * n);
     let total = 0;
-    const t = terms.map(({ re, im, a, b }) => {
-      const ua = { re: table.uRe[k0 + a], im: table.uIm[k0 + a] },
-        ub = { re: table.uRe[k0 + b], im: -table.uIm[k0 + b] };
-      const uu = { re: ua.re * ub.re - ua.im * ub.im, im: ua.re * ub.im + ua.im * ub.re };
-      const m = Math.exp(re - max),
-        rr = m * Math.cos(im),
-        ri = m * Math.sin(im);
-      const x = { re: uu.re * rr - uu.im * ri, im: uu.re * ri + uu.im * rr };
-      total += x.re;
-      return x;
-    });
-    if (!(total > 0)) throw new QstError(`shot ${shots[r]} has zero probability under the model`);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        const q = a * n + b;
+        const ur = table.uRe[k0 + a] * table.uRe[k0 + b] + table.uIm[k0 + a] * table.uIm[k0 + b]; // U_a U_b*
+        const ui = table.uIm[k0 + a] * table.uRe[k0 + b] - table.uRe[k0 + a] * table.uIm[k0 + b];
+        const m = Math.exp(logs[q].re - max);
+        const rr = m * Math.cos(logs[q].im);
+        const ri = m * Math.sin(logs[q].im);
+        tRe[q] = ur * rr - ui * ri;
+        tIm[q] = ur * ri + ui * rr;
+        total += tRe[q];
+      }
+    }
+    if (!(total > 0)) {
+      throw new QstError(`a shot in basis ${table.bases[table.basisOfPair[p]]} has zero probability under the model`);
+    }
     acc.fill(0);
-    terms.forEach(({ a, b }, q) => {
-      const wRe = t[q].re / total,
-        wIm = t[q].im / total;
-      if (wRe === 0 && wIm === 0) return;
-      logRhoGradient(
-        model,
-        table.configs.subarray((k0 + a) * N, (k0 + a + 1) * N),
-        table.configs.subarray((k0 + b) * N, (k0 + b + 1) * N),
-        gRe,
-        gIm,
-      );
-      for (let k = 0; k < P; k++) acc[k] += wRe * gRe[k] - wIm * gIm[k];
-    });
-    for (let k = 0; k < P; k++) grad[k] -= weight * acc[k];
-    data -= weight * (Math.log(total) + max);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        const q = a * n + b;
+        const wRe = tRe[q] / total;
+        const wIm = tIm[q] / total;
+        if (wRe === 0 && wIm === 0) continue;
+        logRhoGradient(model, config(k0 + a), config(k0 + b), gRe, gIm);
+        for (let k = 0; k < P; k++) acc[k] += wRe * gRe[k] - wIm * gIm[k];
+      }
+    }
+    for (let k = 0; k < P; k++) grad[k] -= w * acc[k];
+    data -= w * (Math.log(total) + max);
   }
   return data;
 }
