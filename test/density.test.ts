@@ -10,8 +10,10 @@ import { rotateToBasis } from "../src/physics/bases.js";
 import { addExactDensityModelAverage, densityDataGradient } from "../src/train/density-gradient.js";
 import { buildRotatedShotTable } from "../src/train/rotated-gradient.js";
 import {
+  basisProbabilities,
   type DensityMatrix,
   depolarise,
+  depolariseEachQubit,
   hermitianEigenvalues,
   pureDensityMatrix,
   purity,
@@ -19,6 +21,8 @@ import {
   traceDistance,
   uhlmannFidelity,
 } from "../src/physics/density-matrix.js";
+import { sampleDensityMeasurements } from "../src/physics/measurements.js";
+import { chiSquare } from "./helpers/chi-square.js";
 
 function randomModel(nV: number, nH: number, nA: number, seed: number, scale = 0.7): DensityRbm {
   const m = new DensityRbm(nV, nH, nA);
@@ -229,5 +233,125 @@ describe("the NLL gradient of the purification RBM", () => {
     }
     expect(maxGrad).toBeGreaterThan(0.05);
     expect(maxErr).toBeLessThan(1e-7);
+  });
+});
+
+describe("mixed states: noise channels and measurements", () => {
+  const ghz = (N: number) => {
+    const v = new Float64Array(2 ** N);
+    v[0] = v[2 ** N - 1] = Math.SQRT1_2;
+    return v;
+  };
+
+  it("basis probabilities of a pure ρ equal |⟨o_b|ψ⟩|²", () => {
+    const psi = randomState(8, 21),
+      rho = pureDensityMatrix(psi);
+    for (const basis of ["ZZZ", "XYZ", "YYX"]) {
+      const want = rotateToBasis(psi, basis),
+        got = basisProbabilities(rho, basis);
+      for (let o = 0; o < 8; o++) expect(got[o]).toBeCloseTo(want.re[o] ** 2 + want.im[o] ** 2, 12);
+    }
+  });
+
+  it("the per-qubit depolarising channel equals its Kraus sum (1 − 3p/4)ρ + (p/4)Σ_P P_q ρ P_q, qubit by qubit", () => {
+    const rho = densityMatrixOf(randomModel(2, 2, 1, 31));
+    const p = 0.3;
+    // Kraus sum with explicit 4 × 4 Pauli matrices (qubit 0 most significant), written independently.
+    const I = [
+        [1, 0],
+        [0, 1],
+      ],
+      X = [
+        [0, 1],
+        [1, 0],
+      ],
+      Z = [
+        [1, 0],
+        [0, -1],
+      ];
+    const kron = (a: number[][], b: number[][]) =>
+      Array.from({ length: 4 }, (_, r) => Array.from({ length: 4 }, (_, c) => a[r >> 1][c >> 1] * b[r & 1][c & 1]));
+    const Yr = [
+        [0, 0],
+        [0, 0],
+      ],
+      Yi = [
+        [0, -1],
+        [1, 0],
+      ]; // Y = i·Yi
+    const conj = (m: { re: number[][]; im: number[][] }, r: { re: Float64Array; im: Float64Array }) => {
+      // m r m† for a 4 × 4 complex m
+      const at = (x: { re: number[][] | Float64Array; im: number[][] | Float64Array }, i: number, j: number) =>
+        Array.isArray(x.re)
+          ? { re: (x.re as number[][])[i][j], im: (x.im as number[][])[i][j] }
+          : { re: (x.re as Float64Array)[i * 4 + j], im: (x.im as Float64Array)[i * 4 + j] };
+      const out = { re: new Float64Array(16), im: new Float64Array(16) };
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++)
+          for (let a = 0; a < 4; a++)
+            for (let b = 0; b < 4; b++) {
+              const x = at(m, i, a),
+                y = at(r, a, b),
+                z = at(m, j, b); // m(i,a) r(a,b) conj(m(j,b))
+              const xy = { re: x.re * y.re - x.im * y.im, im: x.re * y.im + x.im * y.re };
+              out.re[i * 4 + j] += xy.re * z.re + xy.im * z.im;
+              out.im[i * 4 + j] += xy.im * z.re - xy.re * z.im;
+            }
+      return out;
+    };
+    let cur = { re: rho.re, im: rho.im };
+    for (const q of [0, 1]) {
+      const on = (P: number[][], Pi?: number[][]) => ({
+        re: q === 0 ? kron(P, I) : kron(I, P),
+        im: Pi
+          ? q === 0
+            ? kron(Pi, I)
+            : kron(I, Pi)
+          : kron(
+              [
+                [0, 0],
+                [0, 0],
+              ],
+              I,
+            ),
+      });
+      const terms = [on(X), on(Yr, Yi), on(Z)].map((m) => conj(m, cur));
+      const next = { re: cur.re.map((x) => (1 - 0.75 * p) * x), im: cur.im.map((x) => (1 - 0.75 * p) * x) };
+      for (const t of terms)
+        for (let k = 0; k < 16; k++) {
+          next.re[k] += (p / 4) * t.re[k];
+          next.im[k] += (p / 4) * t.im[k];
+        }
+      cur = next;
+    }
+    const got = depolariseEachQubit(rho, p);
+    for (let k = 0; k < 16; k++) {
+      expect(got.re[k]).toBeCloseTo(cur.re[k], 13);
+      expect(got.im[k]).toBeCloseTo(cur.im[k], 13);
+    }
+  });
+
+  it("shots of a depolarised GHZ state follow its basis probabilities (χ², false-alarm rate 1e-3)", () => {
+    const rho = depolarise(pureDensityMatrix(ghz(3)), 0.2);
+    const bases = ["ZZZ", "XXX", "XYY"];
+    const d = sampleDensityMeasurements(rho, { shots: 30_000, bases, rng: new Rng(5) });
+    for (const basis of bases) {
+      const counts = new Float64Array(8);
+      let n = 0;
+      for (let m = 0; m < d.nShots; m++) {
+        if (String.fromCharCode(...d.bases!.subarray(m * 3, m * 3 + 3)) !== basis) continue;
+        counts[(d.samples[m * 3] << 2) | (d.samples[m * 3 + 1] << 1) | d.samples[m * 3 + 2]]++;
+        n++;
+      }
+      expect(n).toBe(10_000);
+      const { chi2, critical } = chiSquare(counts, basisProbabilities(rho, basis), n);
+      expect(chi2).toBeLessThan(critical);
+    }
+    // Random bases: every shot its own basis, drawn uniformly.
+    const r = sampleDensityMeasurements(rho, { shots: 3000, bases: "random", rng: new Rng(6) });
+    const letters = new Map<number, number>();
+    for (const c of r.bases!) letters.set(c, (letters.get(c) ?? 0) + 1);
+    for (const code of [88, 89, 90])
+      expect(Math.abs(letters.get(code)! - 3000)).toBeLessThan(4 * Math.sqrt(3000 * (2 / 9) * 3));
   });
 });

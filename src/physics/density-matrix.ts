@@ -10,6 +10,7 @@
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { ensure } from "../core/errors.js";
 import { parts, type StateVector } from "../core/state-vector.js";
+import { rotateToBasis } from "./bases.js";
 
 export interface DensityMatrix {
   /** 2^N. */
@@ -152,4 +153,59 @@ export function traceDistance(rho: DensityMatrix, sigma: DensityMatrix): number 
   let s = 0;
   for (const l of hermitianEigenvalues(d)) s += Math.abs(l);
   return 0.5 * s;
+}
+
+/** ρ_b(o, o) = ⟨o_b|ρ|o_b⟩: the outcome probabilities of ρ measured in basis b (one letter per qubit). */
+export function basisProbabilities(rho: DensityMatrix, basis: string): Float64Array {
+  const n = rho.dim;
+  // X = U ρ, column by column; then ρ_b(o, o) = Σ_j X(o, j) U(o, j)* = [U · conj(X(o, ·))](o)*, and it is real.
+  const conjX = { re: new Float64Array(n * n), im: new Float64Array(n * n) };
+  const col = { re: new Float64Array(n), im: new Float64Array(n) };
+  for (let j = 0; j < n; j++) {
+    for (let a = 0; a < n; a++) {
+      col.re[a] = rho.re[a * n + j];
+      col.im[a] = rho.im[a * n + j];
+    }
+    const c = rotateToBasis(col, basis);
+    for (let o = 0; o < n; o++) {
+      conjX.re[o * n + j] = c.re[o];
+      conjX.im[o * n + j] = -c.im[o];
+    }
+  }
+  const p = new Float64Array(n);
+  for (let o = 0; o < n; o++) {
+    const row = { re: conjX.re.subarray(o * n, (o + 1) * n), im: conjX.im.subarray(o * n, (o + 1) * n) };
+    p[o] = Math.max(0, rotateToBasis(row, basis).re[o]);
+  }
+  return p;
+}
+
+/** The local depolarising channel of strength p on every qubit: ρ → (1 − 3p/4) ρ + (p/4) Σ_P P_i ρ P_i. */
+export function depolariseEachQubit(rho: DensityMatrix, p: number): DensityMatrix {
+  ensure(p >= 0 && p <= 1, `the depolarising strength must be in [0, 1], got ${p}`);
+  const n = rho.dim,
+    N = Math.round(Math.log2(n));
+  let cur = rho;
+  for (let q = 0; q < N; q++) {
+    const mask = 1 << (N - 1 - q);
+    const out = { dim: n, re: cur.re.map((x) => (1 - p / 2) * x), im: cur.im.map((x) => (1 - p / 2) * x) };
+    // (X ρ X + Y ρ Y)/4 · p and (Z ρ Z)/4 · p: with Z ρ Z = ±ρ, (1 − 3p/4)ρ + p/4 ZρZ is (1 − p/2)ρ on the
+    // diagonal-in-q blocks and (1 − p)ρ off them; X ρ X + Y ρ Y moves the blocks across, 2 ρ(a⊕m, b⊕m) when
+    // a and b agree on q, and 0 (they cancel) when they differ.
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        const k = a * n + b;
+        if ((a & mask) !== (b & mask)) {
+          out.re[k] = (1 - p) * cur.re[k];
+          out.im[k] = (1 - p) * cur.im[k];
+        } else {
+          const f = (a ^ mask) * n + (b ^ mask);
+          out.re[k] += (p / 2) * cur.re[f];
+          out.im[k] += (p / 2) * cur.im[f];
+        }
+      }
+    }
+    cur = out;
+  }
+  return cur;
 }

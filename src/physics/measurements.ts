@@ -10,6 +10,7 @@ import { ensure } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { isComplexVector, type StateVector } from "../core/state-vector.js";
 import { BASIS_X, BASIS_Y, BASIS_Z, checkBasis, rotateToBasis, torlaiBases } from "./bases.js";
+import { basisProbabilities, type DensityMatrix } from "./density-matrix.js";
 import { checkedNorm2, normSquared, numQubits, probabilities } from "./states.js";
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -128,6 +129,14 @@ export function sampleMeasurements(psi: StateVector, options: MeasurementOptions
     return { samples, bases: codes, nShots: shots, nQubits: N };
   }
 
+  const list = basisList(N, bases, shots, "sampleMeasurements");
+  return sampleFixedBases(N, shots, list, rng, (basis, out) =>
+    probabilities(/[XY]/.test(basis) ? rotateToBasis(psi, basis) : psi, out),
+  );
+}
+
+/** The bases of a fixed basis set, checked, with at least one shot for each. */
+function basisList(N: number, bases: BasisSet, shots: number, where: string): string[] {
   let list: string[];
   if (bases === "Z") list = ["Z".repeat(N)];
   else if (bases === "torlai") list = torlaiBases(N);
@@ -135,17 +144,68 @@ export function sampleMeasurements(psi: StateVector, options: MeasurementOptions
     ensure(
       Array.isArray(bases) && bases.length >= 1,
       () =>
-        `sampleMeasurements: bases must be "Z", "torlai", "random" or a non-empty array of basis strings, got ${JSON.stringify(bases)}`,
+        `${where}: bases must be "Z", "torlai", "random" or a non-empty array of basis strings, got ${JSON.stringify(bases)}`,
     );
-    list = bases.map((b, k) => checkBasis(b, N, `sampleMeasurements: bases[${k}]`));
+    list = bases.map((b, k) => checkBasis(b, N, `${where}: bases[${k}]`));
   }
   const B = list.length;
   ensure(
     shots >= B,
-    () =>
-      `sampleMeasurements: shots = ${shots} is fewer than the ${B} bases of the basis set, so some bases would get no shots`,
+    () => `${where}: shots = ${shots} is fewer than the ${B} bases of the basis set, so some bases would get no shots`,
   );
+  return list;
+}
 
+/**
+ * Projective measurements of a density matrix (a mixed state, N ≤ 10), as sampleMeasurements does for a
+ * pure one: fixed basis sets split equally and shuffled, or "random" bases drawn per shot and qubit.
+ */
+export function sampleDensityMeasurements(rho: DensityMatrix, options: MeasurementOptions): Shots {
+  const { shots, bases, rng } = options;
+  const N = Math.round(Math.log2(rho.dim));
+  ensure(
+    2 ** N === rho.dim && N >= 1,
+    () => `sampleDensityMeasurements: the density matrix is ${rho.dim} × ${rho.dim}, not 2^N`,
+  );
+  ensure(
+    Number.isInteger(shots) && shots >= 1,
+    () => `sampleDensityMeasurements: shots must be a positive integer, got ${String(shots)}`,
+  );
+  if (bases !== "random") {
+    const list = basisList(N, bases, shots, "sampleDensityMeasurements");
+    return sampleFixedBases(N, shots, list, rng, (basis, out) => out.set(basisProbabilities(rho, basis)));
+  }
+  const codes = new Uint8Array(shots * N),
+    samples = new Uint8Array(shots * N);
+  const letters = [BASIS_X, BASIS_Y, BASIS_Z];
+  for (let i = 0; i < codes.length; i++) codes[i] = letters[rng.int(3)];
+  const cdfs = new Map<string, Float64Array>();
+  for (let m = 0; m < shots; m++) {
+    const basis = String.fromCharCode(...codes.subarray(m * N, (m + 1) * N));
+    let cdf = cdfs.get(basis);
+    if (!cdf) {
+      cdf = basisProbabilities(rho, basis);
+      for (let b = 1; b < cdf.length; b++) cdf[b] += cdf[b - 1];
+      cdfs.set(basis, cdf);
+    }
+    const o = searchCdf(cdf, rng.uniform53() * cdf[cdf.length - 1]);
+    for (let i = 0; i < N; i++) samples[m * N + i] = (o >>> (N - 1 - i)) & 1;
+  }
+  return { samples, bases: codes, nShots: shots, nQubits: N };
+}
+
+/**
+ * Shots of a fixed basis set, split equally (basis k gets ⌊M/B⌋, plus one for the first M mod B), then
+ * shuffled: `fill(basis, out)` writes the outcome probabilities of a basis (any normalisation).
+ */
+function sampleFixedBases(
+  N: number,
+  shots: number,
+  list: string[],
+  rng: Rng,
+  fill: (basis: string, out: Float64Array) => void,
+): Shots {
+  const B = list.length;
   const samples = new Uint8Array(shots * N);
   const allZ = list.every((b) => !/[XY]/.test(b));
   const codes = allZ ? null : new Uint8Array(shots * N);
@@ -158,8 +218,7 @@ export function sampleMeasurements(psi: StateVector, options: MeasurementOptions
     const count = perBasis + (k < extra ? 1 : 0);
     const basis = list[k];
     // Cumulative distribution of the outcome strings in this basis.
-    const amps = /[XY]/.test(basis) ? rotateToBasis(psi, basis) : psi;
-    probabilities(amps, cdf);
+    fill(basis, cdf);
     for (let b = 1; b < dim; b++) cdf[b] += cdf[b - 1];
     const total = cdf[dim - 1];
     for (let s = 0; s < count; s++, row++) {
