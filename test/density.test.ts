@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../src/core/rng.js";
 import { DensityRbm, densityMatrixOf } from "../src/nn/density.js";
-import { rotateToBasis } from "../src/physics/bases.js";
+import { allPauliBases, rotateToBasis } from "../src/physics/bases.js";
+import { generateMixedDataset, wState } from "../src/physics/generate.js";
 import { addExactDensityModelAverage, densityDataGradient } from "../src/train/density-gradient.js";
 import { buildRotatedShotTable } from "../src/train/rotated-gradient.js";
 import {
@@ -353,5 +354,23 @@ describe("mixed states: noise channels and measurements", () => {
     for (const c of r.bases!) letters.set(c, (letters.get(c) ?? 0) + 1);
     for (const code of [88, 89, 90])
       expect(Math.abs(letters.get(code)! - 3000)).toBeLessThan(4 * Math.sqrt(3000 * (2 / 9) * 3));
+  });
+});
+
+describe("noisy datasets", () => {
+  it("a GHZ state with 20 % global depolarising noise in all 27 bases: purity, fidelity and shots per basis", () => {
+    const d = generateMixedDataset({ state: { kind: "ghz", N: 3 }, globalNoise: 0.2, shots: 2700, seed: 3 });
+    // ρ = 0.8 |GHZ⟩⟨GHZ| + 0.2 I/8: tr ρ² = 0.64 + 2 · 0.8 · 0.2/8 + 0.04/8, F = 0.8 + 0.2/8.
+    expect(d.attributes.purity).toBeCloseTo(0.685, 12);
+    expect(Math.abs(Number(d.attributes.fidelity_with_prepared) - 0.825)).toBeLessThan(1e-7);
+    expect(allPauliBases(3)).toHaveLength(27);
+    const perBasis = new Map<string, number>();
+    for (let m = 0; m < d.nShots; m++) {
+      const b = String.fromCharCode(...d.bases!.subarray(m * 3, m * 3 + 3));
+      perBasis.set(b, (perBasis.get(b) ?? 0) + 1);
+    }
+    expect(perBasis.size).toBe(27);
+    expect([...perBasis.values()].every((n) => n === 100)).toBe(true);
+    expect(Array.from(wState(3)).filter((x) => x !== 0)).toEqual([1, 1, 1].map((x) => x / Math.sqrt(3)));
   });
 });

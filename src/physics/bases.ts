@@ -144,3 +144,17 @@ export function torlaiBases(N: number): string[] {
   }
   return out;
 }
+
+/** All 3^N Pauli bases of N qubits, Z…Z first (the informationally complete set of QuCumber's tutorials). */
+export function allPauliBases(N: number): string[] {
+  ensure(
+    Number.isInteger(N) && N >= 1 && N <= 10,
+    () => `allPauliBases: N must be an integer from 1 to 10, got ${String(N)}`,
+  );
+  const letters = ["Z", "X", "Y"];
+  return Array.from({ length: 3 ** N }, (_, k) => {
+    let s = "";
+    for (let i = N - 1, x = k; i >= 0; i--, x = Math.floor(x / 3)) s = letters[x % 3] + s;
+    return s;
+  });
+}

@@ -8,7 +8,16 @@ import { ensureGroundStateFits, groundState, type GroundStateOptions } from "./g
 import { chain, heisenberg, square, tfim, xxz, type Boundary, type Hamiltonian, type Lattice } from "./hamiltonians.js";
 import { Rng } from "../core/rng.js";
 import { torlaiBases } from "./bases.js";
-import { sampleMeasurements, type BasisSet, type Shots } from "./measurements.js";
+import {
+  type DensityMatrix,
+  MAX_DENSITY_QUBITS,
+  depolarise,
+  depolariseEachQubit,
+  pureDensityMatrix,
+  purity,
+  uhlmannFidelity,
+} from "./density-matrix.js";
+import { type BasisSet, type Shots, sampleDensityMeasurements, sampleMeasurements } from "./measurements.js";
 import { absMagnetization, magnetization } from "./states.js";
 
 export type ModelName = "tfim" | "xxz" | "heisenberg";
@@ -157,7 +166,7 @@ const FORMULAS: Record<ModelName, string> = {
 
 /** Describes the basis set for the attributes. */
 function basisSetName(bases: BasisSet): string {
-  if (bases === "Z" || bases === "torlai" || bases === "random") return bases;
+  if (bases === "Z" || bases === "torlai" || bases === "all" || bases === "random") return bases;
   return "custom";
 }
 
@@ -177,7 +186,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
   );
   const bases: BasisSet = options.bases ?? "Z";
   ensure(
-    bases === "Z" || bases === "torlai" || bases === "random" || Array.isArray(bases),
+    bases === "Z" || bases === "torlai" || bases === "all" || bases === "random" || Array.isArray(bases),
     () => `${where}: bases must be "Z", "torlai", "random" or an array of basis strings, got ${JSON.stringify(bases)}`,
   );
   if (bases === "torlai") {
@@ -227,4 +236,91 @@ export function generateDataset(options: GenerateOptions): Dataset {
   };
   if (Array.isArray(bases)) attributes.bases_list = bases.join(",");
   return { samples: data.samples, bases: data.bases, psi: gs.psi, attributes, nShots: shots, nQubits: N };
+}
+
+/** The states `generateMixedDataset` prepares before the noise: GHZ, W, or a model's ground state. */
+export type PreparedState = { kind: "ghz"; N: number } | { kind: "w"; N: number } | ({ kind: "ground" } & ModelOptions);
+
+export interface MixedGenerateOptions {
+  state: PreparedState;
+  /** Global depolarising strength p: ρ → (1 − p)ρ + p I/2^N. */
+  globalNoise?: number;
+  /** Local depolarising strength on every qubit (applied after the global noise). */
+  localNoise?: number;
+  shots: number;
+  /** Default "all": every one of the 3^N Pauli bases. */
+  bases?: BasisSet;
+  seed?: number;
+}
+
+/** Simulated shots of a noisy state, with its density matrix and the pure state it came from. */
+export interface MixedDataset extends Shots {
+  rho: DensityMatrix;
+  /** The prepared pure state, before the noise. */
+  psi: Float64Array;
+  attributes: Record<string, string | number>;
+}
+
+/** (|0…0⟩ + |1…1⟩)/√2 and the W state (|10…0⟩ + |010…0⟩ + … + |0…01⟩)/√N. */
+export function ghzState(N: number): Float64Array {
+  ensure(Number.isInteger(N) && N >= 1, () => `ghzState: N must be a positive integer, got ${String(N)}`);
+  const v = new Float64Array(2 ** N);
+  v[0] = v[2 ** N - 1] = Math.SQRT1_2;
+  return v;
+}
+
+export function wState(N: number): Float64Array {
+  ensure(Number.isInteger(N) && N >= 1, () => `wState: N must be a positive integer, got ${String(N)}`);
+  const v = new Float64Array(2 ** N);
+  for (let i = 0; i < N; i++) v[1 << i] = 1 / Math.sqrt(N);
+  return v;
+}
+
+/** A noisy state (GHZ, W or a ground state under global and/or local depolarising noise) and shots of it. */
+export function generateMixedDataset(options: MixedGenerateOptions): MixedDataset {
+  const where = "generateMixedDataset";
+  const { state } = options;
+  const seed = options.seed ?? 0;
+  ensure(
+    Number.isSafeInteger(seed) && seed >= 0,
+    () => `${where}: seed must be a non-negative integer, got ${String(seed)}`,
+  );
+  let psi: Float64Array, label: string;
+  const attributes: Record<string, string | number> = {};
+  if (state.kind === "ghz" || state.kind === "w") {
+    ensure(
+      state.N <= MAX_DENSITY_QUBITS,
+      () => `${where}: N = ${state.N} is above ${MAX_DENSITY_QUBITS}, the largest density matrix qst forms`,
+    );
+    psi = state.kind === "ghz" ? ghzState(state.N) : wState(state.N);
+    label = state.kind;
+  } else {
+    ensure(
+      state.N <= MAX_DENSITY_QUBITS,
+      () => `${where}: N = ${state.N} is above ${MAX_DENSITY_QUBITS}, the largest density matrix qst forms`,
+    );
+    const { hamiltonian, params } = buildModel(state);
+    psi = groundState(hamiltonian, { seed }).psi;
+    Object.assign(attributes, params);
+    label = `${state.model} ground state`;
+  }
+  let rho = pureDensityMatrix(psi);
+  const globalNoise = options.globalNoise ?? 0,
+    localNoise = options.localNoise ?? 0;
+  if (globalNoise > 0) rho = depolarise(rho, globalNoise);
+  if (localNoise > 0) rho = depolariseEachQubit(rho, localNoise);
+  const bases = options.bases ?? "all";
+  const data = sampleDensityMeasurements(rho, { shots: options.shots, bases, rng: new Rng(seed) });
+  Object.assign(attributes, {
+    state: label,
+    N: data.nQubits,
+    global_depolarising: globalNoise,
+    local_depolarising: localNoise,
+    purity: purity(rho),
+    fidelity_with_prepared: uhlmannFidelity(pureDensityMatrix(psi), rho),
+    basis_set: basisSetName(bases),
+    shots: options.shots,
+    seed,
+  });
+  return { ...data, rho, psi, attributes };
 }

@@ -9,7 +9,7 @@
 import { ensure } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { isComplexVector, type StateVector } from "../core/state-vector.js";
-import { BASIS_X, BASIS_Y, BASIS_Z, checkBasis, rotateToBasis, torlaiBases } from "./bases.js";
+import { BASIS_X, BASIS_Y, BASIS_Z, allPauliBases, checkBasis, rotateToBasis, torlaiBases } from "./bases.js";
 import { basisProbabilities, type DensityMatrix } from "./density-matrix.js";
 import { checkedNorm2, normSquared, numQubits, probabilities } from "./states.js";
 
@@ -73,7 +73,7 @@ export function memoryShotSource(
   };
 }
 
-export type BasisSet = "Z" | "torlai" | "random" | string[];
+export type BasisSet = "Z" | "torlai" | "all" | "random" | string[];
 
 export interface MeasurementOptions {
   /** Number of shots M. */
@@ -140,11 +140,12 @@ function basisList(N: number, bases: BasisSet, shots: number, where: string): st
   let list: string[];
   if (bases === "Z") list = ["Z".repeat(N)];
   else if (bases === "torlai") list = torlaiBases(N);
+  else if (bases === "all") list = allPauliBases(N);
   else {
     ensure(
       Array.isArray(bases) && bases.length >= 1,
       () =>
-        `${where}: bases must be "Z", "torlai", "random" or a non-empty array of basis strings, got ${JSON.stringify(bases)}`,
+        `${where}: bases must be "Z", "torlai", "all", "random" or a non-empty array of basis strings, got ${JSON.stringify(bases)}`,
     );
     list = bases.map((b, k) => checkBasis(b, N, `${where}: bases[${k}]`));
   }
