@@ -3,7 +3,7 @@
  * the `--json` convention (the last stdout line is one JSON object), and progress on stderr.
  */
 import {
-  QstError, removePendingTemporaries,
+  escapeControl, QstError, removePendingTemporaries,
 } from "../src/index.js";
 
 export const EXIT_USER_ERROR = 1;
@@ -19,14 +19,27 @@ export function setDebug(on: boolean): void {
 export function fail(error: unknown): never {
   removePendingTemporaries();
   if (error instanceof QstError) {
-    process.stderr.write(`qst: ${error.message}\n`);
+    // Messages quote names and values from files: escaped here, whatever the message's author did.
+    process.stderr.write(`qst: ${escapeControl(error.message)}\n`);
     if (debug && error.stack) process.stderr.write(error.stack + "\n");
     process.exit(EXIT_USER_ERROR);
   }
   const e = error as Error;
-  process.stderr.write(`qst: internal error: ${e?.message ?? String(error)} (rerun with --debug for the stack trace, and please report it)\n`);
+  process.stderr.write(`qst: internal error: ${escapeControl(e?.message ?? String(error))} (rerun with --debug for the stack trace, and please report it)\n`);
   if (debug && e?.stack) process.stderr.write(e.stack + "\n");
   process.exit(EXIT_INTERNAL_ERROR);
+}
+
+/**
+ * A reader that stops early (`qst exact … | head`) closes stdout: that is no error, so the
+ * command ends quietly with status 0 instead of dying of EPIPE with a stack trace.
+ */
+export function quietOnClosedStdout(): void {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") fail(e);
+    removePendingTemporaries();
+    process.exit(0);
+  });
 }
 
 /** Wraps a command handler so that every failure goes through fail(). */

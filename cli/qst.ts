@@ -9,7 +9,7 @@ import {
   QstError,
 } from "../src/index.js";
 import { qstVersion } from "../src/io/model-file.js";
-import { fail } from "./common.js";
+import { fail, quietOnClosedStdout } from "./common.js";
 import { commands } from "./commands/index.js";
 
 const cli = yargs(hideBin(process.argv))
@@ -23,5 +23,6 @@ const cli = yargs(hideBin(process.argv))
   .wrap(Math.min(110, process.stdout.columns ?? 100))
   // yargs' own messages can span lines; the contract is one line per error.
   .fail((msg, err) => fail(err ?? new QstError(`${msg.replace(/\s*\n\s*/g, " ")} (see qst --help)`)));
+quietOnClosedStdout();
 for (const command of commands) cli.command(command as never);
 await cli.parseAsync();

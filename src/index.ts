@@ -9,7 +9,7 @@
  */
 
 // core
-export { QstError, ensure } from "./core/errors.js";
+export { QstError, ensure, escapeControl } from "./core/errors.js";
 export { Rng } from "./core/rng.js";
 /** Atomic file writes; removePendingTemporaries is for programs that exit early (removes unfinished ones). */
 export { removePendingTemporaries, writeAtomicSync } from "./core/atomic.js";
@@ -44,8 +44,12 @@ export {
   type TrainOptions, type TrainOptionsInput, type NegativePhase,
 } from "./train/options.js";
 export {
-  EvaluateEvery, StopAfter, StopOnSignals, KeepBest, EarlyStopping, finiteValues,
+  EvaluateEvery, StopAfter, StopOnSignals, KeepBest, EarlyStopping, MixingAlarm, finiteValues,
 } from "./train/callbacks.js";
+export { TemperedChains, sampleTempered, type TemperingState } from "./sample/tempering.js";
+export { magnetizationConvergence, MODE_RHAT_THRESHOLD, type ChainConvergence } from "./estimate/convergence.js";
+export type { MixingSummary } from "./train/mixing.js";
+export type { NegativePhaseReport } from "./train/model-average.js";
 export { ShotBlocks, holdOut, bootstrapShots, bootstrapMember, halfSampleMember, memberSeeds } from "./train/shots.js";
 
 // estimate: observables with error bars, statistics, exact metrics
@@ -55,8 +59,8 @@ export {
   energy, magnetization, absMagnetization, sigmaX, sigmaY, sigmaZ, correlation, bondAverage, siteAverage, pauliString, renyi2,
   type Estimate, type Observable, type EstimationOptions,
 } from "./estimate/observables.js";
-export { summarize, RHAT_THRESHOLD, type Summary } from "./estimate/statistics.js";
-export { exactMetrics, evaluateModel, groupShotsByBasis, heldOutNll, type Metrics } from "./estimate/metrics.js";
+export { fmtAbove, summarize, RHAT_THRESHOLD, type Summary } from "./estimate/statistics.js";
+export { exactMetrics, evaluateModel, groupShotsByBasis, heldOutNll, impossibleMetric, type Metrics } from "./estimate/metrics.js";
 export { aisLogPartitionFunction, logZEstimate, baseRatesFromShots, type AisOptions, type LogZEstimate } from "./estimate/ais.js";
 export { fidelityEstimate, type FidelityEstimate, type FidelityOptions } from "./estimate/fidelity.js";
 export {

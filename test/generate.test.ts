@@ -169,7 +169,7 @@ describe("generateDataset", () => {
     );
     expectQstError(
       () => generateDataset({ ...base, bases: "XYZ" as never }),
-      'bases must be "Z", "torlai", "random" or an array',
+      'bases must be "Z", "torlai", "all", "random" or an array',
     );
     expectQstError(
       () => generateDataset({ ...base, N: 4, lattice: "square", bases: "torlai" }),

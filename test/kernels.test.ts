@@ -15,7 +15,7 @@ import { setAdaptiveThreads, setKernelThreads } from "../src/kernels/pool.js";
 import { ReferenceGibbsSampler, referenceGradient } from "../src/kernels/reference.js";
 import { Arena, Layout, readContext, setContextField, writeContext, type ContextName } from "../src/kernels/wasm.js";
 import { configurationOf, indexOf, logSumExp, unnormalisedLogProbabilities } from "../src/nn/enumeration.js";
-import { RBM } from "../src/nn/rbm.js";
+import type { RBM } from "../src/nn/rbm.js";
 import { chiSquare, randomRbm } from "./helpers/chi-square.js";
 import { GibbsSampler } from "../src/sample/gibbs.js";
 

@@ -129,10 +129,15 @@ describe("renderPlot", () => {
 
   it("draws error bars", async () => {
     const without = await pixels(await renderPlot({ ...pointsSpec(false), scale: 2 }));
+    expect(countColour(without.data, PALETTE[0])).toBeGreaterThan(800); // the 7 filled markers
+    // Markers with error bars are hollow (a bar shorter than the marker still shows): compare with zero bars.
+    const zero = pointsSpec(true);
+    zero.series[0].yError = zero.series[0].yError!.map(() => 0);
+    const hollow = await pixels(await renderPlot({ ...zero, scale: 2 }));
     const withBars = await pixels(await renderPlot({ ...pointsSpec(true), scale: 2 }));
-    const a = countColour(without.data, PALETTE[0]);
+    const a = countColour(hollow.data, PALETTE[0]);
     const b = countColour(withBars.data, PALETTE[0]);
-    expect(a).toBeGreaterThan(800); // the 7 markers
+    expect(a).toBeGreaterThan(300); // the 7 hollow markers
     // Bars of 2 × 0.08 in y (about 90 px each at this size) with caps, at 7 points.
     expect(b - a).toBeGreaterThan(1000);
   });
@@ -274,13 +279,14 @@ describe("training curves", () => {
     expect(spec.series[1].y[0]).toBeCloseTo(0.075, 12);
   });
 
-  it("puts a linear metric and a log metric on two axes", () => {
+  it("gives each of several metrics its own panel and axis, with markers on short curves", () => {
     const spec = trainingCurvesSpec(rows, ["nll", "kl", "fidelity"]);
-    expect(spec.logY).toBe(false);
-    expect(spec.logY2).toBe(true);
-    expect(spec.yLabel).toBe("Negative log-likelihood, Fidelity F");
-    expect(spec.y2Label).toBe("KL divergence");
-    expect(spec.series.map((s) => s.yAxis)).toEqual(["left", "right", "left"]);
+    expect(spec.panels).toEqual([
+      { yLabel: "NLL", logY: false, yMax: undefined }, { yLabel: "KL divergence", logY: true, yMax: undefined },
+      { yLabel: "Fidelity F", logY: false, yMax: 1 },
+    ]);
+    expect(spec.series.map((s) => s.panel)).toEqual([0, 1, 2]);
+    expect(spec.series.map((s) => s.style)).toEqual(["line+points", "line+points", "line+points"]);
     expect(spec.series[0].x).toEqual([1, 2, 10, 20]);
   });
 

@@ -379,7 +379,7 @@ describe("sampleMeasurements", () => {
     );
     expectQstError(
       () => sampleMeasurements(psi, { shots: 10, bases: "W" as never, rng }),
-      'bases must be "Z", "torlai", "random"',
+      'bases must be "Z", "torlai", "all", "random"',
     );
     expectQstError(() => sampleMeasurements(psi, { shots: 10, bases: "Z", rng: {} as Rng }), "rng must be an Rng");
     expectQstError(

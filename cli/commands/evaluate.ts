@@ -1,7 +1,7 @@
 /** qst evaluate MODEL DATA: exact fidelity, KL and NLL of a trained model against a measurement file. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
-  ensure, evaluateModel,
+  ensure, evaluateModel, impossibleMetric, QstError,
 } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
@@ -28,6 +28,11 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     ensure(data.nQubits === wavefunction.nVisible,
       `${args.data}: has N = ${data.nQubits} qubits but the model ${args.model} has ${wavefunction.nVisible}`);
     const m = evaluateModel(wavefunction, data);
+    const impossible = impossibleMetric(m);
+    if (impossible) {
+      throw new QstError(`${args.model}: the model's exact metrics are impossible (${impossible}): its parameters are so large ` +
+        "that exp() overflows in double precision; retrain it (smaller --lr, or --weight-decay)");
+    }
     if (args.json) printJson(m);
     else {
       if (m.fidelity !== undefined) process.stdout.write(`fidelity   ${fmt(m.fidelity, 6)}\nKL         ${fmt(m.kl, 6)}\n`);

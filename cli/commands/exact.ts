@@ -1,22 +1,25 @@
 /**
  * qst exact FILE: exact observables of a measurement file's ground-truth state /psi.
- * The Hamiltonian for the energy comes from the file's attributes (as qst generate writes them)
- * or from --hamiltonian and its parameters.
+ * The Hamiltonian for the energy and the lattice of the bond averages come from the options or
+ * the file's attributes (as qst generate writes them): cli/system.ts.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { buildModel, ensure, exact, type ModelName } from "../../src/index.js";
+import { ensure, exact, type Lattice } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
+import { resolveHamiltonian, resolveLattice } from "../system.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 
 interface ExactArgs {
   data: string;
-  hamiltonian?: ModelName;
+  hamiltonian?: string;
   h?: number;
   J?: number;
   delta?: number;
   lattice?: "chain" | "square";
   boundary?: "open" | "periodic";
+  Lx?: number;
+  Ly?: number;
   block?: string;
   json: boolean;
 }
@@ -27,12 +30,14 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
   builder: (y: Argv) =>
     dataOptions(y)
       .positional("data", { type: "string", demandOption: true, describe: "measurement file with /psi" })
-      .option("hamiltonian", { choices: ["tfim", "xxz", "heisenberg"] as const, describe: "Hamiltonian for the energy (default: from the file's attributes)" })
+      .option("hamiltonian", { choices: ["tfim", "xxz", "heisenberg"] as const, describe: "Hamiltonian for the energy (default: the file's 'model' attribute)" })
       .option("h", { type: "number", describe: "transverse field (default: the file's attribute)" })
       .option("J", { type: "number", describe: "coupling (default: the file's attribute, else 1)" })
-      .option("delta", { type: "number", describe: "XXZ anisotropy (default: the file's attribute, else 1)" })
-      .option("lattice", { choices: ["chain", "square"] as const, describe: "lattice (default: the file's attribute, else chain)" })
+      .option("delta", { type: "number", describe: "XXZ anisotropy (default: the file's attribute)" })
+      .option("lattice", { choices: ["chain", "square"] as const, describe: "lattice of the Hamiltonian and the bond averages (default: the file's attribute)" })
       .option("boundary", { choices: ["open", "periodic"] as const, describe: "boundary (default: the file's attribute, else open)" })
+      .option("Lx", { type: "number", describe: "square lattice width (default: the file's attribute, else √N)" })
+      .option("Ly", { type: "number", describe: "square lattice height (default: the file's attribute, else N/Lx)" })
       .option("block", { type: "string", describe: "block for the entanglement entropies, e.g. 0-4 (default: the first half)" })
       .option("json", { type: "boolean", default: false, describe: "print the values as one JSON object on the last stdout line" }) as unknown as Argv<ExactArgs>,
   handler: handler(async (args: ArgumentsCamelCase<ExactArgs>) => {
@@ -40,23 +45,15 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
     ensure(data.psi, `${args.data}: has no ground-truth dataset 'psi'`);
     const N = data.nQubits;
     const psi = data.psi;
-    const a = data.attributes;
-    const model = (args.hamiltonian ?? (typeof a.model === "string" ? a.model : undefined)) as ModelName | undefined;
+    const described = { file: args.data, attributes: data.attributes };
+    const system = resolveHamiltonian(args.data, N, args, described);
+    const lattice: Lattice | undefined = system?.lattice ?? resolveLattice(args.data, N, args, described);
     const block = parseSites(args.block, "--block") ?? Array.from({ length: Math.floor(N / 2) }, (_, i) => i);
     for (const i of block) ensure(i < N, `--block: site ${i} is outside the system (N = ${N})`);
-    const num = (v: unknown) => (typeof v === "number" ? v : undefined);
     const out: Record<string, number | string> = { N };
-    if (model === "tfim" || model === "xxz" || model === "heisenberg") {
-      const lattice = args.lattice ?? (a.lattice === "square" ? "square" : "chain");
-      const { hamiltonian } = buildModel({
-        model, N, J: args.J ?? num(a.J),
-        h: model === "tfim" ? (args.h ?? num(a.h)) : undefined,
-        delta: model === "xxz" ? (args.delta ?? num(a.delta)) : undefined,
-        lattice, boundary: args.boundary ?? (a.boundary === "periodic" ? "periodic" : "open"),
-        Lx: lattice === "square" ? num(a.Lx) : undefined,
-      });
-      out.hamiltonian = hamiltonian.name;
-      out.energy = exact.energy(hamiltonian, psi);
+    if (system) {
+      out.hamiltonian = system.hamiltonian.name;
+      out.energy = exact.energy(system.hamiltonian, psi);
       out.energy_per_site = (out.energy as number) / N;
     }
     out.magnetization = exact.magnetization(psi);
@@ -64,8 +61,11 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
     let sx = 0;
     for (let i = 0; i < N; i++) sx += exact.expectationX(psi, i);
     out.sx = sx / N;
-    out.zz_nn = avg(N - 1, (i) => exact.correlationZZ(psi, i, i + 1));
-    out.xx_nn = avg(N - 1, (i) => exact.correlationXX(psi, i, i + 1));
+    // Nearest neighbours are the lattice's bonds; without a lattice, the pairs (i, i+1), said so.
+    const bonds = lattice?.edges ?? Array.from({ length: N - 1 }, (_, i) => [i, i + 1] as [number, number]);
+    out.bonds = lattice ? `bonds of ${lattice.name}` : `pairs (i, i+1): ${args.data} names no lattice`;
+    out.zz_nn = avg(bonds.length, (b) => exact.correlationZZ(psi, bonds[b][0], bonds[b][1]));
+    out.xx_nn = avg(bonds.length, (b) => exact.correlationXX(psi, bonds[b][0], bonds[b][1]));
     out.block = `${block[0]}-${block[block.length - 1]}`;
     out.renyi2 = exact.renyi2(psi, block);
     out.von_neumann = exact.vonNeumann(psi, block);
@@ -76,13 +76,14 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
         ["⟨Σ Z_i⟩/N", fmt(out.magnetization as number, 8)],
         ["⟨|Σ Z_i|⟩/N", fmt(out.abs_magnetization as number, 8)],
         ["⟨X_i⟩ (site average)", fmt(out.sx as number, 8)],
-        ["⟨Z_i Z_i+1⟩ (average)", fmt(out.zz_nn as number, 8)],
-        ["⟨X_i X_i+1⟩ (average)", fmt(out.xx_nn as number, 8)],
+        ["⟨Z_i Z_j⟩ (bond average)", fmt(out.zz_nn as number, 8)],
+        ["⟨X_i X_j⟩ (bond average)", fmt(out.xx_nn as number, 8)],
         [`S₂ of sites ${out.block}`, fmt(out.renyi2 as number, 8)],
         [`S_vN of sites ${out.block}`, fmt(out.von_neumann as number, 8)],
       ];
       if (out.hamiltonian) process.stdout.write(`${out.hamiltonian}\n`);
-      for (const [k, v] of rows) process.stdout.write(`${k.padEnd(24)} ${v}\n`);
+      for (const [k, v] of rows) process.stdout.write(`${k.padEnd(26)} ${v}\n`);
+      process.stdout.write(`(bond averages over the ${out.bonds})\n`);
     }
   }),
 };

@@ -1,5 +1,5 @@
 /**
- * qst generate MODEL: exact ground state (Lanczos) of a spin model and simulated projective
+ * qst generate HAMILTONIAN: exact ground state (Lanczos) of a spin model and simulated projective
  * measurements of it, written in the measurement format with the exact state as /psi.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
@@ -8,9 +8,11 @@ import {
 } from "../../src/index.js";
 import { writeMeasurements } from "../../src/io/measurement-file.js";
 import { handler, printJson } from "../common.js";
+import { checkDrawn } from "../limits.js";
+import { checkOutputs } from "../outputs.js";
 
 interface GenerateArgs {
-  model: ModelName;
+  hamiltonian: ModelName;
   N: number;
   h?: number;
   J?: number;
@@ -23,6 +25,7 @@ interface GenerateArgs {
   seed: number;
   out: string;
   json: boolean;
+  force: boolean;
   quiet: boolean;
 }
 
@@ -35,11 +38,11 @@ function parseBasisSet(spec: string): "Z" | "torlai" | "random" | string[] {
 }
 
 export const generateCommand: CommandModule<object, GenerateArgs> = {
-  command: "generate <model>",
+  command: "generate <hamiltonian>",
   describe: "Exact ground state of tfim / xxz / heisenberg by Lanczos, and simulated measurement shots of it",
   builder: (y: Argv) =>
     y
-      .positional("model", { choices: ["tfim", "xxz", "heisenberg"] as const, demandOption: true, describe: "H = −J Σ ZZ − h Σ X (tfim); J Σ (XX + YY + Δ ZZ) (xxz; heisenberg is Δ = 1)" })
+      .positional("hamiltonian", { choices: ["tfim", "xxz", "heisenberg"] as const, demandOption: true, describe: "H = −J Σ ZZ − h Σ X (tfim); J Σ (XX + YY + Δ ZZ) (xxz; heisenberg is Δ = 1)" })
       .option("N", { type: "number", demandOption: true, describe: "number of qubits (sites)" })
       .option("h", { type: "number", describe: "transverse field (tfim; default 1)" })
       .option("J", { type: "number", describe: "coupling (default 1)" })
@@ -51,6 +54,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option("bases", { type: "string", default: "Z", describe: "measurement bases: Z, torlai (Z plus XX/XY on each neighbouring pair), random (random local Paulis), or a comma list like ZZZZ,XXZZ" })
       .option("seed", { type: "number", default: 0, describe: "random seed (Lanczos start vector and shots)" })
       .option("out", { type: "string", demandOption: true, describe: "HDF5 file to write" })
+      .option("force", { type: "boolean", default: false, describe: "replace an existing --out file" })
       .option("json", { type: "boolean", default: false, describe: "print the file's attributes as one JSON object on the last stdout line" })
       .option("quiet", { type: "boolean", default: false, describe: "no progress output" }) as unknown as Argv<GenerateArgs>,
   handler: handler(async (args: ArgumentsCamelCase<GenerateArgs>) => {
@@ -59,10 +63,14 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       if (v !== undefined && !Number.isFinite(v)) throw new QstError(`--${k} must be a number`);
     }
     const options = {
-      model: args.model, N: args.N, h: args.h, J: args.J, delta: args.delta, lattice: args.lattice, boundary: args.boundary, Lx: args.Lx,
+      model: args.hamiltonian, N: args.N, h: args.h, J: args.J, delta: args.delta, lattice: args.lattice, boundary: args.boundary, Lx: args.Lx,
     };
     buildModel(options); // validates every parameter before any work or output
-    if (!args.quiet && args.N >= 16) process.stderr.write(`qst: ground state of ${args.model}, N = ${args.N} (${args.lattice}, ${args.boundary}) by Lanczos…\n`);
+    checkDrawn(args.samples, args.N, "--samples");
+    checkOutputs([{ path: args.out, flag: "--out" }], [], {
+      refuseExisting: !args.force, existingHint: "qst generate replaces a file only with --force",
+    });
+    if (!args.quiet && args.N >= 16) process.stderr.write(`qst: ground state of ${args.hamiltonian}, N = ${args.N} (${args.lattice}, ${args.boundary}) by Lanczos…\n`);
     const t0 = performance.now();
     const d = generateDataset({ ...options, shots: args.samples, bases: parseBasisSet(args.bases), seed: args.seed });
     await writeMeasurements(args.out, {

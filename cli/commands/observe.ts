@@ -9,11 +9,13 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
-  type Boundary, chain, ensure, enumerateWaveFunction, type Estimate, estimateObservables, type Hamiltonian, type Lattice, MAX_ENUMERATION_SITES, type Observable, OBSERVABLE_NAMES, parseObservable, QstError, square, stateExpectation, type StateVector, tfim, xxz,
+  ensure, enumerateWaveFunction, type Estimate, fmtAbove, RHAT_THRESHOLD, estimateObservables, MAX_ENUMERATION_SITES, type Observable, OBSERVABLE_NAMES, parseObservable, stateExpectation, type StateVector,
 } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
+import { checkAtMost, checkDrawn, MAX_CHAINS } from "../limits.js";
+import { type Description, describeModelSystem, resolveHamiltonian, resolveLattice } from "../system.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 
 interface ObserveArgs {
@@ -23,8 +25,8 @@ interface ObserveArgs {
   J?: number;
   h?: number;
   delta?: number;
-  lattice: string;
-  boundary: string;
+  lattice?: string;
+  boundary?: string;
   Lx?: number;
   Ly?: number;
   sites?: string;
@@ -34,15 +36,19 @@ interface ObserveArgs {
   "burn-in": number;
   thin: number;
   seed: number;
+  tempering: boolean;
   exact?: string;
   json: boolean;
 }
+
+/** Help group of the Hamiltonian and lattice options: cli/system.ts fills in what they leave out. */
+const SYSTEM = "Hamiltonian (default: the --exact file's attributes, else the model's data file's):";
 
 export const observeCommand: CommandModule<object, ObserveArgs> = {
   command: "observe <model>",
   describe: "Estimate observables of a trained model from Gibbs samples, with autocorrelation-aware error bars, τ and R̂",
   builder: (y: Argv) =>
-    dataOptions(y)
+    dataOptions(y, true)
       .positional("model", { type: "string", describe: "model file written by qst train", demandOption: true })
       .option("observable", {
         type: "string",
@@ -50,14 +56,17 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         demandOption: true,
         describe: `what to estimate (repeatable or comma-separated): ${OBSERVABLE_NAMES.join(", ")}`,
       })
-      .option("hamiltonian", { type: "string", choices: ["tfim", "xxz"], describe: "Hamiltonian for 'energy': tfim (−J ΣZZ − h ΣX) or xxz (J Σ XX+YY+ΔZZ)", group: "Hamiltonian:" })
-      .option("J", { type: "number", describe: "coupling J (default 1)", group: "Hamiltonian:" })
-      .option("h", { type: "number", describe: "TFIM transverse field h (default 1)", group: "Hamiltonian:" })
-      .option("delta", { type: "number", describe: "XXZ anisotropy Δ (default 1)", group: "Hamiltonian:" })
-      .option("lattice", { type: "string", choices: ["chain", "square"], default: "chain", describe: "lattice of the Hamiltonian and of bond averages (zz, xx, yy)", group: "Hamiltonian:" })
-      .option("boundary", { type: "string", choices: ["open", "periodic"], default: "open", describe: "boundary conditions", group: "Hamiltonian:" })
-      .option("Lx", { type: "number", describe: "square lattice width (default √N)", group: "Hamiltonian:" })
-      .option("Ly", { type: "number", describe: "square lattice height (default N/Lx)", group: "Hamiltonian:" })
+      .option("hamiltonian", {
+        type: "string", choices: ["tfim", "xxz", "heisenberg"], group: SYSTEM,
+        describe: "Hamiltonian for 'energy': tfim (−J ΣZZ − h ΣX), xxz (J Σ XX+YY+ΔZZ), heisenberg (xxz with Δ = 1)",
+      })
+      .option("J", { type: "number", describe: "coupling J (else 1)", group: SYSTEM })
+      .option("h", { type: "number", describe: "TFIM transverse field h", group: SYSTEM })
+      .option("delta", { type: "number", describe: "XXZ anisotropy Δ", group: SYSTEM })
+      .option("lattice", { type: "string", choices: ["chain", "square"], describe: "lattice of the Hamiltonian and of bond averages (zz, xx, yy)", group: SYSTEM })
+      .option("boundary", { type: "string", choices: ["open", "periodic"], describe: "boundary conditions (else open)", group: SYSTEM })
+      .option("Lx", { type: "number", describe: "square lattice width (else √N)", group: SYSTEM })
+      .option("Ly", { type: "number", describe: "square lattice height (else N/Lx)", group: SYSTEM })
       .option("sites", { type: "string", describe: "sx/sy/sz: sites to average (default all); zz/xx/yy: the two sites i,j (default: average over bonds)" })
       .option("block", { type: "string", describe: "renyi2: block A, e.g. 0-4 or 0,2,3 (default the first half)" })
       .option("samples", { type: "number", default: 20000, describe: "total samples kept (split evenly over the chains)", group: "Sampling:" })
@@ -65,7 +74,11 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       .option("burn-in", { type: "number", default: 500, describe: "sweeps discarded at the start of each chain", group: "Sampling:" })
       .option("thin", { type: "number", default: 1, describe: "sweeps between kept samples", group: "Sampling:" })
       .option("seed", { type: "number", default: 1, describe: "random seed", group: "Sampling:" })
-      .option("exact", { type: "string", describe: "measurement file with ground-truth /psi: also show exact values in psi and in the model's ψ_λ (N ≤ 20)" })
+      .option("tempering", {
+        type: "boolean", default: false, group: "Sampling:",
+        describe: "parallel tempering of the chains, for models whose |ψ|² has separated modes (GHZ-like; R̂ of M ≫ 1 without it)",
+      })
+      .option("exact", { type: "string", describe: "measurement file with ground-truth /psi: also show exact values in psi and in the model's ψ_λ (N ≤ 20); its layout options (--psi-path, …) are those of qst train" })
       .option("json", { type: "boolean", default: false, describe: "print the results as one JSON object on the last stdout line" }) as unknown as Argv<ObserveArgs>,
   handler: handler(async (args: ArgumentsCamelCase<ObserveArgs>) => {
     const int = (x: unknown, min: number, flag: string) =>
@@ -77,27 +90,40 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     ensure(Number.isSafeInteger(args.seed), `--seed must be an integer, got ${args.seed}`);
     const samplesPerChain = Math.ceil(args.samples / args.chains);
     ensure(samplesPerChain >= 4, `--samples ${args.samples} over --chains ${args.chains} leaves ${samplesPerChain} samples per chain; error bars and R̂ need at least 4`);
+    checkAtMost(args.chains, MAX_CHAINS, "--chains");
 
-    const { wavefunction: wf } = loadModel(args.model);
+    const { file: modelFile, wavefunction: wf } = loadModel(args.model);
     const N = wf.nVisible;
-    const lattice = buildLattice(args, N);
-    const hamiltonian = args.hamiltonian ? buildHamiltonian(args.hamiltonian, lattice, args) : undefined;
-    const sites = parseSites(args.sites, "--sites");
-    const block = parseSites(args.block, "--block");
-
-    // Requested names, comma lists and repeats flattened, duplicates dropped (first one wins).
-    const names = [...new Set(args.observable.flatMap((s) => String(s).split(",")).map((s) => s.trim().toLowerCase()).filter(Boolean))];
-    ensure(names.length > 0, `--observable: name at least one of ${OBSERVABLE_NAMES.join(", ")}`);
-    const observables: Observable[] = names.map((name) => parseObservable(name, { nSites: N, hamiltonian, lattice, sites, block }));
+    checkDrawn(args.samples, N, "--samples");
 
     // Ground truth, if asked for, is read before the (possibly long) sampling so that a bad file fails fast.
     let truth: StateVector | null = null;
+    let exactFile: Description | undefined;
     if (args.exact) {
       const data = await readMeasurements(args.exact, readOptionsFrom(args));
       ensure(data.psi, `${args.exact}: has no ground-truth /psi, which --exact needs`);
       ensure(data.nQubits === N, `${args.exact}: has N = ${data.nQubits} qubits but the model ${args.model} has ${N}`);
       truth = data.psi;
+      exactFile = { file: args.exact, attributes: data.attributes };
     }
+
+    // Requested names, comma lists and repeats flattened, duplicates dropped (first one wins).
+    const names = [...new Set(args.observable.flatMap((s) => String(s).split(",")).map((s) => s.trim().toLowerCase()).filter(Boolean))];
+    ensure(names.length > 0, `--observable: name at least one of ${OBSERVABLE_NAMES.join(", ")}`);
+    // The Hamiltonian and lattice are given or described (cli/system.ts), never assumed.
+    const described = await describeModelSystem(modelFile, exactFile);
+    const why = (key: string) => described.absent ?? `${described.file} has no '${key}' attribute`;
+    const energy = names.includes("energy");
+    const system = energy || args.hamiltonian ? resolveHamiltonian(args.model, N, args, described) : undefined;
+    ensure(system || !energy, `${args.model}: observable 'energy' needs a Hamiltonian: give --hamiltonian tfim|xxz|heisenberg (${why("model")})`);
+    const hamiltonian = system?.hamiltonian;
+    const lattice = system?.lattice ?? resolveLattice(args.model, N, args, described);
+    const sites = parseSites(args.sites, "--sites");
+    const block = parseSites(args.block, "--block");
+    const bonds = names.filter((n) => ["zz", "xx", "yy"].includes(n));
+    ensure(lattice || sites || bonds.length === 0, `${args.model}: observable '${bonds[0]}' averages over the lattice's bonds, ` +
+      `which is not known: give --lattice chain|square or --sites i,j (${why("lattice")})`);
+    const observables: Observable[] = names.map((name) => parseObservable(name, { nSites: N, hamiltonian, lattice, sites, block }));
 
     const estimates = estimateObservables(wf, observables, {
       chains: args.chains,
@@ -105,6 +131,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       burnIn: args["burn-in"],
       thin: args.thin,
       seed: args.seed,
+      tempering: args.tempering,
     });
 
     // Exact values: in the data's psi, and in the model's own normalised ψ_λ (enumerated once).
@@ -140,6 +167,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         ...(observables[k].kind === "renyi2" ? { block: (observables[k] as { block: number[] }).block } : {}),
         ...(exactModel[k] !== undefined ? { exactModel: exactModel[k] } : {}),
         ...(exactData[k] !== undefined ? { exactData: exactData[k] } : {}),
+        ...(name === "energy" ? { perSite: perSite(e.mean, e.stderr, exactModel[k], exactData[k], N) } : {}),
       };
     });
 
@@ -153,42 +181,21 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         (hamiltonian ? `; H = ${hamiltonian.name}` : "") + "\n",
     );
     if (modelNote) process.stdout.write(`(${modelNote})\n`);
+    const k = names.indexOf("energy");
+    if (k >= 0) {
+      const p = perSite(estimates[k].mean, estimates[k].stderr, exactModel[k], exactData[k], N);
+      process.stdout.write(`energy per site (N = ${N}): ${fmt(p.mean, 5)} ± ${fmt(p.stderr, 5)}` +
+        (truth ? `, exact (model) ${fmt(p.exactModel, 5)}, exact (data) ${fmt(p.exactData, 5)}` : "") + "\n");
+    }
     for (let k = 0; k < names.length; k++) {
       for (const w of estimates[k].warnings) process.stdout.write(`warning: ${names[k]}: ${w}\n`);
     }
   }),
 };
 
-function buildLattice(args: ObserveArgs, N: number): Lattice {
-  const boundary = args.boundary as Boundary;
-  if (args.lattice === "square") {
-    let Lx: number, Ly: number;
-    if (args.Lx === undefined && args.Ly === undefined) {
-      const L = Math.round(Math.sqrt(N));
-      ensure(L * L === N, `--lattice square: the model has N = ${N} sites, not a perfect square; give --Lx and --Ly`);
-      Lx = Ly = L;
-    } else if (args.Lx === undefined) {
-      Ly = args.Ly!;
-      Lx = N / Ly;
-    } else {
-      Lx = args.Lx;
-      Ly = args.Ly ?? N / Lx;
-    }
-    ensure(Number.isInteger(Lx) && Number.isInteger(Ly) && Lx * Ly === N, `--Lx ${Lx} × --Ly ${Ly} must equal the model's N = ${N}`);
-    return square(Lx, Ly, boundary);
-  }
-  return chain(N, boundary);
-}
-
-function buildHamiltonian(name: string, lattice: Lattice, args: ObserveArgs): Hamiltonian {
-  switch (name) {
-    case "tfim":
-      return tfim(lattice, { J: args.J ?? 1, h: args.h ?? 1 });
-    case "xxz":
-      return xxz(lattice, { J: args.J ?? 1, delta: args.delta ?? 1 });
-    default:
-      throw new QstError(`--hamiltonian: unknown Hamiltonian '${name}' (known: tfim, xxz)`);
-  }
+function perSite(mean: number, stderr: number, exactModel: number | undefined, exactData: number | undefined, N: number) {
+  const per = (x: number | undefined) => (x === undefined ? undefined : x / N);
+  return { mean: mean / N, stderr: stderr / N, exactModel: per(exactModel), exactData: per(exactData) };
 }
 
 function table(names: string[], estimates: Estimate[], exactModel: (number | undefined)[], exactData: (number | undefined)[], withExact: boolean): string {
@@ -207,5 +214,6 @@ function table(names: string[], estimates: Estimate[], exactModel: (number | und
 }
 
 function fmtRhat(r: number): string {
-  return Number.isFinite(r) ? r.toFixed(3) : "∞";
+  // A flagged R̂ shows enough digits to read as above the threshold, like its warning.
+  return !Number.isFinite(r) ? "∞" : r > RHAT_THRESHOLD ? fmtAbove(r, RHAT_THRESHOLD, 3) : r.toFixed(3);
 }

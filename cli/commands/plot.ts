@@ -8,6 +8,7 @@ import {
 } from "../../src/index.js";
 import { plotObservableSweep, plotTrainingLog, type ReferencePoints } from "../../src/io/plot.js";
 import { handler, printJson } from "../common.js";
+import { checkOutputs } from "../outputs.js";
 
 interface PlotArgs {
   input: string;
@@ -60,6 +61,7 @@ export const plotCommand: CommandModule<object, PlotArgs> = {
       .option("reference", { type: "string", array: true, describe: "training-log mode: reference points LABEL:x=y,x=y (on the first metric's raw values)" })
       .option("json", { type: "boolean", default: false, describe: "print {\"out\": …} as the last stdout line" }) as unknown as Argv<PlotArgs>,
   handler: handler(async (args: ArgumentsCamelCase<PlotArgs>) => {
+    checkOutputs([{ path: args.out, flag: "--out" }], [{ path: args.input, what: "input" }]);
     if (args.y) {
       await plotObservableSweep(args.input, args.out, {
         x: args.x ?? "x", y: args.y, yError: args.error, exact: args.exact, groupBy: args.group,

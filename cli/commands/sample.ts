@@ -1,11 +1,13 @@
 /** qst sample MODEL --n M --out FILE: Gibbs samples of |ψ_λ|² written in the measurement format. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
-  ensure, Rng, sampleChains,
+  ensure, magnetizationConvergence, MODE_RHAT_THRESHOLD, Rng, sampleChains, sampleTempered,
 } from "../../src/index.js";
 import { writeMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
 import { handler, printJson } from "../common.js";
+import { checkAtMost, checkDrawn, MAX_CHAINS } from "../limits.js";
+import { checkOutputs } from "../outputs.js";
 
 interface SampleArgs {
   model: string;
@@ -15,7 +17,9 @@ interface SampleArgs {
   "burn-in": number;
   thin: number;
   seed: number;
+  tempering: "auto" | "on" | "off";
   json: boolean;
+  force: boolean;
 }
 
 export const sampleCommand: CommandModule<object, SampleArgs> = {
@@ -30,6 +34,11 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .option("burn-in", { type: "number", default: 500, describe: "sweeps discarded at the start of each chain" })
       .option("thin", { type: "number", default: 2, describe: "sweeps between kept samples" })
       .option("seed", { type: "number", default: 1, describe: "random seed" })
+      .option("tempering", {
+        choices: ["auto", "on", "off"] as const, default: "auto" as const,
+        describe: `parallel tempering of the chains (on), none (off), or auto: tempered again when plain chains disagree on M (R̂ > ${MODE_RHAT_THRESHOLD})`,
+      })
+      .option("force", { type: "boolean", default: false, describe: "replace an existing --out file" })
       .option("json", { type: "boolean", default: false, describe: "print a JSON summary as the last stdout line" }) as unknown as Argv<SampleArgs>,
   handler: handler(async (args: ArgumentsCamelCase<SampleArgs>) => {
     ensure(Number.isInteger(args.n) && args.n > 0, `--n must be a positive integer, got ${args.n}`);
@@ -37,10 +46,29 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     ensure(Number.isInteger(args.thin) && args.thin > 0, `--thin must be a positive integer, got ${args.thin}`);
     ensure(Number.isInteger(args["burn-in"]) && args["burn-in"] >= 0, `--burn-in must be an integer ≥ 0, got ${args["burn-in"]}`);
     ensure(Number.isSafeInteger(args.seed), `--seed must be an integer, got ${args.seed}`);
+    checkAtMost(args.chains, MAX_CHAINS, "--chains");
+    checkOutputs([{ path: args.out, flag: "--out" }], [{ path: args.model, what: "model file" }], {
+      refuseExisting: !args.force, existingHint: "qst sample replaces a file only with --force",
+    });
     const { wavefunction } = loadModel(args.model);
+    checkDrawn(args.n, wavefunction.nVisible, "--n");
     const chains = Math.min(args.chains, args.n);
     const perChain = Math.ceil(args.n / chains);
-    const drawn = sampleChains(wavefunction.amplitude, { chains, samplesPerChain: perChain, burnIn: args["burn-in"], thin: args.thin }, new Rng(args.seed));
+    const sampling = { chains, samplesPerChain: perChain, burnIn: args["burn-in"], thin: args.thin };
+    let tempered = args.tempering === "on";
+    let drawn = (tempered ? sampleTempered : sampleChains)(wavefunction.amplitude, sampling, new Rng(args.seed));
+    let convergence = magnetizationConvergence(drawn);
+    if (!convergence.converged && args.tempering === "auto") {
+      // chains stuck in different modes of |ψ|² (e.g. a GHZ model): draw again with tempering
+      process.stderr.write(`qst: the Gibbs chains disagree on the magnetisation (R̂ = ${convergence.rhat.toFixed(2)}): drawing again with parallel tempering\n`);
+      tempered = true;
+      drawn = sampleTempered(wavefunction.amplitude, sampling, new Rng(args.seed));
+      convergence = magnetizationConvergence(drawn);
+    }
+    if (!convergence.converged) {
+      process.stderr.write(`qst: warning: the chains have not converged (R̂ of the magnetisation = ${convergence.rhat.toFixed(2)} > ${MODE_RHAT_THRESHOLD}): ` +
+        `the shots over-represent some modes of |ψ|²; use a larger --thin${tempered ? "" : " or --tempering on"}\n`);
+    }
     const N = wavefunction.nVisible;
     // Interleave the chains (shot m from chain m mod C) so that any prefix mixes all chains.
     const samples = new Uint8Array(args.n * N);
@@ -50,9 +78,9 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     }
     await writeMeasurements(args.out, {
       nShots: args.n, nQubits: N, samples, bases: null, psi: null,
-      attributes: { source: "qst sample", model_file: args.model, N, seed: args.seed, chains, burn_in: args["burn-in"], thin: args.thin },
+      attributes: { source: "qst sample", model_file: args.model, N, seed: args.seed, chains, burn_in: args["burn-in"], thin: args.thin, tempered: tempered ? 1 : 0 },
     });
-    if (args.json) printJson({ out: args.out, shots: args.n, N });
+    if (args.json) printJson({ out: args.out, shots: args.n, N, tempered, rhat_magnetization: convergence.rhat, converged: convergence.converged });
     else process.stdout.write(`${args.n} shots of N = ${N} qubits written to ${args.out}\n`);
   }),
 };

@@ -9,12 +9,14 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
-  type Callback, COMPLEX_DEFAULTS, DEFAULTS, Driver, type DriverState, ensure, EvaluateEvery, EXACT_NEGATIVE_PHASE_AUTO_MAX, exactMetrics, finiteValues, MAX_EXACT_QUBITS, type ModelKind, QstError, resolveOptions, type RunResult, ShotBlocks, StopAfter, StopOnSignals, TrainingDivergedError, type TrainOptions,
+  type Callback, COMPLEX_DEFAULTS, DEFAULTS, Driver, type DriverState, ensure, EvaluateEvery, EXACT_NEGATIVE_PHASE_AUTO_MAX, exactMetrics, finiteValues, MAX_EXACT_QUBITS, MixingAlarm, type ModelKind, QstError, resolveOptions, type RunResult, ShotBlocks, StopAfter, StopOnSignals, TrainingDivergedError, type TrainOptions,
 } from "../../src/index.js";
 import { STREAM_THRESHOLD_BYTES, openMeasurementStream, peekShape, readMeasurements } from "../../src/io/measurement-file.js";
 import { modelFile, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/io/model-file.js";
 import { Checkpointer, JsonlLog } from "../../src/io/training-files.js";
 import { fmt, handler, printJson } from "../common.js";
+import { checkModelSize } from "../limits.js";
+import { checkOutputs } from "../outputs.js";
 import { Progress } from "../progress.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 
@@ -41,10 +43,12 @@ interface TrainArgs {
   resume?: string;
   "stop-after"?: number;
   stream?: boolean;
-  "negative-phase": "auto" | "pcd" | "exact";
+  "negative-phase": "auto" | "pcd" | "cd" | "pt" | "exact";
   "phase-hidden"?: number;
   json: boolean;
   quiet: boolean;
+  force: boolean;
+  exact: boolean;
   "samples-path"?: string;
   "bases-path"?: string;
   "psi-path"?: string;
@@ -68,7 +72,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("optimizer", { choices: ["sgd", "adam"] as const, describe: `optimiser (default ${DEFAULTS.optimizer})` })
       .option("momentum", { type: "number", describe: `SGD momentum (default ${DEFAULTS.momentum})` })
       .option("schedule", { choices: ["constant", "cosine"] as const, describe: `learning-rate schedule (default ${DEFAULTS.schedule})` })
-      .option("method", { choices: ["pcd", "cd"] as const, describe: `persistent chains (pcd) or CD-k restarted at the data (default ${DEFAULTS.method})` })
+      .option("method", { choices: ["pcd", "cd"] as const, describe: "former spelling of --negative-phase pcd|cd" })
       .option("k", { type: "number", describe: `Gibbs sweeps per update (default ${DEFAULTS.k})` })
       .option("batch", { type: "number", describe: `mini-batch size (default ${DEFAULTS.batchSize})` })
       .option("chains", { type: "number", describe: `persistent chains for the negative phase (default ${DEFAULTS.chains})` })
@@ -81,12 +85,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("checkpoint", { type: "string", describe: "checkpoint file (default <out>.ckpt.json)" })
       .option("checkpoint-every", { type: "number", default: 0, describe: "write a checkpoint every K epochs (0 = only when interrupted)" })
       .option("negative-phase", {
-        choices: ["auto", "pcd", "exact"] as const, default: "auto" as const,
-        describe: `the model average ⟨∂F⟩ from persistent chains (pcd) or by enumerating 2^N states (exact, N ≤ 16); auto = pcd for the positive model, exact for the complex model when N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX}`,
+        choices: ["auto", "pcd", "cd", "pt", "exact"] as const, default: "auto" as const,
+        describe: `the model average ⟨∂F⟩: persistent chains (pcd), CD-k chains restarted at the data (cd), persistent chains with parallel tempering (pt), or enumeration of 2^N states (exact, N ≤ 16); auto = pcd that switches to pt when its chains are measured not to mix (exact for the complex model when N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX})`,
       })
       .option("phase-hidden", { type: "number", describe: "complex model: hidden units of the phase RBM (default: --hidden)" })
       .option("stream", { type: "boolean", describe: `read the shots block by block from the file (bounded memory); default: only when they exceed ${STREAM_THRESHOLD_BYTES / 2 ** 20} MiB` })
       .option("stop-after", { type: "number", describe: "stop after this epoch with a checkpoint, as if interrupted (to split a run over batch-queue slots)" })
+      .option("force", { type: "boolean", default: false, describe: "overwrite the model, log and checkpoint of an earlier run" })
+      .option("exact", { type: "boolean", default: true, describe: "exact fidelity/KL/NLL against /psi when N ≤ 24 (--no-exact: train without reading /psi)" })
       .option("resume", { type: "string", describe: "continue a run from a checkpoint (bit-identical to an uninterrupted run)" })
       .option("json", { type: "boolean", default: false, describe: "print the result as one JSON object on the last stdout line" })
       .option("quiet", { type: "boolean", default: false, describe: "no progress output" }) as unknown as Argv<TrainArgs>,
@@ -94,11 +100,26 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
 };
 
 async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
+  const out = args.out ?? `${stem(args.data)}.model.json`;
+  const base = out.replace(/\.json$/i, "");
+  const logPath = args.log ?? `${base}.log.jsonl`;
+  const checkpointPath = args.checkpoint ?? `${base}.ckpt.json`;
+  // A resumed run continues its own files; a new one overwrites nothing without --force.
+  const outputs = [{ path: out, flag: "--out" }, { path: logPath, flag: "--log" }, { path: checkpointPath, flag: "--checkpoint" }];
+  checkOutputs(outputs, [
+    { path: args.data, what: "data file" }, ...(args.psi ? [{ path: args.psi, what: "psi file" }] : []),
+    ...(args["bases-file"] ? [{ path: args["bases-file"], what: "bases file" }] : []),
+    ...(args.resume ? [{ path: args.resume, what: "checkpoint to resume", mayBe: "--checkpoint" }] : []),
+  ], { refuseExisting: !args.force && !args.resume, existingHint: "qst train overwrites an earlier run only with --force" });
   // Files too large to hold in memory are read block by block (bounded memory).
   const shape = await peekShape(args.data, readOptionsFrom(args));
+  checkModelSize(shape?.nQubits ?? 1, args.hidden, args.chains);
+  // Without exact metrics (N > 24, or --no-exact) /psi is not read: it may be too large to hold.
+  const skipPsi = !args.exact || (shape !== null && shape.nQubits > MAX_EXACT_QUBITS);
+  const readOptions = { ...readOptionsFrom(args), skipPsi };
   const wantStream = args.stream ?? (shape !== null && shape.nShots * shape.nQubits > STREAM_THRESHOLD_BYTES);
-  const streamed = wantStream ? await openMeasurementStream(args.data, readOptionsFrom(args)) : null;
-  const data = streamed?.meta ?? (await readMeasurements(args.data, readOptionsFrom(args)));
+  const streamed = wantStream ? await openMeasurementStream(args.data, readOptions) : null;
+  const data = streamed?.meta ?? (await readMeasurements(args.data, readOptions));
   const hasBases = streamed ? streamed.shots.hasBases : data.bases !== null;
   const resumed = args.resume ? readCheckpoint(args.resume) : null;
   const kind: ModelKind = args.model === "auto" || args.model === undefined ? (resumed?.file.kind ?? (hasBases ? "complex" : "positive")) : args.model;
@@ -119,19 +140,14 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       `${args.resume}: the checkpoint was trained on a different data file (SHA-256 differs from ${args.data})`);
     ensure(resumed.state.epoch <= options.epochs, `${args.resume}: the checkpoint is at epoch ${resumed.state.epoch}, beyond --epochs ${options.epochs}`);
   }
-  const exactPossible = data.nQubits <= MAX_EXACT_QUBITS;
-  const out = args.out ?? `${stem(args.data)}.model.json`;
-  const base = out.replace(/\.json$/i, "");
-  const logPath = args.log ?? `${base}.log.jsonl`;
-  const checkpointPath = args.checkpoint ?? `${base}.ckpt.json`;
-  for (const p of [out, logPath, checkpointPath]) ensure(fs.existsSync(path.dirname(path.resolve(p))), `${p}: the directory does not exist`);
+  const exactPossible = data.nQubits <= MAX_EXACT_QUBITS && args.exact;
   ensure(Number.isInteger(args["checkpoint-every"]) && args["checkpoint-every"] >= 0, `--checkpoint-every must be an integer ≥ 0`);
   const stopAfter = args["stop-after"];
   ensure(stopAfter === undefined || (Number.isInteger(stopAfter) && stopAfter > 0), `--stop-after must be a positive integer`);
 
   if (streamed && !args.quiet) process.stderr.write(`qst: ${data.nShots} shots (${(data.nShots * data.nQubits / 2 ** 20).toFixed(0)} MiB): streaming from the file in blocks\n`);
   const shots = new ShotBlocks(streamed?.shots ?? data, data.nQubits);
-  const driver = new Driver(kind, shots, options, resumed?.state);
+  const driver = withCheckpoint(args.resume, () => new Driver(kind, shots, options, resumed?.state));
   const dataSha256 = sha256OfFile(args.data);
   const sections = () => ({
     training: { ...options },
@@ -147,8 +163,13 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
 
   const progress = new Progress(options.epochs, "training", args.quiet);
   const evaluation = new EvaluateEvery(options.evalEvery, (d) => exactMetrics(d.model, streamed?.shots ?? data, data.psi));
+  // the mode-collapse alarm and auto's switch to tempering: one line each (docs/training.md)
+  const mixingAlarm = new MixingAlarm((line) => {
+    if (!args.quiet) process.stderr.write(line + "\n");
+  });
   const callbacks: Callback[] = [
     ...(exactPossible ? [evaluation] : []),
+    mixingAlarm,
     new JsonlLog(logPath, resumed ? resumed.state.epoch : null),
     { onEpochEnd: (_d, record) => progress.update(record.epoch, { fidelity: record.fidelity, kl: record.kl, nll: record.nll }) },
     new Checkpointer(checkpointPath, args["checkpoint-every"], sections),
@@ -177,7 +198,10 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     process.exit(130);
   }
   streamed?.shots.close();
-  if (!exactPossible && !args.quiet) process.stderr.write(`qst: N = ${data.nQubits} > ${MAX_EXACT_QUBITS}: exact fidelity/KL/NLL skipped (enumeration of 2^N states)\n`);
+  if (!exactPossible && !args.quiet) {
+    process.stderr.write(args.exact ? `qst: N = ${data.nQubits} > ${MAX_EXACT_QUBITS}: exact fidelity/KL/NLL skipped (enumeration of 2^N states; /psi not read)\n`
+      : "qst: --no-exact: exact fidelity/KL/NLL skipped, /psi not read\n");
+  }
 
   // A finished run that is resumed again trains no epoch: its metrics come from the checkpoint's model.
   const metrics = exactPossible && Object.keys(evaluation.last).length === 0 ? finiteValues(exactMetrics(driver.model, streamed?.shots ?? data, data.psi)) : evaluation.last;
@@ -190,6 +214,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     train_time_s: driver.elapsed,
     streamed: streamed !== null,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...negativePhaseFields(driver),
+    ...(mixingAlarm.alarm ? { mixing_alarm: mixingAlarm.alarm } : {}),
     ...metrics,
   };
   if (args.json) printJson(result);
@@ -198,6 +224,29 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     process.stdout.write(`epochs ${driver.epoch}, training time ${fmt(result.train_time_s, 2)} s\n`);
     if (metrics.fidelity !== undefined) process.stdout.write(`fidelity ${fmt(metrics.fidelity, 6)}   KL ${fmt(metrics.kl, 6)}\n`);
     if (metrics.nll !== undefined) process.stdout.write(`NLL per shot ${fmt(metrics.nll, 6)}\n`);
+    const pt = result.pt_betas ? `, ${result.pt_betas.length} temperatures, swap rates ${result.pt_swap_rates?.map((r) => fmt(r, 2)).join(" ")}` : "";
+    const from = result.pt_from_epoch !== undefined ? ` (auto, from epoch ${result.pt_from_epoch + 1})` : "";
+    process.stdout.write(`negative phase ${result.negative_phase}${from}${pt}\n`);
+  }
+}
+
+/** The negative phase a run used, for --json: tempering's ladder and swap rates when it tempered. */
+function negativePhaseFields(driver: Driver) {
+  const r = driver.average.report();
+  return {
+    negative_phase: r.negativePhase,
+    ...(r.switchedAtEpoch !== undefined ? { pt_from_epoch: r.switchedAtEpoch } : {}),
+    ...(r.betas ? { pt_betas: r.betas, pt_swap_rates: r.swapRates } : {}),
+  };
+}
+
+/** Runs fn, turning a malformed trainer state (RNG words, chains) in the checkpoint into a message naming it. */
+function withCheckpoint<T>(file: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (file === undefined || e instanceof QstError) throw e;
+    throw new QstError(`${file}: the checkpoint's trainer state is malformed: ${(e as Error).message}`);
   }
 }
 

@@ -8,6 +8,15 @@ import path from "node:path";
 
 const pending = new Set<string>();
 
+/** The file a write lands in: a symlink's target, so that the link itself survives the rename. */
+function realTarget(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
 function temporaryPath(file: string): string {
   const dir = path.dirname(path.resolve(file));
   const rand = Math.floor(Math.random() * 0xffffffff).toString(16);
@@ -15,7 +24,8 @@ function temporaryPath(file: string): string {
 }
 
 /** Calls `write(tmp)` to produce the file at a temporary path, then renames it to `file`. */
-export async function writeFileAtomic(file: string, write: (tmp: string) => void | Promise<void>): Promise<void> {
+export async function writeFileAtomic(target: string, write: (tmp: string) => void | Promise<void>): Promise<void> {
+  const file = realTarget(target);
   const tmp = temporaryPath(file);
   pending.add(tmp);
   try {
@@ -30,7 +40,8 @@ export async function writeFileAtomic(file: string, write: (tmp: string) => void
 }
 
 /** Synchronous atomic write of a string or bytes (used for models, checkpoints, logs). */
-export function writeAtomicSync(file: string, content: string | Uint8Array): void {
+export function writeAtomicSync(target: string, content: string | Uint8Array): void {
+  const file = realTarget(target);
   const tmp = temporaryPath(file);
   pending.add(tmp);
   try {

@@ -108,8 +108,10 @@ export class Rng {
   }
 
   setState(state: readonly number[]): void {
-    if (state.length !== 4 || state.every((w) => w >>> 0 === 0)) {
-      throw new Error("an Rng state is four 32-bit words, not all zero");
+    const word = (w: unknown) => Number.isInteger(w) && (w as number) >= -(2 ** 31) && (w as number) < 2 ** 32;
+    if (!Array.isArray(state) && !ArrayBuffer.isView(state)) throw new Error("an Rng state is four 32-bit words, not all zero");
+    if (state.length !== 4 || !state.every(word) || state.every((w) => w >>> 0 === 0)) {
+      throw new Error(`an Rng state is four 32-bit words, not all zero; got ${JSON.stringify(Array.from(state)).slice(0, 80)}`);
     }
     this.s0 = state[0] | 0;
     this.s1 = state[1] | 0;

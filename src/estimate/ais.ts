@@ -118,7 +118,7 @@ export function aisLogPartitionFunction(rbm: RBM, options: AisOptions = {}): Log
         // One exponential serves softplus(x) = max(x, 0) + log(1 + e^{−|x|}) and σ(x) for the draw of h_j.
         const x = b1 * theta[j],
           e = Math.exp(-Math.abs(x));
-        lw += (x > 0 ? x : 0) + Math.log1p(e) - softplus(b0 * theta[j]);
+        lw += Math.max(x, 0) + Math.log1p(e) - softplus(b0 * theta[j]);
         const on = x >= 0 ? 1 / (1 + e) : e / (1 + e);
         h[j] = rng.uniform() < on ? 1 : 0; // h_j ~ σ(β_k θ_j)
       }

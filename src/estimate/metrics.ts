@@ -155,6 +155,23 @@ export function evaluateModel(wf: RbmWaveFunction, data: MeasurementData): Metri
   return exactMetrics(wf, data, data.psi);
 }
 
+/** Rounding allowed below 0 (KL, NLL) and outside [0, 1] (fidelity) before a metric counts as impossible. */
+const METRIC_ROUNDING = 1e-9;
+
+/**
+ * What is wrong with metrics no valid model can have (a NaN or infinite value, KL or NLL below 0,
+ * fidelity outside [0, 1]), or undefined. Parameters so large that exp() overflows give them.
+ */
+export function impossibleMetric(m: Metrics): string | undefined {
+  for (const [k, v] of Object.entries(m)) {
+    if (v !== undefined && !Number.isFinite(v) && !(k === "nll" && Number.isNaN(v))) return `${k} = ${v}`;
+  }
+  if (m.kl !== undefined && m.kl < -METRIC_ROUNDING) return `KL = ${m.kl} < 0`;
+  if (m.nll < -METRIC_ROUNDING) return `NLL = ${m.nll} < 0`;
+  if (m.fidelity !== undefined && (m.fidelity < -METRIC_ROUNDING || m.fidelity > 1 + METRIC_ROUNDING)) return `fidelity = ${m.fidelity} outside [0, 1]`;
+  return undefined;
+}
+
 /** |⟨ψ|φ⟩|² for normalised ψ (complex) and a positive φ given by log φ² = logp. */
 export function fidelityWithPositive(state: StateVector, logp: Float64Array): number {
   const psi = parts(state);

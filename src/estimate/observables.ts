@@ -24,6 +24,7 @@ import { parts, type StateVector } from "../core/state-vector.js";
 import { Rng } from "../core/rng.js";
 import * as states from "../physics/states.js";
 import { sampleChains, type ChainSamples } from "../sample/gibbs.js";
+import { sampleTempered } from "../sample/tempering.js";
 import { MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
 import type { Complex, LocalEvaluator, RbmWaveFunction, WaveFunction } from "../nn/wavefunction.js";
 
@@ -272,6 +273,8 @@ export interface EstimationOptions {
   /** Sweeps between kept samples. */
   thin: number;
   seed: number;
+  /** Parallel tempering of the chains (src/sample/tempering.ts), for multimodal |ψ|² (default: off). */
+  tempering?: boolean;
 }
 
 function checkEstimationOptions(o: EstimationOptions): void {
@@ -288,7 +291,7 @@ function checkEstimationOptions(o: EstimationOptions): void {
 export function sampleWaveFunction(wf: WaveFunction, options: EstimationOptions, rng?: Rng): ChainSamples {
   checkEstimationOptions(options);
   const { chains, samplesPerChain, burnIn, thin } = options;
-  return sampleChains(wf.amplitude, { chains, samplesPerChain, burnIn, thin }, rng ?? new Rng(options.seed));
+  return (options.tempering ? sampleTempered : sampleChains)(wf.amplitude, { chains, samplesPerChain, burnIn, thin }, rng ?? new Rng(options.seed));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -511,7 +511,7 @@ export function summarize(chains: readonly Float64Array[]): Summary {
     stderr = stderrBetween;
   }
   if (rhat > RHAT_THRESHOLD) {
-    warnings.push(`R̂ = ${fmt(rhat)} > ${RHAT_THRESHOLD}: the chains have not converged to the same distribution (increase burn-in or samples)`);
+    warnings.push(`R̂ = ${fmtAbove(rhat, RHAT_THRESHOLD)} > ${RHAT_THRESHOLD}: the chains have not converged to the same distribution (increase burn-in or samples)`);
   }
   if (!act.converged) {
     warnings.push(`the autocorrelation window did not close within ${n} samples per chain: τ (≥ ${fmt(tau)}) and the error bar are lower bounds`);
@@ -535,6 +535,15 @@ export function summarize(chains: readonly Float64Array[]): Summary {
     stderrBinning: blocking.stderr,
     variance: act.pooledVariance,
   };
+}
+
+/** x (> limit) with as many decimals as it takes to print a number above the limit: 1.0104, not 1.01. */
+export function fmtAbove(x: number, limit: number, minDecimals = 2): string {
+  for (let d = minDecimals; d < 12; d++) {
+    const t = x.toFixed(d);
+    if (Number(t) > limit) return t;
+  }
+  return String(x);
 }
 
 function fmt(x: number): string {

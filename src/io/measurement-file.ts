@@ -31,6 +31,8 @@ export interface ReadOptions {
   psiFile?: string;
   /** For text input: a separate file of per-shot bases (QuCumber's letters per line). */
   basesFile?: string;
+  /** Leave /psi (or psiFile) unread: training without the ground truth, e.g. when it is too large. */
+  skipPsi?: boolean;
 }
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -55,8 +57,8 @@ async function h5(): Promise<typeof h5wasm> {
 /**
  * Runs a synchronous HDF5 call with the library's own diagnostics silenced: on a corrupt file
  * HDF5 prints "HDF5-DIAG" error stacks to stderr (through the Emscripten file layer, i.e.
- * fs.writeSync on descriptor 2). We report problems in one line of our own instead;
- * onDiagnostic hears that HDF5 reported one.
+ * fs.writeSync on descriptor 2), h5wasm its warnings through console.error. We report problems
+ * in one line of our own instead; onDiagnostic hears that HDF5 reported one.
  */
 function quietly<T>(fn: () => T, onDiagnostic?: () => void): T {
   const writeSync = fs.writeSync;
@@ -68,11 +70,15 @@ function quietly<T>(fn: () => T, onDiagnostic?: () => void): T {
     onDiagnostic?.();
     return swallowed(rest[0], rest[1], rest[2]);
   }) as typeof fs.writeSync;
+  // h5wasm's own warnings (e.g. "Invalid UTF-8 leading byte" for a corrupt name) go through console.error.
+  const stderrWrite = process.stderr.write;
   fs.writeSync = filtered;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
   try {
     return fn();
   } finally {
     fs.writeSync = writeSync;
+    process.stderr.write = stderrWrite;
   }
 }
 
@@ -490,6 +496,13 @@ function readAttributes(f: H5File): Record<string, string | number | boolean> {
   return out;
 }
 
+/** The root attributes of a measurement file alone (none for a text file). */
+export async function readFileAttributes(file: string): Promise<Record<string, string | number | boolean>> {
+  checkReadable(file);
+  if (!isHdf5(file)) return {};
+  return withHdf5(file, readAttributes);
+}
+
 /** Reads a measurement file: HDF5, or QuCumber-style text when the file is not HDF5 but plain 0/1 rows. */
 export async function readMeasurements(file: string, options: ReadOptions = {}): Promise<MeasurementData> {
   checkReadable(file);
@@ -514,7 +527,7 @@ export async function readMeasurements(file: string, options: ReadOptions = {}):
       nQubits: cols,
       samples,
       bases: basesDs ? readBases(basesDs, file, basesPath, rows, cols) : null,
-      psi: psiDs ? readPsi(psiDs, file, psiPath, cols) : null,
+      psi: psiDs && !options.skipPsi ? readPsi(psiDs, file, psiPath, cols) : null,
       attributes: readAttributes(f),
       warnings,
     };
@@ -578,7 +591,7 @@ function readTextMeasurements(file: string, options: ReadOptions): MeasurementDa
     });
     bases = validateBases(bases, nQubits, options.basesFile);
   }
-  const psi = options.psiFile ? readTextPsi(options.psiFile, nQubits) : null;
+  const psi = options.psiFile && !options.skipPsi ? readTextPsi(options.psiFile, nQubits) : null;
   return { source: file, nShots, nQubits, samples, bases, psi, attributes: {}, warnings };
 }
 
@@ -715,7 +728,7 @@ export async function openMeasurementStream(file: string, options: ReadOptions =
       }
       const meta: MeasurementData = {
         source: file, nShots: rows, nQubits: cols, samples: new Uint8Array(0), bases: null,
-        psi: psiDs ? readPsi(psiDs, file, psiPath, cols) : null, attributes: readAttributes(f), warnings,
+        psi: psiDs && !options.skipPsi ? readPsi(psiDs, file, psiPath, cols) : null, attributes: readAttributes(f), warnings,
       };
       const shots: ShotSource = {
         source: file, nShots: rows, nQubits: cols, hasBases: rotated,

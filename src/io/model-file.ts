@@ -109,14 +109,15 @@ export function rbmFromJson(j: unknown, where: string): RBM {
     throw bad("nVisible and nHidden must be positive integers");
   }
   const nV = nVisible as number, nH = nHidden as number;
+  // Before the arrays: a declared size beyond the limit is the problem, whatever the arrays hold.
+  if (RBM.parameterCount(nV, nH) > MAX_MODEL_PARAMETERS) {
+    throw bad(`an RBM of ${nV} × ${nH} units is larger than qst handles (${MAX_MODEL_PARAMETERS} parameters)`);
+  }
   if (!Array.isArray(weights) || weights.length !== nV) throw bad(`weights must be ${nV} rows`);
   if (!Array.isArray(visibleBias) || visibleBias.length !== nV) throw bad(`visibleBias must have ${nV} entries`);
   if (!Array.isArray(hiddenBias) || hiddenBias.length !== nH) throw bad(`hiddenBias must have ${nH} entries`);
   for (const [i, row] of weights.entries()) {
     if (!Array.isArray(row) || row.length !== nH) throw bad(`weights row ${i} must have ${nH} entries`);
-  }
-  if (RBM.parameterCount(nV, nH) > MAX_MODEL_PARAMETERS) {
-    throw bad(`an RBM of ${nV} × ${nH} units is larger than qst handles (${MAX_MODEL_PARAMETERS} parameters)`);
   }
   const rbm = new RBM(nV, nH);
   const put = (values: unknown[], into: Float64Array, offset: number, what: string) => {

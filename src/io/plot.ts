@@ -44,6 +44,16 @@ export interface Series {
   color?: string;
   /** Axis to plot against; "right" needs `PlotSpec.y2Label`. Default "left". */
   yAxis?: "left" | "right";
+  /** With `PlotSpec.panels`: the panel (index) to draw in, instead of yAxis. Default 0. */
+  panel?: number;
+}
+
+/** One of several panels stacked vertically over a shared x axis, each with its own y axis. */
+export interface Panel {
+  yLabel: string;
+  logY?: boolean;
+  yMin?: number;
+  yMax?: number;
 }
 
 export interface ReferenceLine {
@@ -76,6 +86,8 @@ export interface PlotSpec {
   logY2?: boolean;
   y2Min?: number;
   y2Max?: number;
+  /** Panels from top to bottom (yLabel, logY, yMin/yMax and y2 are then unused); series pick one. */
+  panels?: Panel[];
 }
 
 /** One line of a training log: one epoch. Keys other than `epoch` may be missing or null. */
@@ -391,7 +403,13 @@ function validateSpec(spec: PlotSpec): void {
     ensure(Array.isArray(s.x) && Array.isArray(s.y), `plot: series "${s.label}" needs x and y arrays`);
     ensure(s.x.length === s.y.length, `plot: series "${s.label}" has ${s.x.length} x values but ${s.y.length} y values`);
     if (s.yError) ensure(s.yError.length === s.y.length, `plot: series "${s.label}" has ${s.y.length} y values but ${s.yError.length} error bars`);
-    if (s.yAxis === "right") ensure(spec.y2Label !== undefined, `plot: series "${s.label}" uses the right axis but the spec has no y2Label`);
+    if (s.yAxis === "right" && !spec.panels) ensure(spec.y2Label !== undefined, `plot: series "${s.label}" uses the right axis but the spec has no y2Label`);
+    if (spec.panels) ensure(Number.isInteger(s.panel ?? 0) && (s.panel ?? 0) < spec.panels.length, `plot: series "${s.label}" is for panel ${s.panel}, which does not exist`);
+  }
+  for (const [k, panel] of (spec.panels ?? []).entries()) {
+    finiteOrUndefined(panel.yMin, `panel ${k} yMin`);
+    finiteOrUndefined(panel.yMax, `panel ${k} yMax`);
+    if (panel.logY) for (const v of [panel.yMin, panel.yMax]) if (v !== undefined) ensure(v > 0, "plot: log y axis limits must be > 0");
   }
   for (const r of spec.referenceLines ?? []) {
     ensure(Number.isFinite(r.y), `plot: reference line "${r.label}" needs a finite y (got ${r.y})`);
@@ -404,6 +422,11 @@ interface AxisExtent {
   max: number;
 }
 
+function blankTopLabel(scale: Scale): void {
+  const top = scale.ticks[scale.ticks.length - 1];
+  if (top && top.value >= scale.max) top.label = "";
+}
+
 function widen(ext: AxisExtent | undefined, lo: number, hi: number): AxisExtent {
   return ext ? { min: Math.min(ext.min, lo), max: Math.max(ext.max, hi) } : { min: lo, max: hi };
 }
@@ -413,13 +436,14 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
   const f = Math.min(2, Math.max(0.6, Math.sqrt((width * height) / (DEFAULT_WIDTH * DEFAULT_HEIGHT))));
   const px = (v: number) => Math.round(v * f * 10) / 10;
   const datasets: QstDataset[] = [];
-  const extents: Record<"y" | "y2", AxisExtent | undefined> = { y: undefined, y2: undefined };
+  const extents: Record<string, AxisExtent | undefined> = {};
+  const panels = spec.panels?.length ? spec.panels : undefined;
   let plotted = 0;
   let markerIndex = 0;
 
   spec.series.forEach((s, i) => {
-    const axis = s.yAxis === "right" ? "y2" : "y";
-    const logY = axis === "y2" ? spec.logY2 : spec.logY;
+    const axis = panels ? `p${s.panel ?? 0}` : s.yAxis === "right" ? "y2" : "y";
+    const logY = panels ? panels[s.panel ?? 0].logY : axis === "y2" ? spec.logY2 : spec.logY;
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const style = s.style ?? (s.yError ? "points" : "line");
     const data: PlotPoint[] = [];
@@ -443,7 +467,8 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
       data,
       showLine: style !== "points",
       borderColor: color,
-      backgroundColor: color,
+      // Hollow markers where there are error bars: a bar shorter than the marker still shows.
+      backgroundColor: s.yError ? "#ffffff" : color,
       borderWidth: px(3),
       borderDash: s.dashed ? [px(12), px(7)] : [],
       pointStyle: markers ? POINT_STYLES[markerIndex++ % POINT_STYLES.length] : "line",
@@ -458,8 +483,9 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
   });
   ensure(plotted > 0, "plot: there are no data points to draw (every value is missing, not finite, or ≤ 0 on a log axis)");
 
+  const firstAxis = panels ? "p0" : "y";
   (spec.referenceLines ?? []).forEach((r, k) => {
-    extents.y = widen(extents.y, r.y, r.y);
+    extents[firstAxis] = widen(extents[firstAxis], r.y, r.y);
     datasets.push({
       label: r.label,
       data: [],
@@ -470,7 +496,7 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
       borderDash: REFERENCE_DASHES[k % REFERENCE_DASHES.length].map(px),
       pointStyle: "line",
       pointRadius: 0,
-      yAxisID: "y",
+      yAxisID: firstAxis,
       qstReferenceY: r.y,
     });
   });
@@ -520,10 +546,22 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
     };
   }
 
-  const scales: Record<string, ReturnType<typeof axis>> = {
+  const scales: Record<string, ReturnType<typeof axis> & { stack?: string; offset?: boolean }> = {
     x: axis(spec.xLabel, spec.logX, spec.xMin, spec.xMax, undefined, "bottom"),
-    y: axis(spec.yLabel, spec.logY, spec.yMin, spec.yMax, extents.y, "left"),
   };
+  if (panels) {
+    // Chart.js stacks left axes that share a `stack` into bands, the last declared on top.
+    for (let k = panels.length - 1; k >= 0; k--) {
+      const p = panels[k];
+      scales[`p${k}`] = {
+        ...axis(p.yLabel, p.logY, p.yMin, p.yMax, extents[`p${k}`], "left"), stack: "panels", offset: true,
+        // The label at a lower band's top edge would print over the bottom label of the band above.
+        ...(k > 0 ? { afterTickToLabelConversion: (scale: Scale) => blankTopLabel(scale) } : {}),
+      };
+    }
+  } else {
+    scales.y = axis(spec.yLabel, spec.logY, spec.yMin, spec.yMax, extents.y, "left");
+  }
   let xmin = Infinity;
   let xmax = -Infinity;
   for (const d of datasets) {
@@ -545,7 +583,7 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
     scales.x.max ??= xmax + margin;
     scales.x.ticks = { ...scales.x.ticks, includeBounds: false };
   }
-  if (spec.y2Label !== undefined) {
+  if (spec.y2Label !== undefined && !panels) {
     scales.y2 = axis(spec.y2Label, spec.logY2, spec.y2Min, spec.y2Max, extents.y2, "right");
   }
 
@@ -982,11 +1020,15 @@ export interface TrainingCurvesOptions {
 
 const X_TITLES: Record<string, string> = { epoch: "Epoch", step: "Update step", time_s: "Wall time (s)" };
 
+/** Up to this many points a curve also shows its markers: where the values were measured. */
+const MARKED_POINTS = 60;
+
 /**
- * Training curves: one series per metric against epoch (or step/time). Metrics: "nll" (linear),
- * "fidelity" (linear), "infidelity" (1 − F, log), "kl" (log), "grad_norm" (log), "lr" (log), or
- * any other log key (linear). Metrics whose axis type differs from the first one's go on a
- * second y axis on the right. Rows without a value for a metric are skipped for that metric.
+ * Training curves against epoch (or step/time). Metrics: "nll" (linear), "fidelity" (linear),
+ * "infidelity" (1 − F, log), "kl" (log), "grad_norm" (log), "lr" (log), or any other log key
+ * (linear). Several metrics get a panel each, stacked over the shared x axis, since their scales
+ * differ by orders of magnitude. Curves of few points (exact metrics every --eval-every epochs)
+ * show their points. Rows without a value for a metric are skipped for that metric.
  */
 export function trainingCurvesSpec(log: readonly TrainingLogRow[], metrics: readonly string[], opts: TrainingCurvesOptions = {}): PlotSpec {
   const source = opts.source ?? "training log";
@@ -1001,12 +1043,10 @@ export function trainingCurvesSpec(log: readonly TrainingLogRow[], metrics: read
       `${source}: column "${d.key}" (for ${metrics[i]}) has no numeric values`,
     );
   }
-  const leftLog = defs[0].log;
-  const onLeft = (d: MetricDef) => d.log === leftLog;
   const prefix = opts.runLabel ? `${opts.runLabel}: ` : "";
   const single = defs.length === 1;
 
-  const series: Series[] = defs.map((d) => {
+  const series: Series[] = defs.map((d, k) => {
     const x: number[] = [];
     const y: number[] = [];
     for (const r of log) {
@@ -1016,43 +1056,40 @@ export function trainingCurvesSpec(log: readonly TrainingLogRow[], metrics: read
       x.push(xv);
       y.push(d.transform(v));
     }
-    return { label: opts.runLabel && single ? opts.runLabel : `${prefix}${d.label}`, x, y, style: "line", yAxis: onLeft(d) ? "left" : "right" };
+    const style = x.length <= MARKED_POINTS ? "line+points" : "line";
+    return { label: opts.runLabel && single ? opts.runLabel : `${prefix}${d.label}`, x, y, style, ...(single ? {} : { panel: k }) };
   });
 
   for (const ref of opts.references ?? []) {
-    const targets = defs.filter((d) => d.key === ref.metric);
+    const targets = defs.map((d, k) => ({ d, k })).filter(({ d }) => d.key === ref.metric);
     ensure(targets.length > 0, `plot: reference "${ref.label}" is for "${ref.metric}", which is not among the plotted metrics (${metrics.join(", ")})`);
-    for (const d of targets) {
+    for (const { d, k } of targets) {
       series.push({
         label: targets.length === defs.length ? ref.label : `${ref.label} (${d.label})`,
         x: ref.points.map((p) => p.x),
         y: ref.points.map((p) => d.transform(p.y)),
         style: "points",
         color: "#000000",
-        yAxis: onLeft(d) ? "left" : "right",
+        ...(single ? {} : { panel: k }),
       });
     }
   }
 
   // A fidelity axis ends at 1 (F ≤ 1), not at the next round number above it.
-  const fidelityOnly = (pred: (d: MetricDef) => boolean) => {
-    const names = metrics.filter((_, i) => pred(defs[i]));
-    return names.length > 0 && names.every((n) => n === "fidelity");
-  };
-  const titles = (pred: (d: MetricDef) => boolean) => [...new Set(defs.filter(pred).map((d) => d.axisTitle))].join(", ");
-  const rightTitle = titles((d) => !onLeft(d));
+  const yMax = (m: string) => (m === "fidelity" ? 1 : undefined);
   return {
     title: opts.title,
     xLabel: opts.xLabel ?? X_TITLES[xKey] ?? xKey,
-    yLabel: titles(onLeft),
+    yLabel: single ? defs[0].axisTitle : defs.map((d) => d.label).join(", "),
     logX: opts.logX,
-    logY: leftLog,
-    yMax: fidelityOnly(onLeft) ? 1 : undefined,
+    logY: defs[0].log,
+    yMax: single ? yMax(metrics[0]) : undefined,
     series,
     referenceLines: opts.referenceLines,
     width: opts.width,
     height: opts.height,
-    ...(rightTitle ? { y2Label: rightTitle, logY2: !leftLog, y2Max: fidelityOnly((d) => !onLeft(d)) ? 1 : undefined } : {}),
+    // Short labels on the panels' axes: each band is a fraction of the height.
+    ...(single ? {} : { panels: defs.map((d, k) => ({ yLabel: d.label, logY: d.log, yMax: yMax(metrics[k]) })) }),
   };
 }
 

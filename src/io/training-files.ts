@@ -31,8 +31,9 @@ export class JsonlLog implements Callback {
     writeAtomicSync(this.path, kept);
   }
 
-  onEpochEnd(_driver: Driver, record: EpochRecord): void {
-    fs.appendFileSync(this.path, JSON.stringify(record) + "\n");
+  onEpochEnd(driver: Driver, record: EpochRecord): void {
+    // the negative phase in use (auto may switch to pt during the run)
+    fs.appendFileSync(this.path, JSON.stringify({ ...record, negative_phase: driver.average.report().negativePhase }) + "\n");
   }
 }
 

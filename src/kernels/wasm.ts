@@ -6,6 +6,7 @@
  * so typed-array views into it (such as GibbsSampler.visible) stay valid for the arena's lifetime,
  * and because it is shared, worker threads can run the same kernels on it (src/kernels/pool.ts).
  */
+import { QstError } from "../core/errors.js";
 import { KERNEL_ABI, KERNELS_WASM_BASE64 } from "./kernels-wasm.js";
 
 export { KERNEL_ABI };
@@ -76,7 +77,10 @@ export class Arena {
 
   constructor(layout: Layout) {
     const pages = Math.max(1, Math.ceil(layout.size / 65536));
-    if (pages > 65536) throw new Error(`the kernels need ${layout.size} bytes, more than WebAssembly's 4 GiB`);
+    if (pages > 65536) {
+      throw new QstError(`the model, batch and chains need ${(layout.size / 2 ** 30).toFixed(1)} GiB of kernel memory, more than WebAssembly's 4 GiB: ` +
+        "use fewer hidden units, chains or a smaller batch");
+    }
     this.bytes = pages * 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const instance = new WebAssembly.Instance(kernelModule(), { env: { memory: this.memory } });

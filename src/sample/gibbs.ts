@@ -173,6 +173,10 @@ export class GibbsSampler {
     if (words.length !== this.chainRng.length) {
       throw new Error(`sampler RNG state has ${words.length} words, ${this.nChains} chains need ${this.chainRng.length}`);
     }
+    for (let k = 0; k < words.length; k++) {
+      const w = words[k];
+      if (!Number.isInteger(w) || w < 0 || w >= 2 ** 32) throw new Error(`sampler RNG state word ${k} is ${JSON.stringify(w)}, not a 32-bit unsigned integer`);
+    }
     for (let c = 0; c < this.nChains; c++) {
       for (let l = 0; l < 4; l++) {
         let any = 0;

@@ -105,3 +105,37 @@ export class EarlyStopping implements Callback {
     }
   }
 }
+
+/**
+ * The mode-collapse alarm: after every epoch, the chains' mixing statistics (Driver.mixing,
+ * src/train/mixing.ts) against the data. One line on `write` when auto switches to tempering, and
+ * a warning with a hint the first time the chains disagree with the data two epochs running (one
+ * epoch may be the model still learning, or tempered chains still spreading after a switch). The
+ * record of a flagged epoch gets `mixing_alarm: 1`; `alarm` keeps the first warning (for --json).
+ */
+export class MixingAlarm implements Callback {
+  alarm: string | null = null;
+  private flaggedBefore = false;
+
+  constructor(private readonly write: (line: string) => void) {}
+
+  onEpochEnd(driver: Driver, record: EpochRecord): void {
+    const report = driver.average.report(), mixing = driver.mixing;
+    if (report.switchedAtEpoch === record.epoch) {
+      const why = mixing?.verdict ?? `the chains renew ${mixing?.renewal.toFixed(2)} as often as independent draws would`;
+      this.write(`qst: epoch ${record.epoch}: the Gibbs chains do not mix (${why}); switching to parallel tempering`);
+      this.flaggedBefore = false;
+      return;
+    }
+    const flagged = mixing?.verdict != null;
+    if (flagged) record.mixing_alarm = 1;
+    if (flagged && this.flaggedBefore && this.alarm === null) {
+      const hint = report.negativePhase === "pt"
+        ? "even the tempered chains disagree with the data: the model may need more --epochs or --hidden units"
+        : "the chains may be stuck in some modes of p_λ, which biases the gradient: try --negative-phase pt (or auto)";
+      this.alarm = `epoch ${record.epoch}: the negative phase's chains disagree with the data: ${mixing!.verdict}`;
+      this.write(`qst: warning: ${this.alarm}; ${hint}`);
+    }
+    this.flaggedBefore = flagged;
+  }
+}

@@ -17,6 +17,7 @@ import { QstError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { RbmWaveFunction, type ModelKind } from "../nn/wavefunction.js";
 import { dataGradient, type DataGradient } from "./gradients.js";
+import type { MixingSummary } from "./mixing.js";
 import { modelAverage, type ChainState, type ModelAverage } from "./model-average.js";
 import { makeOptimizer, type Optimizer, type OptimizerState } from "./optimizers.js";
 import { learningRateAt, resolveOptions, type TrainOptions, type TrainOptionsInput } from "./options.js";
@@ -90,6 +91,8 @@ export class Driver {
   step = 0;
   /** Seconds spent in training epochs (excluding evaluation), carried across resumes. */
   elapsed = 0;
+  /** The chains' mixing over the last epoch (src/train/mixing.ts), null when not measured. */
+  mixing: MixingSummary | null = null;
   private stopRequest: string | null = null;
   /** The data gradient of the in-memory block (built once); streamed blocks get one per load. */
   private memoryGradient: DataGradient | null = null;
@@ -142,9 +145,18 @@ export class Driver {
       lr = r.lr;
     }
     this.epoch++;
+    this.mixing = this.average.endEpoch(this.epoch);
     this.elapsed += (performance.now() - t0) / 1000;
     this.checkFinite();
-    return { epoch: this.epoch, step: this.step, time_s: this.elapsed, lr, grad_norm: Math.sqrt(gradNorm2 / batches) };
+    const record: EpochRecord = { epoch: this.epoch, step: this.step, time_s: this.elapsed, lr, grad_norm: Math.sqrt(gradNorm2 / batches) };
+    if (this.mixing && Number.isFinite(this.mixing.renewal)) record.renewal = this.mixing.renewal;
+    const { betas, swapRates } = this.average.report();
+    if (betas && swapRates) {
+      record.pt_replicas = betas.length;
+      record.pt_swap_min = Math.min(...swapRates);
+      record.pt_swap_max = Math.max(...swapRates);
+    }
+    return record;
   }
 
   /**
@@ -159,7 +171,7 @@ export class Driver {
     for (let start = 0; start < rows; start += o.batchSize) {
       const count = Math.min(o.batchSize, rows - start);
       batch.set(order.subarray(start, start + count));
-      this.average.prepare(block.samples, batch, count);
+      this.average.prepare(block.samples, batch, count, block.bases);
       gradient.compute(batch, count, this.average, grad);
       this.addWeightDecay(grad);
       for (let p = 0; p < grad.length; p++) gradNorm2 += grad[p] * grad[p];

@@ -6,8 +6,13 @@ import { QstError } from "../core/errors.js";
 import type { ModelKind } from "../nn/wavefunction.js";
 import type { OptimizerName } from "./optimizers.js";
 
-/** How the model average ⟨∂F_λ⟩_model of the gradient is formed. */
-export type NegativePhase = "pcd" | "exact";
+/**
+ * How the model average ⟨∂F_λ⟩_model of the gradient is formed (src/train/model-average.ts): persistent
+ * chains (pcd), CD-k, persistent chains with parallel tempering (pt), enumeration (exact), or auto:
+ * PCD that switches to PT when it measures that its chains do not mix (docs/training.md).
+ */
+export type NegativePhase = "pcd" | "cd" | "pt" | "exact" | "auto";
+const NEGATIVE_PHASES: readonly NegativePhase[] = ["auto", "pcd", "cd", "pt", "exact"];
 
 export interface TrainOptions {
   /** Hidden units of the amplitude RBM (default: N). */
@@ -28,12 +33,9 @@ export interface TrainOptions {
   schedule: "constant" | "cosine";
   /** Final learning rate of the cosine schedule, as a fraction of the initial one. */
   finalLearningRateFraction: number;
-  /** Chains that persist between updates (PCD) or restart at the batch's shots (CD-k). */
-  method: "pcd" | "cd";
   /**
-   * The model average ⟨∂F⟩_model: from the Gibbs chains ("pcd"; CD-k with method "cd"), or by
-   * enumerating all 2^N configurations ("exact", N ≤ MAX_EXACT_NEGATIVE_PHASE_QUBITS): no sampling
-   * bias, for states whose chains cannot mix between distant modes.
+   * The model average ⟨∂F⟩_model (see NegativePhase); "exact" enumerates all 2^N configurations
+   * (N ≤ MAX_EXACT_NEGATIVE_PHASE_QUBITS). Resolved "auto" is the monitored PCD.
    */
   negativePhase: NegativePhase;
   /** L2 penalty on the weights of every RBM (0 = none). */
@@ -54,8 +56,7 @@ export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
   momentum: 0.9,
   schedule: "cosine",
   finalLearningRateFraction: 0.05,
-  method: "pcd",
-  negativePhase: "pcd",
+  negativePhase: "auto",
   weightDecay: 0,
   seed: 1234,
   evalEvery: 10,
@@ -77,15 +78,24 @@ export const MAX_EXACT_NEGATIVE_PHASE_QUBITS = 16;
  */
 export const EXACT_NEGATIVE_PHASE_AUTO_MAX = 12;
 
-/** What a caller may leave out; "auto" lets the model kind and N choose the negative phase. */
-export type TrainOptionsInput = Partial<Omit<TrainOptions, "negativePhase">> & { negativePhase?: NegativePhase | "auto" };
+/**
+ * What a caller may leave out. `method` is the former spelling of pcd/cd (and is in checkpoints
+ * written before the negative phases were one option): method "cd" means negativePhase "cd".
+ */
+export type TrainOptionsInput = Partial<TrainOptions> & { method?: "pcd" | "cd" };
 
 /** Complete, checked options for a model of this kind on N qubits. */
 export function resolveOptions(kind: ModelKind, nVisible: number, partial: TrainOptionsInput = {}): TrainOptions {
-  const given = stripUndefined(partial);
+  const { method, ...given } = stripUndefined(partial);
   const kindDefaults = kind === "complex" ? COMPLEX_DEFAULTS : {};
-  const auto = kind === "complex" && nVisible <= EXACT_NEGATIVE_PHASE_AUTO_MAX ? "exact" : "pcd";
-  const negativePhase = given.negativePhase === undefined || given.negativePhase === "auto" ? auto : given.negativePhase;
+  if (method !== undefined && method !== "pcd" && method !== "cd") throw new QstError(`--method must be pcd or cd, got ${method}`);
+  let negativePhase = given.negativePhase ?? "auto";
+  if (method === "cd") {
+    if (negativePhase === "pt") throw new QstError(`--method cd restarts the chains at the data; it cannot be combined with --negative-phase pt`);
+    if (negativePhase !== "exact") negativePhase = "cd";
+  }
+  // enumeration costs less than the chains' sweeps for small complex models (docs/complex.md)
+  if (negativePhase === "auto" && kind === "complex" && nVisible <= EXACT_NEGATIVE_PHASE_AUTO_MAX) negativePhase = "exact";
   const o: TrainOptions = { ...DEFAULTS, ...kindDefaults, nHidden: nVisible, ...given, negativePhase } as TrainOptions;
   if (kind === "complex") o.nHiddenPhase ??= o.nHidden;
   else if (o.nHiddenPhase !== undefined) throw new QstError(`--phase-hidden is for the complex model (data with X/Y bases)`);
@@ -100,18 +110,17 @@ export function resolveOptions(kind: ModelKind, nVisible: number, partial: Train
   if (!(o.momentum >= 0 && o.momentum < 1)) throw new QstError(`--momentum must be in [0, 1), got ${o.momentum}`);
   if (!(o.weightDecay >= 0)) throw new QstError(`--weight-decay must be ≥ 0, got ${o.weightDecay}`);
   if (o.optimizer !== "sgd" && o.optimizer !== "adam") throw new QstError(`--optimizer must be sgd or adam, got ${o.optimizer}`);
-  if (o.method !== "pcd" && o.method !== "cd") throw new QstError(`--method must be pcd or cd, got ${o.method}`);
   if (o.schedule !== "constant" && o.schedule !== "cosine") throw new QstError(`--schedule must be constant or cosine, got ${o.schedule}`);
   if (!Number.isSafeInteger(o.seed)) throw new QstError(`--seed must be an integer, got ${o.seed}`);
-  if (o.negativePhase !== "pcd" && o.negativePhase !== "exact") {
-    throw new QstError(`--negative-phase must be auto, pcd or exact, got ${String(o.negativePhase)}`);
+  if (!NEGATIVE_PHASES.includes(o.negativePhase)) {
+    throw new QstError(`--negative-phase must be ${NEGATIVE_PHASES.join(", ")}; got ${String(o.negativePhase)}`);
   }
   if (o.negativePhase === "exact" && nVisible > MAX_EXACT_NEGATIVE_PHASE_QUBITS) {
     throw new QstError(
       `--negative-phase exact enumerates 2^N configurations at every update; N = ${nVisible} is above the limit of ${MAX_EXACT_NEGATIVE_PHASE_QUBITS} (use pcd)`,
     );
   }
-  if (o.method === "cd") o.chains = o.batchSize;
+  if (o.negativePhase === "cd") o.chains = o.batchSize;
   return o;
 }
 

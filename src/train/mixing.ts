@@ -1,0 +1,161 @@
+/**
+ * Does the negative phase mix? Cheap statistics of the chains set against the Z-basis shots, over
+ * one epoch (the data's once: they do not change):
+ *   - renewal: the fraction of chains whose configuration changed over one update (k sweeps),
+ *     divided by 1 − Σ_x p_data(x)², the rate at which two independent draws from the data differ.
+ *     Chains that sample p_λ ≈ p_data independently from update to update have renewal ≈ 1; chains
+ *     stuck in a mode (GHZ, the ordered TFIM) or on single configurations of a sector (the W
+ *     state, Heisenberg's S^z = 0) have renewal ≪ 1.
+ *   - the weights of the sign of M = Σ_i (2v_i − 1) (negative, zero, positive), and the total
+ *     variation between the Hamming-weight histograms: a chain population in one magnetised half
+ *     shows here even when the chains move within it.
+ * `verdict` names what disagrees beyond noise, or is null. The first epoch is not judged: the model
+ * starts near uniform, so its chains differ from the data because it has not learnt them yet.
+ * Thresholds from measurements (docs/training.md): chains that mix (TFIM h ≥ 1) have renewal ≥ 0.98
+ * and a Hamming-weight distance ≤ 0.10 from the second epoch on.
+ */
+
+/** Renewal below this: the chains do not move between the data's configurations. */
+export const RENEWAL_ALARM = 0.5;
+/** Sign-of-M weights differing by more than this (and 4 binomial σ of the chains at one time). */
+export const SIGN_ALARM = 0.15;
+/** Hamming-weight histograms further apart than this in total variation. */
+export const HAMMING_ALARM = 0.2;
+/** Renewal below this is slow enough for auto to temper (h = 0.5 TFIM chains: 0.7–0.8). */
+export const RENEWAL_SLOW = 0.9;
+
+export interface MixingSummary {
+  renewal: number;
+  /** P(M < 0), P(M = 0), P(M > 0) over the data and over the chains' states of the epoch. */
+  signData: number[];
+  signChains: number[];
+  hammingTV: number;
+  /** What disagrees beyond noise (the alarm), or null. */
+  verdict: string | null;
+  /** Renewal below RENEWAL_SLOW, or a verdict: auto tempers. */
+  slow: boolean;
+}
+
+export class MixingMonitor {
+  private readonly nV: number;
+  /** Data: Hamming-weight counts of the Z-basis shots and Σ_x n_x(n_x − 1) for the collision rate. */
+  private dataHamming: Float64Array;
+  private dataCollisionRate = NaN;
+  private counting: Map<string | number, number> | null = new Map();
+  private dataShots = 0;
+  private chainsHamming: Float64Array;
+  private chainStates = 0;
+  private moved = 0;
+  private compared = 0;
+  private updates = 0;
+  private previous: Uint8Array | null = null;
+
+  constructor(nVisible: number) {
+    this.nV = nVisible;
+    this.dataHamming = new Float64Array(nVisible + 1);
+    this.chainsHamming = new Float64Array(nVisible + 1);
+  }
+
+  /** Shots batch[0..count) of a block; rows in rotated bases are skipped. Counted in the first epoch only. */
+  observeData(shots: Uint8Array, batch: Uint32Array, count: number, bases: Uint8Array | null): void {
+    if (!this.counting) return;
+    const nV = this.nV;
+    for (let m = 0; m < count; m++) {
+      const at = batch[m] * nV;
+      if (bases && !isZRow(bases, at, nV)) continue;
+      let weight = 0, key: string | number = 0;
+      if (nV <= 48) {
+        for (let i = 0; i < nV; i++) {
+          weight += shots[at + i];
+          key = key * 2 + shots[at + i];
+        }
+      } else {
+        for (let i = 0; i < nV; i++) weight += shots[at + i];
+        key = shots.subarray(at, at + nV).join("");
+      }
+      this.dataHamming[weight]++;
+      this.counting.set(key, (this.counting.get(key) ?? 0) + 1);
+      this.dataShots++;
+    }
+  }
+
+  /** The chains' states to compare the next update's with, uncounted (a resumed run's restored chains). */
+  rememberChains(visible: Uint8Array): void {
+    this.previous = visible.slice();
+  }
+
+  /** The chains after an update's sweeps (chain-major). */
+  observeChains(visible: Uint8Array, nChains: number): void {
+    const nV = this.nV, n = nChains * nV;
+    const prev = this.previous;
+    for (let c = 0; c < nChains; c++) {
+      let weight = 0, changed = 0;
+      for (let i = c * nV; i < (c + 1) * nV; i++) {
+        weight += visible[i];
+        if (prev) changed |= visible[i] ^ prev[i];
+      }
+      this.chainsHamming[weight]++;
+      if (prev) this.moved += changed;
+    }
+    if (prev) this.compared += nChains;
+    this.chainStates += nChains;
+    this.updates++;
+    if (!prev || prev.length !== n) this.previous = visible.slice(0, n);
+    else prev.set(visible.subarray(0, n));
+  }
+
+  /**
+   * The statistics of `epoch`, after which the chains' counts start again (the data's are kept);
+   * null when nothing was measured or for the first epoch.
+   */
+  endEpoch(epoch: number): MixingSummary | null {
+    if (this.counting && this.dataShots > 0) {
+      let pairs = 0;
+      for (const n of this.counting.values()) pairs += n * (n - 1);
+      this.dataCollisionRate = this.dataShots > 1 ? pairs / (this.dataShots * (this.dataShots - 1)) : 1;
+      this.counting = null;
+    }
+    const summary = epoch > 1 && this.dataShots > 0 && this.compared > 0 ? this.summary() : null;
+    this.chainsHamming.fill(0);
+    this.chainStates = this.moved = this.compared = this.updates = 0;
+    return summary;
+  }
+
+  private summary(): MixingSummary {
+    const N = this.nV, dataH = this.dataHamming, chainH = this.chainsHamming;
+    const signOf = (h: Float64Array, total: number) => {
+      const s = [0, 0, 0];
+      for (let w = 0; w <= N; w++) s[Math.sign(2 * w - N) + 1] += h[w] / total;
+      return s;
+    };
+    const signData = signOf(dataH, this.dataShots), signChains = signOf(chainH, this.chainStates);
+    let hammingTV = 0;
+    for (let w = 0; w <= N; w++) hammingTV += Math.abs(dataH[w] / this.dataShots - chainH[w] / this.chainStates) / 2;
+    const distinct = 1 - this.dataCollisionRate;
+    const renewal = distinct > 0.05 ? this.moved / this.compared / distinct : NaN;
+    const problems: string[] = [];
+    if (renewal < RENEWAL_ALARM) problems.push(`the chains renew ${fmtRate(renewal)} as often as independent draws would`);
+    // chains at one time: binomial noise of a weight p among `chains` independent states
+    const chains = this.chainStates / this.updates;
+    for (const [k, name] of [[0, "M < 0"], [2, "M > 0"]] as const) {
+      const d = Math.abs(signChains[k] - signData[k]);
+      const sigma = Math.sqrt(Math.max(signData[k] * (1 - signData[k]), 1e-4) / chains);
+      if (d > SIGN_ALARM && d > 4 * sigma) {
+        problems.push(`weight of ${name}: ${fmtRate(signChains[k])} in the chains, ${fmtRate(signData[k])} in the data`);
+        break;
+      }
+    }
+    if (hammingTV > HAMMING_ALARM) problems.push(`Hamming-weight histograms differ by ${fmtRate(hammingTV)} (total variation)`);
+    const verdict = problems.length ? problems.join("; ") : null;
+    return { renewal, signData, signChains, hammingTV, verdict, slow: verdict !== null || renewal < RENEWAL_SLOW };
+  }
+}
+
+function isZRow(bases: Uint8Array, at: number, n: number): boolean {
+  for (let i = at; i < at + n; i++) if (bases[i] !== 90 /* Z */) return false;
+  return true;
+}
+
+function fmtRate(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(2) : "n/a";
+}
