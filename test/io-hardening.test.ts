@@ -17,6 +17,7 @@ import {
   type ReadOptions,
 } from "../src/io/measurement-file.js";
 import { Rng } from "../src/core/rng.js";
+import { lastJson, qst } from "./helpers/cli.js";
 import { addLinks, tempDir, writeRawHdf5, type RawDataset, type RawLink } from "./helpers/files.js";
 
 const dir = tempDir("qst-hardening-");
@@ -366,6 +367,21 @@ describe("declared sizes are checked before anything is allocated", () => {
     gzip: true,
     declared: [2 ** 26, 2],
   };
+
+  it("commands that need only the ground truth (qst exact) leave the declared shots unread", async () => {
+    const psi = new Float64Array(16).fill(0.25);
+    const file = await bomb("b2e8psi.h5", [2e8, 4], [{ name: "psi", data: psi, shape: [16], dtype: "<d" }]);
+    const started = Date.now();
+    const d = await readMeasurements(file, { skipShots: true });
+    expect(d.nShots).toBe(2e8);
+    expect(d.samples).toHaveLength(0);
+    expect(Array.from(d.psi as Float64Array)).toEqual(Array.from(psi));
+    const r = qst(["exact", file, "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(lastJson(r.stdout).abs_magnetization).toBeCloseTo(0.375, 12); // uniform state: ⟨|M|⟩/N = E|2k − 4|/4 = 3/8
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 
   it("[2·10^8, 20] is not loaded whole", async () => {
     const file = await bomb("b2e8.h5", [2e8, 20]);

@@ -26,22 +26,40 @@ interface ExactArgs {
 
 export const exactCommand: CommandModule<object, ExactArgs> = {
   command: "exact <data>",
-  describe: "Exact observables of a file's ground-truth state (/psi): energy, magnetisation, ⟨X⟩, correlations, entanglement",
+  describe:
+    "Exact observables of a file's ground-truth state (/psi): energy, magnetisation, ⟨X⟩, correlations, entanglement",
   builder: (y: Argv) =>
     dataOptions(y)
       .positional("data", { type: "string", demandOption: true, describe: "measurement file with /psi" })
-      .option("hamiltonian", { choices: ["tfim", "xxz", "heisenberg"] as const, describe: "Hamiltonian for the energy (default: the file's 'model' attribute)" })
+      .option("hamiltonian", {
+        choices: ["tfim", "xxz", "heisenberg"] as const,
+        describe: "Hamiltonian for the energy (default: the file's 'model' attribute)",
+      })
       .option("h", { type: "number", describe: "transverse field (default: the file's attribute)" })
       .option("J", { type: "number", describe: "coupling (default: the file's attribute, else 1)" })
       .option("delta", { type: "number", describe: "XXZ anisotropy (default: the file's attribute)" })
-      .option("lattice", { choices: ["chain", "square"] as const, describe: "lattice of the Hamiltonian and the bond averages (default: the file's attribute)" })
-      .option("boundary", { choices: ["open", "periodic"] as const, describe: "boundary (default: the file's attribute, else open)" })
+      .option("lattice", {
+        choices: ["chain", "square"] as const,
+        describe: "lattice of the Hamiltonian and the bond averages (default: the file's attribute)",
+      })
+      .option("boundary", {
+        choices: ["open", "periodic"] as const,
+        describe: "boundary (default: the file's attribute, else open)",
+      })
       .option("Lx", { type: "number", describe: "square lattice width (default: the file's attribute, else √N)" })
       .option("Ly", { type: "number", describe: "square lattice height (default: the file's attribute, else N/Lx)" })
-      .option("block", { type: "string", describe: "block for the entanglement entropies, e.g. 0-4 (default: the first half)" })
-      .option("json", { type: "boolean", default: false, describe: "print the values as one JSON object on the last stdout line" }) as unknown as Argv<ExactArgs>,
+      .option("block", {
+        type: "string",
+        describe: "block for the entanglement entropies, e.g. 0-4 (default: the first half)",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print the values as one JSON object on the last stdout line",
+      }) as unknown as Argv<ExactArgs>,
   handler: handler(async (args: ArgumentsCamelCase<ExactArgs>) => {
-    const data = await readMeasurements(args.data, readOptionsFrom(args));
+    // The ground truth and the attributes are all qst exact needs: the shots are left unread.
+    const data = await readMeasurements(args.data, { ...readOptionsFrom(args), skipShots: true });
     ensure(data.psi, `${args.data}: has no ground-truth dataset 'psi'`);
     const N = data.nQubits;
     const psi = data.psi;
@@ -72,7 +90,12 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
     if (args.json) printJson(out);
     else {
       const rows: [string, string][] = [
-        ...(out.energy !== undefined ? [["energy", fmt(out.energy as number, 10)], ["energy per site", fmt(out.energy_per_site as number, 10)]] as [string, string][] : []),
+        ...(out.energy !== undefined
+          ? ([
+              ["energy", fmt(out.energy as number, 10)],
+              ["energy per site", fmt(out.energy_per_site as number, 10)],
+            ] as [string, string][])
+          : []),
         ["⟨Σ Z_i⟩/N", fmt(out.magnetization as number, 8)],
         ["⟨|Σ Z_i|⟩/N", fmt(out.abs_magnetization as number, 8)],
         ["⟨X_i⟩ (site average)", fmt(out.sx as number, 8)],

@@ -9,7 +9,18 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
-  ensure, enumerateWaveFunction, type Estimate, fmtAbove, RHAT_THRESHOLD, estimateObservables, MAX_ENUMERATION_SITES, type Observable, OBSERVABLE_NAMES, parseObservable, stateExpectation, type StateVector,
+  ensure,
+  enumerateWaveFunction,
+  type Estimate,
+  fmtAbove,
+  RHAT_THRESHOLD,
+  estimateObservables,
+  MAX_ENUMERATION_SITES,
+  type Observable,
+  OBSERVABLE_NAMES,
+  parseObservable,
+  stateExpectation,
+  type StateVector,
 } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
@@ -46,7 +57,8 @@ const SYSTEM = "Hamiltonian (default: the --exact file's attributes, else the mo
 
 export const observeCommand: CommandModule<object, ObserveArgs> = {
   command: "observe <model>",
-  describe: "Estimate observables of a trained model from Gibbs samples, with autocorrelation-aware error bars, τ and R̂",
+  describe:
+    "Estimate observables of a trained model from Gibbs samples, with autocorrelation-aware error bars, τ and R̂",
   builder: (y: Argv) =>
     dataOptions(y, true)
       .positional("model", { type: "string", describe: "model file written by qst train", demandOption: true })
@@ -57,39 +69,86 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         describe: `what to estimate (repeatable or comma-separated): ${OBSERVABLE_NAMES.join(", ")}`,
       })
       .option("hamiltonian", {
-        type: "string", choices: ["tfim", "xxz", "heisenberg"], group: SYSTEM,
+        type: "string",
+        choices: ["tfim", "xxz", "heisenberg"],
+        group: SYSTEM,
         describe: "Hamiltonian for 'energy': tfim (−J ΣZZ − h ΣX), xxz (J Σ XX+YY+ΔZZ), heisenberg (xxz with Δ = 1)",
       })
       .option("J", { type: "number", describe: "coupling J (else 1)", group: SYSTEM })
       .option("h", { type: "number", describe: "TFIM transverse field h", group: SYSTEM })
       .option("delta", { type: "number", describe: "XXZ anisotropy Δ", group: SYSTEM })
-      .option("lattice", { type: "string", choices: ["chain", "square"], describe: "lattice of the Hamiltonian and of bond averages (zz, xx, yy)", group: SYSTEM })
-      .option("boundary", { type: "string", choices: ["open", "periodic"], describe: "boundary conditions (else open)", group: SYSTEM })
+      .option("lattice", {
+        type: "string",
+        choices: ["chain", "square"],
+        describe: "lattice of the Hamiltonian and of bond averages (zz, xx, yy)",
+        group: SYSTEM,
+      })
+      .option("boundary", {
+        type: "string",
+        choices: ["open", "periodic"],
+        describe: "boundary conditions (else open)",
+        group: SYSTEM,
+      })
       .option("Lx", { type: "number", describe: "square lattice width (else √N)", group: SYSTEM })
       .option("Ly", { type: "number", describe: "square lattice height (else N/Lx)", group: SYSTEM })
-      .option("sites", { type: "string", describe: "sx/sy/sz: sites to average (default all); zz/xx/yy: the two sites i,j (default: average over bonds)" })
+      .option("sites", {
+        type: "string",
+        describe: "sx/sy/sz: sites to average (default all); zz/xx/yy: the two sites i,j (default: average over bonds)",
+      })
       .option("block", { type: "string", describe: "renyi2: block A, e.g. 0-4 or 0,2,3 (default the first half)" })
-      .option("samples", { type: "number", default: 20000, describe: "total samples kept (split evenly over the chains)", group: "Sampling:" })
-      .option("chains", { type: "number", default: 10, describe: "independent Gibbs chains (≥ 2 for R̂ between chains)", group: "Sampling:" })
-      .option("burn-in", { type: "number", default: 500, describe: "sweeps discarded at the start of each chain", group: "Sampling:" })
+      .option("samples", {
+        type: "number",
+        default: 20000,
+        describe: "total samples kept (split evenly over the chains)",
+        group: "Sampling:",
+      })
+      .option("chains", {
+        type: "number",
+        default: 10,
+        describe: "independent Gibbs chains (≥ 2 for R̂ between chains)",
+        group: "Sampling:",
+      })
+      .option("burn-in", {
+        type: "number",
+        default: 500,
+        describe: "sweeps discarded at the start of each chain",
+        group: "Sampling:",
+      })
       .option("thin", { type: "number", default: 1, describe: "sweeps between kept samples", group: "Sampling:" })
       .option("seed", { type: "number", default: 1, describe: "random seed", group: "Sampling:" })
       .option("tempering", {
-        type: "boolean", default: false, group: "Sampling:",
-        describe: "parallel tempering of the chains, for models whose |ψ|² has separated modes (GHZ-like; R̂ of M ≫ 1 without it)",
+        type: "boolean",
+        default: false,
+        group: "Sampling:",
+        describe:
+          "parallel tempering of the chains, for models whose |ψ|² has separated modes (GHZ-like; R̂ of M ≫ 1 without it)",
       })
-      .option("exact", { type: "string", describe: "measurement file with ground-truth /psi: also show exact values in psi and in the model's ψ_λ (N ≤ 20); its layout options (--psi-path, …) are those of qst train" })
-      .option("json", { type: "boolean", default: false, describe: "print the results as one JSON object on the last stdout line" }) as unknown as Argv<ObserveArgs>,
+      .option("exact", {
+        type: "string",
+        describe:
+          "measurement file with ground-truth /psi: also show exact values in psi and in the model's ψ_λ (N ≤ 20); its layout options (--psi-path, …) are those of qst train",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print the results as one JSON object on the last stdout line",
+      }) as unknown as Argv<ObserveArgs>,
   handler: handler(async (args: ArgumentsCamelCase<ObserveArgs>) => {
     const int = (x: unknown, min: number, flag: string) =>
-      ensure(typeof x === "number" && Number.isSafeInteger(x) && x >= min, `--${flag} must be an integer ≥ ${min}, got ${String(x)}`);
+      ensure(
+        typeof x === "number" && Number.isSafeInteger(x) && x >= min,
+        `--${flag} must be an integer ≥ ${min}, got ${String(x)}`,
+      );
     int(args.chains, 1, "chains");
     int(args.samples, 1, "samples");
     int(args["burn-in"], 0, "burn-in");
     int(args.thin, 1, "thin");
     ensure(Number.isSafeInteger(args.seed), `--seed must be an integer, got ${args.seed}`);
     const samplesPerChain = Math.ceil(args.samples / args.chains);
-    ensure(samplesPerChain >= 4, `--samples ${args.samples} over --chains ${args.chains} leaves ${samplesPerChain} samples per chain; error bars and R̂ need at least 4`);
+    ensure(
+      samplesPerChain >= 4,
+      `--samples ${args.samples} over --chains ${args.chains} leaves ${samplesPerChain} samples per chain; error bars and R̂ need at least 4`,
+    );
     checkAtMost(args.chains, MAX_CHAINS, "--chains");
 
     const { file: modelFile, wavefunction: wf } = loadModel(args.model);
@@ -100,7 +159,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     let truth: StateVector | null = null;
     let exactFile: Description | undefined;
     if (args.exact) {
-      const data = await readMeasurements(args.exact, readOptionsFrom(args));
+      const data = await readMeasurements(args.exact, { ...readOptionsFrom(args), skipShots: true });
       ensure(data.psi, `${args.exact}: has no ground-truth /psi, which --exact needs`);
       ensure(data.nQubits === N, `${args.exact}: has N = ${data.nQubits} qubits but the model ${args.model} has ${N}`);
       truth = data.psi;
@@ -108,22 +167,37 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     }
 
     // Requested names, comma lists and repeats flattened, duplicates dropped (first one wins).
-    const names = [...new Set(args.observable.flatMap((s) => String(s).split(",")).map((s) => s.trim().toLowerCase()).filter(Boolean))];
+    const names = [
+      ...new Set(
+        args.observable
+          .flatMap((s) => String(s).split(","))
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ];
     ensure(names.length > 0, `--observable: name at least one of ${OBSERVABLE_NAMES.join(", ")}`);
     // The Hamiltonian and lattice are given or described (cli/system.ts), never assumed.
     const described = await describeModelSystem(modelFile, exactFile);
     const why = (key: string) => described.absent ?? `${described.file} has no '${key}' attribute`;
     const energy = names.includes("energy");
     const system = energy || args.hamiltonian ? resolveHamiltonian(args.model, N, args, described) : undefined;
-    ensure(system || !energy, `${args.model}: observable 'energy' needs a Hamiltonian: give --hamiltonian tfim|xxz|heisenberg (${why("model")})`);
+    ensure(
+      system || !energy,
+      `${args.model}: observable 'energy' needs a Hamiltonian: give --hamiltonian tfim|xxz|heisenberg (${why("model")})`,
+    );
     const hamiltonian = system?.hamiltonian;
     const lattice = system?.lattice ?? resolveLattice(args.model, N, args, described);
     const sites = parseSites(args.sites, "--sites");
     const block = parseSites(args.block, "--block");
     const bonds = names.filter((n) => ["zz", "xx", "yy"].includes(n));
-    ensure(lattice || sites || bonds.length === 0, `${args.model}: observable '${bonds[0]}' averages over the lattice's bonds, ` +
-      `which is not known: give --lattice chain|square or --sites i,j (${why("lattice")})`);
-    const observables: Observable[] = names.map((name) => parseObservable(name, { nSites: N, hamiltonian, lattice, sites, block }));
+    ensure(
+      lattice || sites || bonds.length === 0,
+      `${args.model}: observable '${bonds[0]}' averages over the lattice's bonds, ` +
+        `which is not known: give --lattice chain|square or --sites i,j (${why("lattice")})`,
+    );
+    const observables: Observable[] = names.map((name) =>
+      parseObservable(name, { nSites: N, hamiltonian, lattice, sites, block }),
+    );
 
     const estimates = estimateObservables(wf, observables, {
       chains: args.chains,
@@ -178,14 +252,18 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     process.stdout.write(table(names, estimates, exactModel, exactData, truth !== null) + "\n");
     process.stdout.write(
       `${estimates[0].nSamples} samples = ${estimates[0].nChains} chains × ${samplesPerChain}, burn-in ${args["burn-in"]}, thin ${args.thin}, seed ${args.seed}` +
-        (hamiltonian ? `; H = ${hamiltonian.name}` : "") + "\n",
+        (hamiltonian ? `; H = ${hamiltonian.name}` : "") +
+        "\n",
     );
     if (modelNote) process.stdout.write(`(${modelNote})\n`);
     const k = names.indexOf("energy");
     if (k >= 0) {
       const p = perSite(estimates[k].mean, estimates[k].stderr, exactModel[k], exactData[k], N);
-      process.stdout.write(`energy per site (N = ${N}): ${fmt(p.mean, 5)} ± ${fmt(p.stderr, 5)}` +
-        (truth ? `, exact (model) ${fmt(p.exactModel, 5)}, exact (data) ${fmt(p.exactData, 5)}` : "") + "\n");
+      process.stdout.write(
+        `energy per site (N = ${N}): ${fmt(p.mean, 5)} ± ${fmt(p.stderr, 5)}` +
+          (truth ? `, exact (model) ${fmt(p.exactModel, 5)}, exact (data) ${fmt(p.exactData, 5)}` : "") +
+          "\n",
+      );
     }
     for (let k = 0; k < names.length; k++) {
       for (const w of estimates[k].warnings) process.stdout.write(`warning: ${names[k]}: ${w}\n`);
@@ -193,18 +271,36 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
   }),
 };
 
-function perSite(mean: number, stderr: number, exactModel: number | undefined, exactData: number | undefined, N: number) {
+function perSite(
+  mean: number,
+  stderr: number,
+  exactModel: number | undefined,
+  exactData: number | undefined,
+  N: number,
+) {
   const per = (x: number | undefined) => (x === undefined ? undefined : x / N);
   return { mean: mean / N, stderr: stderr / N, exactModel: per(exactModel), exactData: per(exactData) };
 }
 
-function table(names: string[], estimates: Estimate[], exactModel: (number | undefined)[], exactData: (number | undefined)[], withExact: boolean): string {
+function table(
+  names: string[],
+  estimates: Estimate[],
+  exactModel: (number | undefined)[],
+  exactData: (number | undefined)[],
+  withExact: boolean,
+): string {
   const header = ["observable", "estimate ± stderr", "τ", "R̂", "n_eff"];
   if (withExact) header.push("exact (model)", "exact (data)");
   const rows = names.map((name, k) => {
     const e = estimates[k];
     const label = e.name !== name ? `${name} [${e.name}]` : name;
-    const row = [label + (e.warnings.length ? " (!)" : ""), `${fmt(e.mean, 5)} ± ${fmt(e.stderr, 5)}`, e.tau.toFixed(2), fmtRhat(e.rhat), e.nEffective.toFixed(0)];
+    const row = [
+      label + (e.warnings.length ? " (!)" : ""),
+      `${fmt(e.mean, 5)} ± ${fmt(e.stderr, 5)}`,
+      e.tau.toFixed(2),
+      fmtRhat(e.rhat),
+      e.nEffective.toFixed(0),
+    ];
     if (withExact) row.push(fmt(exactModel[k], 5), fmt(exactData[k], 5));
     return row;
   });

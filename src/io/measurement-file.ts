@@ -33,6 +33,11 @@ export interface ReadOptions {
   basesFile?: string;
   /** Leave /psi (or psiFile) unread: training without the ground truth, e.g. when it is too large. */
   skipPsi?: boolean;
+  /**
+   * Leave the shots unread (HDF5: their shape is still checked; `samples` comes back empty and `bases`
+   * null): for commands that need only the ground truth and the attributes, such as qst exact.
+   */
+  skipShots?: boolean;
 }
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -64,7 +69,11 @@ function quietly<T>(fn: () => T, onDiagnostic?: () => void): T {
   const writeSync = fs.writeSync;
   // Pretend the write to stderr succeeded: report as many bytes as were asked to be written.
   const swallowed = (data: unknown, offset?: unknown, length?: unknown): number =>
-    typeof data === "string" ? Buffer.byteLength(data) : typeof length === "number" ? length : (data as ArrayBufferView).byteLength - (Number(offset) || 0);
+    typeof data === "string"
+      ? Buffer.byteLength(data)
+      : typeof length === "number"
+        ? length
+        : (data as ArrayBufferView).byteLength - (Number(offset) || 0);
   const filtered = ((fd: number, ...rest: unknown[]) => {
     if (fd !== 2) return (writeSync as (...a: unknown[]) => number)(fd, ...rest);
     onDiagnostic?.();
@@ -151,7 +160,10 @@ function getDataset(f: H5File, file: string, name: string, required: boolean): H
   if (entity == null) {
     if (!required) return null;
     const available = safeKeys(f);
-    throw new QstError(`${file}: no dataset '${name}'` + (available.length ? ` (the file has: ${available.join(", ")})` : " (the file has no datasets)"));
+    throw new QstError(
+      `${file}: no dataset '${name}'` +
+        (available.length ? ` (the file has: ${available.join(", ")})` : " (the file has no datasets)"),
+    );
   }
   ensure(entity instanceof h5wasm.Dataset, `${file}: '${name}' is not a dataset`);
   refuseForeignStorage(entity, file, name);
@@ -175,14 +187,16 @@ function refuseExternalLink(f: H5File, file: string, name: string): void {
   if (!link) return;
   const full = "/" + name.split("/").filter(Boolean).join("/");
   const target = `${link.filename}:${link.objPath}`;
-  const what = link.at === full ? `is an external link to ${target}`
-    : `lies behind an external link (${link.at} → ${target})`;
+  const what =
+    link.at === full ? `is an external link to ${target}` : `lies behind an external link (${link.at} → ${target})`;
   const resolved = f.get(link.at);
   if (resolved instanceof ExternalLink) {
     throw new QstError(`${file}: '${name}' ${what}, which is missing; qst reads only data stored in the file itself`);
   }
-  throw new QstError(`${file}: '${name}' ${what}; qst reads only data stored in the file itself ` +
-    `(copy it in: h5copy -f ext -i ${file} -o copy.h5 -s ${full} -d ${full})`);
+  throw new QstError(
+    `${file}: '${name}' ${what}; qst reads only data stored in the file itself ` +
+      `(copy it in: h5copy -f ext -i ${file} -o copy.h5 -s ${full} -d ${full})`,
+  );
 }
 
 function externalLinkOn(f: H5File, name: string, hops = 0): { at: string; filename: string; objPath: string } | null {
@@ -207,7 +221,13 @@ function externalLinkOn(f: H5File, name: string, hops = 0): { at: string; filena
 const BUILTIN_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
 /** Registered ids of common plugin filters, for files whose pipeline does not name them. */
 const FILTER_NAMES: Record<number, string> = {
-  307: "bzip2", 32000: "lzf", 32001: "blosc", 32004: "lz4", 32008: "bitshuffle", 32015: "zstd", 32026: "blosc2",
+  307: "bzip2",
+  32000: "lzf",
+  32001: "blosc",
+  32004: "lz4",
+  32008: "bitshuffle",
+  32015: "zstd",
+  32026: "blosc2",
 };
 
 /**
@@ -224,14 +244,18 @@ function refuseForeignStorage(ds: H5Dataset, file: string, name: string): void {
       return `${inFile ? "this file" : s.file_name}:${s.dset_name.replace(/^\/?/, "/")}${found ? "" : " (missing)"}`;
     });
     if (sources.length > 3) listed.push("…");
-    throw new QstError(`${file}: '${name}' is a virtual dataset mapping ${listed.join(", ")}; qst reads only data ` +
-      "stored in the file itself (make it a plain dataset: h5repack -l CONTI in.h5 out.h5)");
+    throw new QstError(
+      `${file}: '${name}' is a virtual dataset mapping ${listed.join(", ")}; qst reads only data ` +
+        "stored in the file itself (make it a plain dataset: h5repack -l CONTI in.h5 out.h5)",
+    );
   }
   const foreign = ds.filters.filter((x) => !BUILTIN_FILTERS.has(x.id));
   if (foreign.length === 0) return;
   const named = foreign.map((x) => `${x.id} (${x.name || FILTER_NAMES[x.id] || "unknown"})`).join(", ");
-  throw new QstError(`${file}: '${name}' is stored with HDF5 filter ${named}, which qst cannot decode; re-save it ` +
-    "with gzip: h5repack -f GZIP=4 in.h5 out.h5 (h5repack needs the filter's plugin; h5py has lzf built in)");
+  throw new QstError(
+    `${file}: '${name}' is stored with HDF5 filter ${named}, which qst cannot decode; re-save it ` +
+      "with gzip: h5repack -f GZIP=4 in.h5 out.h5 (h5repack needs the filter's plugin; h5py has lzf built in)",
+  );
 }
 
 type Range = [] | [number, number];
@@ -242,10 +266,15 @@ type Range = [] | [number, number];
  */
 function readSlice(ds: H5Dataset, file: string, name: string, ranges: Range[]): unknown {
   let failed = false;
-  const value = quietly(() => ds.slice(ranges), () => (failed = true));
+  const value = quietly(
+    () => ds.slice(ranges),
+    () => (failed = true),
+  );
   const rows = ranges[0]?.length ? ` (rows ${ranges[0][0]}–${ranges[0][1]})` : "";
-  ensure(!failed && value != null,
-    `${file}: '${name}'${rows} cannot be decoded: HDF5 failed to read it (corrupt or missing data)`);
+  ensure(
+    !failed && value != null,
+    `${file}: '${name}'${rows} cannot be decoded: HDF5 failed to read it (corrupt or missing data)`,
+  );
   return value;
 }
 
@@ -265,20 +294,31 @@ function isBoolEnum(meta: Metadata): boolean {
 /** How h5py stores numpy complex64/complex128: a compound {r, i} of two floats. */
 function isComplexCompound(meta: Metadata): boolean {
   const m = meta.compound_type?.members;
-  return meta.type === H5T_COMPOUND && m?.length === 2 && m[0].name === "r" && m[1].name === "i" &&
-    m.every((x) => x.type === H5T_FLOAT && (x.size === 4 || x.size === 8));
+  return (
+    meta.type === H5T_COMPOUND &&
+    m?.length === 2 &&
+    m[0].name === "r" &&
+    m[1].name === "i" &&
+    m.every((x) => x.type === H5T_FLOAT && (x.size === 4 || x.size === 8))
+  );
 }
 
 function describeType(meta: Metadata): string {
   switch (meta.type) {
-    case H5T_INTEGER: return "integer";
-    case H5T_FLOAT: return "floating point";
-    case H5T_STRING: return "string";
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "floating point";
+    case H5T_STRING:
+      return "string";
     case H5T_COMPOUND:
       return `compound {${(meta.compound_type?.members ?? []).map((m) => `${m.name}: ${typeName(m)}`).join(", ")}}`;
     case H5T_ENUM:
-      return `enum {${Object.entries(meta.enum_type?.members ?? {}).map(([k, v]) => `${k} = ${v}`).join(", ")}}`;
-    default: return `HDF5 class ${meta.type}`;
+      return `enum {${Object.entries(meta.enum_type?.members ?? {})
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(", ")}}`;
+    default:
+      return `HDF5 class ${meta.type}`;
   }
 }
 
@@ -298,7 +338,10 @@ function formatBytes(n: number): string {
  * take, and that it is not transposed; returns its shape and any warnings.
  */
 function shotShape(
-  ds: H5Dataset, file: string, name: string, psiDs: H5Dataset | null = null,
+  ds: H5Dataset,
+  file: string,
+  name: string,
+  psiDs: H5Dataset | null = null,
 ): { rows: number; cols: number; warnings: string[] } {
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
@@ -306,24 +349,35 @@ function shotShape(
   const [rows, cols] = shape;
   ensure(rows > 0, `${file}: '${name}' holds no shots (M = 0)`);
   ensure(cols > 0, `${file}: '${name}' has no qubits (N = 0)`);
-  ensure(meta.type === H5T_INTEGER || isBoolEnum(meta),
-    `${file}: '${name}' must hold integers 0/1, but its type is ${describeType(meta)}`);
-  ensure(rows * cols <= MAX_SHOT_VALUES, `${file}: '${name}' declares [${rows}, ${cols}] shots: ` +
-    `${formatBytes(rows * cols)}, more than qst can hold (2^32 − 1 values at most); split the file`);
+  ensure(
+    meta.type === H5T_INTEGER || isBoolEnum(meta),
+    `${file}: '${name}' must hold integers 0/1, but its type is ${describeType(meta)}`,
+  );
+  ensure(
+    rows * cols <= MAX_SHOT_VALUES,
+    `${file}: '${name}' declares [${rows}, ${cols}] shots: ` +
+      `${formatBytes(rows * cols)}, more than qst can hold (2^32 − 1 values at most); split the file`,
+  );
   // An N too large for any psi, with a psi that fits M instead: [N, M] stored for [M, N].
-  ensure(!(cols > MAX_PSI_QUBITS && psiDs?.shape?.[0] === 2 ** rows),
+  ensure(
+    !(cols > MAX_PSI_QUBITS && psiDs?.shape?.[0] === 2 ** rows),
     `${file}: '${name}' has shape [${rows}, ${cols}] but 'psi' has 2^${rows} amplitudes, so N = ${rows}: ` +
-    "the samples look transposed; store them as [shots, qubits] (numpy: bits.T)");
+      "the samples look transposed; store them as [shots, qubits] (numpy: bits.T)",
+  );
   return { rows, cols, warnings: shapeWarnings(`${file}: '${name}'`, rows, cols) };
 }
 
 /** Refuses an absurd N; warns when there are fewer shots than qubits (a transposed array?). */
 function shapeWarnings(where: string, rows: number, cols: number): string[] {
-  ensure(cols <= MAX_QUBITS, `${where} has shape [${rows}, ${cols}]: N = ${cols} qubits is more than qst takes ` +
-    `(${MAX_QUBITS}); is it transposed? qst expects [shots, qubits]`);
+  ensure(
+    cols <= MAX_QUBITS,
+    `${where} has shape [${rows}, ${cols}]: N = ${cols} qubits is more than qst takes ` +
+      `(${MAX_QUBITS}); is it transposed? qst expects [shots, qubits]`,
+  );
   if (cols <= rows) return [];
-  return [`${where} has shape [${rows}, ${cols}]: more qubits than shots; is it transposed? ` +
-    "qst expects [shots, qubits]"];
+  return [
+    `${where} has shape [${rows}, ${cols}]: more qubits than shots; is it transposed? ` + "qst expects [shots, qubits]",
+  ];
 }
 
 /** Rows per slice when a dataset is read in bounded pieces (~4 M values). */
@@ -336,7 +390,15 @@ function sliceRows(cols: number): number {
  * Reads in slices of at most ~4 M values, so a large file never needs more than one slice of its
  * own dtype in memory at a time.
  */
-function readBitRows(ds: H5Dataset, file: string, name: string, cols: number, r0: number, r1: number, out: Uint8Array): void {
+function readBitRows(
+  ds: H5Dataset,
+  file: string,
+  name: string,
+  cols: number,
+  r0: number,
+  r1: number,
+  out: Uint8Array,
+): void {
   for (let a = r0; a < r1; a += sliceRows(cols)) {
     const b = Math.min(r1, a + sliceRows(cols));
     const slice = readSlice(ds, file, name, [[a, b], []]) as ArrayLike<number | bigint>;
@@ -346,7 +408,9 @@ function readBitRows(ds: H5Dataset, file: string, name: string, cols: number, r0
       const x = slice[k];
       if (x !== 0 && x !== 1 && x !== 0n && x !== 1n) {
         const shot = a + Math.floor(k / cols);
-        throw new QstError(`${file}: '${name}' must hold only 0 and 1, found ${String(x)} at shot ${shot}, qubit ${k % cols}`);
+        throw new QstError(
+          `${file}: '${name}' must hold only 0 and 1, found ${String(x)} at shot ${shot}, qubit ${k % cols}`,
+        );
       }
       out[base + k] = Number(x);
     }
@@ -358,13 +422,19 @@ function checkBasesShape(ds: H5Dataset, file: string, name: string, nShots: numb
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
   if (meta.type === H5T_STRING) {
-    ensure(shape.length === 1 && shape[0] === nShots,
-      `${file}: '${name}' must hold one basis string per shot (${nShots}), got shape [${shape.join(", ")}]`);
+    ensure(
+      shape.length === 1 && shape[0] === nShots,
+      `${file}: '${name}' must hold one basis string per shot (${nShots}), got shape [${shape.join(", ")}]`,
+    );
   } else {
-    ensure(meta.type === H5T_INTEGER,
-      `${file}: '${name}' must be uint8 ASCII codes or strings, but its type is ${describeType(meta)}`);
-    ensure(shape.length === 2 && shape[0] === nShots && shape[1] === nQubits,
-      `${file}: '${name}' has shape [${shape.join(", ")}] but the samples are [${nShots}, ${nQubits}]`);
+    ensure(
+      meta.type === H5T_INTEGER,
+      `${file}: '${name}' must be uint8 ASCII codes or strings, but its type is ${describeType(meta)}`,
+    );
+    ensure(
+      shape.length === 2 && shape[0] === nShots && shape[1] === nQubits,
+      `${file}: '${name}' has shape [${shape.join(", ")}] but the samples are [${nShots}, ${nQubits}]`,
+    );
   }
 }
 
@@ -373,7 +443,13 @@ function checkBasesShape(ds: H5Dataset, file: string, name: string, nShots: numb
  * every letter; returns false when all of them are Z.
  */
 function readBasisRows(
-  ds: H5Dataset, file: string, name: string, nQubits: number, r0: number, r1: number, out: Uint8Array,
+  ds: H5Dataset,
+  file: string,
+  name: string,
+  nQubits: number,
+  r0: number,
+  r1: number,
+  out: Uint8Array,
 ): boolean {
   const strings = ds.metadata.type === H5T_STRING;
   let rotated = false;
@@ -383,8 +459,10 @@ function readBasisRows(
     const codes = out.subarray((a - r0) * nQubits, (b - r0) * nQubits);
     for (let m = 0; m < b - a; m++) {
       const s = strings ? String(slice[m]).trim() : "";
-      ensure(!strings || s.length === nQubits,
-        `${file}: '${name}' shot ${a + m} has basis '${s}' of length ${s.length}, expected ${nQubits}`);
+      ensure(
+        !strings || s.length === nQubits,
+        `${file}: '${name}' shot ${a + m} has basis '${s}' of length ${s.length}, expected ${nQubits}`,
+      );
       for (let i = 0; i < nQubits; i++) {
         const c = strings ? s.charCodeAt(i) : Number(slice[m * nQubits + i]);
         // Range-checked before narrowing to a byte: 346 must not become 90 ('Z').
@@ -434,17 +512,27 @@ function readPsi(ds: H5Dataset, file: string, name: string, nQubits: number): St
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
   const compound = isComplexCompound(meta);
-  ensure(compound || meta.type === H5T_FLOAT || meta.type === H5T_INTEGER,
-    `${file}: '${name}' must hold real numbers or h5py complex ones, but its type is ${describeType(meta)}`);
-  ensure(nQubits <= MAX_PSI_QUBITS, `${file}: '${name}' for N = ${nQubits} qubits would need 2^${nQubits} amplitudes; qst reads exact states only up to N = ${MAX_PSI_QUBITS}`);
+  ensure(
+    compound || meta.type === H5T_FLOAT || meta.type === H5T_INTEGER,
+    `${file}: '${name}' must hold real numbers or h5py complex ones, but its type is ${describeType(meta)}`,
+  );
+  ensure(
+    nQubits <= MAX_PSI_QUBITS,
+    `${file}: '${name}' for N = ${nQubits} qubits would need 2^${nQubits} amplitudes; qst reads exact states only up to N = ${MAX_PSI_QUBITS}`,
+  );
   const dim = 2 ** nQubits;
   const pairs = !compound && shape.length === 2 && shape[1] === 2;
-  ensure((shape.length === 1 || pairs) && shape[0] === dim,
-    `${file}: '${name}' has shape [${shape.join(", ")}], but the samples have N = ${nQubits} qubits, so psi must be [${dim}] or [${dim}, 2]`);
+  ensure(
+    (shape.length === 1 || pairs) && shape[0] === dim,
+    `${file}: '${name}' has shape [${shape.join(", ")}], but the samples have N = ${nQubits} qubits, so psi must be [${dim}] or [${dim}, 2]`,
+  );
   const bytes = dim * (compound || pairs ? 16 : 8);
-  ensure(bytes <= MAX_PSI_BYTES, `${file}: '${name}' declares [${shape.join(", ")}] amplitudes: ` +
-    `${formatBytes(bytes)} as doubles, more than qst reads for an exact state ` +
-    `(${formatBytes(MAX_PSI_BYTES)}: N ≤ 26 if real, N ≤ 25 if complex)`);
+  ensure(
+    bytes <= MAX_PSI_BYTES,
+    `${file}: '${name}' declares [${shape.join(", ")}] amplitudes: ` +
+      `${formatBytes(bytes)} as doubles, more than qst reads for an exact state ` +
+      `(${formatBytes(MAX_PSI_BYTES)}: N ≤ 26 if real, N ≤ 25 if complex)`,
+  );
   const re = new Float64Array(dim);
   const im = compound || pairs ? new Float64Array(dim) : null;
   const step = 1 << 16;
@@ -464,8 +552,10 @@ function readPsi(ds: H5Dataset, file: string, name: string, nQubits: number): St
 export function normalisePsi(psi: { re: Float64Array; im: Float64Array | null }, where: string): StateVector {
   let norm2 = 0;
   for (let k = 0; k < psi.re.length; k++) {
-    const a = psi.re[k], b = psi.im ? psi.im[k] : 0;
-    if (!Number.isFinite(a) || !Number.isFinite(b)) throw new QstError(`${where}: amplitude ${k} is not a finite number (${a}${psi.im ? `, ${b}` : ""})`);
+    const a = psi.re[k],
+      b = psi.im ? psi.im[k] : 0;
+    if (!Number.isFinite(a) || !Number.isFinite(b))
+      throw new QstError(`${where}: amplitude ${k} is not a finite number (${a}${psi.im ? `, ${b}` : ""})`);
     norm2 += a * a + b * b;
   }
   ensure(norm2 > 0, `${where}: the state has zero norm and cannot be normalised`);
@@ -486,7 +576,8 @@ function readAttributes(f: H5File): Record<string, string | number | boolean> {
   for (const name of Object.keys(f.attrs)) {
     try {
       let v = f.get_attribute(name, false) as unknown;
-      if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<unknown>).length === 1) v = (v as unknown as ArrayLike<unknown>)[0];
+      if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<unknown>).length === 1)
+        v = (v as unknown as ArrayLike<unknown>)[0];
       if (typeof v === "bigint") v = Number(v);
       if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[name] = v;
     } catch {
@@ -515,18 +606,22 @@ export async function readMeasurements(file: string, options: ReadOptions = {}):
     const basesDs = getDataset(f, file, basesPath, options.basesPath !== undefined);
     const psiDs = getDataset(f, file, psiPath, options.psiPath !== undefined);
     const { rows, cols, warnings } = shotShape(ds, file, samplesPath, psiDs);
+    const readShots = !options.skipShots;
     const bytes = rows * cols * (basesDs ? 2 : 1);
-    ensure(bytes <= MAX_LOAD_BYTES, `${file}: '${samplesPath}' declares [${rows}, ${cols}] shots: ` +
-      `${formatBytes(bytes)}${basesDs ? " with their bases" : ""}, more than qst loads at once ` +
-      `(${formatBytes(MAX_LOAD_BYTES)}); stream it instead (qst train --stream)`);
-    const samples = new Uint8Array(rows * cols);
-    readBitRows(ds, file, samplesPath, cols, 0, rows, samples);
+    ensure(
+      !readShots || bytes <= MAX_LOAD_BYTES,
+      `${file}: '${samplesPath}' declares [${rows}, ${cols}] shots: ` +
+        `${formatBytes(bytes)}${basesDs ? " with their bases" : ""}, more than qst loads at once ` +
+        `(${formatBytes(MAX_LOAD_BYTES)}); stream it instead (qst train --stream)`,
+    );
+    const samples = new Uint8Array(readShots ? rows * cols : 0);
+    if (readShots) readBitRows(ds, file, samplesPath, cols, 0, rows, samples);
     return {
       source: file,
       nShots: rows,
       nQubits: cols,
       samples,
-      bases: basesDs ? readBases(basesDs, file, basesPath, rows, cols) : null,
+      bases: basesDs && readShots ? readBases(basesDs, file, basesPath, rows, cols) : null,
       psi: psiDs && !options.skipPsi ? readPsi(psiDs, file, psiPath, cols) : null,
       attributes: readAttributes(f),
       warnings,
@@ -569,7 +664,10 @@ function readTextMeasurements(file: string, options: ReadOptions): MeasurementDa
   const warnings = shapeWarnings(file, nShots, nQubits);
   const samples = new Uint8Array(nShots * nQubits);
   rows.forEach((row, m) => {
-    ensure(row.length === nQubits, `${file}: line ${m + 1} has ${row.length} values, expected ${nQubits} like the first line`);
+    ensure(
+      row.length === nQubits,
+      `${file}: line ${m + 1} has ${row.length} values, expected ${nQubits} like the first line`,
+    );
     row.forEach((x, i) => {
       ensure(x === "0" || x === "1", `${file}: values must be 0 or 1, found '${x}' at shot ${m}, qubit ${i}`);
       samples[m * nQubits + i] = x === "1" ? 1 : 0;
@@ -582,7 +680,10 @@ function readTextMeasurements(file: string, options: ReadOptions): MeasurementDa
     bases = new Uint8Array(nShots * nQubits);
     b.forEach((row, m) => {
       const letters = row.join("");
-      ensure(letters.length === nQubits, `${options.basesFile}: line ${m + 1} has ${letters.length} basis letters, expected ${nQubits}`);
+      ensure(
+        letters.length === nQubits,
+        `${options.basesFile}: line ${m + 1} has ${letters.length} basis letters, expected ${nQubits}`,
+      );
       for (let i = 0; i < nQubits; i++) {
         const c = letters.charCodeAt(i);
         if (c > 255) badBasis(options.basesFile!, c, m, i); // before narrowing to a byte
@@ -603,7 +704,10 @@ export function readTextPsi(file: string, nQubits: number): StateVector {
   const re = new Float64Array(dim);
   const im = new Float64Array(dim);
   rows.forEach((row, k) => {
-    ensure(row.length === 1 || row.length === 2, `${file}: line ${k + 1} must hold re or re im, found ${row.length} values`);
+    ensure(
+      row.length === 1 || row.length === 2,
+      `${file}: line ${k + 1} must hold re or re im, found ${row.length} values`,
+    );
     re[k] = Number(row[0]);
     im[k] = row.length === 2 ? Number(row[1]) : 0;
   });
@@ -619,38 +723,49 @@ export async function writeMeasurements(
   const { nShots: M, nQubits: N } = data;
   ensure(data.samples.length === M * N, `samples must hold ${M} × ${N} values, got ${data.samples.length}`);
   const lib = await h5();
-  await writeFileAtomic(file, (tmp) => withClock(options.fixedTime, () => {
-    const f = quietly(() => new lib.File(path.resolve(tmp), "w"));
-    try {
-      const chunkRows = Math.max(1, Math.min(M, Math.floor(65536 / N)));
-      const compression = options.compress === false ? {} : { chunks: [chunkRows, N], compression: "gzip" as const, compression_opts: 4 };
-      f.create_dataset({ name: "samples", data: data.samples, shape: [M, N], dtype: "<B", ...compression });
-      if (data.bases) f.create_dataset({ name: "bases", data: data.bases, shape: [M, N], dtype: "<B", ...compression });
-      if (data.psi) {
-        const { re, im } = parts(data.psi);
-        const dim = re.length;
-        if (im) {
-          const both = new Float64Array(2 * dim);
-          for (let k = 0; k < dim; k++) {
-            both[2 * k] = re[k];
-            both[2 * k + 1] = im[k];
+  await writeFileAtomic(file, (tmp) =>
+    withClock(options.fixedTime, () => {
+      const f = quietly(() => new lib.File(path.resolve(tmp), "w"));
+      try {
+        const chunkRows = Math.max(1, Math.min(M, Math.floor(65536 / N)));
+        const compression =
+          options.compress === false
+            ? {}
+            : { chunks: [chunkRows, N], compression: "gzip" as const, compression_opts: 4 };
+        f.create_dataset({ name: "samples", data: data.samples, shape: [M, N], dtype: "<B", ...compression });
+        if (data.bases)
+          f.create_dataset({ name: "bases", data: data.bases, shape: [M, N], dtype: "<B", ...compression });
+        if (data.psi) {
+          const { re, im } = parts(data.psi);
+          const dim = re.length;
+          if (im) {
+            const both = new Float64Array(2 * dim);
+            for (let k = 0; k < dim; k++) {
+              both[2 * k] = re[k];
+              both[2 * k + 1] = im[k];
+            }
+            f.create_dataset({ name: "psi", data: both, shape: [dim, 2], dtype: "<d" });
+          } else {
+            f.create_dataset({ name: "psi", data: re, shape: [dim], dtype: "<d" });
           }
-          f.create_dataset({ name: "psi", data: both, shape: [dim, 2], dtype: "<d" });
-        } else {
-          f.create_dataset({ name: "psi", data: re, shape: [dim], dtype: "<d" });
         }
-      }
-      for (const [name, value] of Object.entries(data.attributes)) {
-        if (typeof value === "number") {
-          f.create_attribute(name, Number.isInteger(value) ? int64Scalar(value) : new Float64Array([value]), [], Number.isInteger(value) ? "<q" : "<d");
-        } else {
-          f.create_attribute(name, String(value));
+        for (const [name, value] of Object.entries(data.attributes)) {
+          if (typeof value === "number") {
+            f.create_attribute(
+              name,
+              Number.isInteger(value) ? int64Scalar(value) : new Float64Array([value]),
+              [],
+              Number.isInteger(value) ? "<q" : "<d",
+            );
+          } else {
+            f.create_attribute(name, String(value));
+          }
         }
+      } finally {
+        quietly(() => f.close());
       }
-    } finally {
-      quietly(() => f.close());
-    }
-  }));
+    }),
+  );
 }
 
 /**
@@ -727,16 +842,27 @@ export async function openMeasurementStream(file: string, options: ReadOptions =
         if (basesDs && readBasisRows(basesDs, file, basesPath, cols, r, end, check)) rotated = true;
       }
       const meta: MeasurementData = {
-        source: file, nShots: rows, nQubits: cols, samples: new Uint8Array(0), bases: null,
-        psi: psiDs && !options.skipPsi ? readPsi(psiDs, file, psiPath, cols) : null, attributes: readAttributes(f), warnings,
+        source: file,
+        nShots: rows,
+        nQubits: cols,
+        samples: new Uint8Array(0),
+        bases: null,
+        psi: psiDs && !options.skipPsi ? readPsi(psiDs, file, psiPath, cols) : null,
+        attributes: readAttributes(f),
+        warnings,
       };
       const shots: ShotSource = {
-        source: file, nShots: rows, nQubits: cols, hasBases: rotated,
+        source: file,
+        nShots: rows,
+        nQubits: cols,
+        hasBases: rotated,
         read: (start, count, out) => guarded(() => readBitRows(ds, file, samplesPath, cols, start, start + count, out)),
-        ...(rotated ? {
-          readBases: (start: number, count: number, out: Uint8Array) =>
-            guarded(() => readBasisRows(basesDs!, file, basesPath, cols, start, start + count, out)),
-        } : {}),
+        ...(rotated
+          ? {
+              readBases: (start: number, count: number, out: Uint8Array) =>
+                guarded(() => readBasisRows(basesDs!, file, basesPath, cols, start, start + count, out)),
+            }
+          : {}),
         close: () => quietly(() => f.close()),
       };
       return { meta, shots };
@@ -747,7 +873,10 @@ export async function openMeasurementStream(file: string, options: ReadOptions =
 }
 
 /** Shape of a measurement file's shots without reading them (null for text files). */
-export async function peekShape(file: string, options: ReadOptions = {}): Promise<{ nShots: number; nQubits: number; hasBases: boolean } | null> {
+export async function peekShape(
+  file: string,
+  options: ReadOptions = {},
+): Promise<{ nShots: number; nQubits: number; hasBases: boolean } | null> {
   checkReadable(file);
   if (!isHdf5(file)) return null;
   return withHdf5(file, (f) => {
