@@ -53,6 +53,14 @@ export function handler<A>(fn: (args: A) => Promise<void> | void): (args: A) => 
   };
 }
 
+/**
+ * Doubts about the data that are not errors (e.g. more qubits than shots), one `qst: warning:` line
+ * each on stderr; --quiet silences progress, not these.
+ */
+export function printDataWarnings(data: { warnings?: string[] }): void {
+  for (const w of data.warnings ?? []) process.stderr.write(`qst: warning: ${escapeControl(w)}\n`);
+}
+
 /** The machine-readable result: one JSON object on the last line of stdout. */
 export function printJson(result: unknown): void {
   process.stdout.write(JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)) + "\n");

@@ -337,6 +337,15 @@ describe("transposed samples", () => {
       `${p("w.txt")} has shape [2, 3]: more qubits than shots; is it transposed? qst expects [shots, qubits]`,
     ]);
   });
+
+  it("qst train says so on stderr, in one line, and trains", async () => {
+    await writeRawHdf5(p("w10t.h5"), [{ name: "samples", data: new Uint8Array(200), shape: [10, 20], dtype: "<B" }]);
+    const r = qst(["train", p("w10t.h5"), "--epochs", "1", "--out", p("w10t.model.json"), "--quiet"]);
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      `qst: warning: ${p("w10t.h5")}: 'samples' has shape [10, 20]: more qubits than shots; is it transposed? qst expects [shots, qubits]`,
+    ]);
+  });
 });
 
 describe("declared sizes are checked before anything is allocated", () => {

@@ -5,7 +5,7 @@ import {
 } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
-import { fmt, handler, printJson } from "../common.js";
+import { fmt, handler, printDataWarnings, printJson } from "../common.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 
 interface EvaluateArgs {
@@ -25,6 +25,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   handler: handler(async (args: ArgumentsCamelCase<EvaluateArgs>) => {
     const { wavefunction } = loadModel(args.model);
     const data = await readMeasurements(args.data, readOptionsFrom(args));
+    printDataWarnings(data);
     ensure(data.nQubits === wavefunction.nVisible,
       `${args.data}: has N = ${data.nQubits} qubits but the model ${args.model} has ${wavefunction.nVisible}`);
     const m = evaluateModel(wavefunction, data);

@@ -14,7 +14,7 @@ import {
 import { STREAM_THRESHOLD_BYTES, openMeasurementStream, peekShape, readMeasurements } from "../../src/io/measurement-file.js";
 import { modelFile, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/io/model-file.js";
 import { Checkpointer, JsonlLog } from "../../src/io/training-files.js";
-import { fmt, handler, printJson } from "../common.js";
+import { fmt, handler, printDataWarnings, printJson } from "../common.js";
 import { checkModelSize } from "../limits.js";
 import { checkOutputs } from "../outputs.js";
 import { Progress } from "../progress.js";
@@ -120,6 +120,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const wantStream = args.stream ?? (shape !== null && shape.nShots * shape.nQubits > STREAM_THRESHOLD_BYTES);
   const streamed = wantStream ? await openMeasurementStream(args.data, readOptions) : null;
   const data = streamed?.meta ?? (await readMeasurements(args.data, readOptions));
+  printDataWarnings(data);
   const hasBases = streamed ? streamed.shots.hasBases : data.bases !== null;
   const resumed = args.resume ? readCheckpoint(args.resume) : null;
   const kind: ModelKind = args.model === "auto" || args.model === undefined ? (resumed?.file.kind ?? (hasBases ? "complex" : "positive")) : args.model;
