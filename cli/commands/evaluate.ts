@@ -25,7 +25,6 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   handler: handler(async (args: ArgumentsCamelCase<EvaluateArgs>) => {
     const { wavefunction } = loadModel(args.model);
     const data = await readMeasurements(args.data, readOptionsFrom(args));
-    printDataWarnings(data);
     ensure(data.nQubits === wavefunction.nVisible,
       `${args.data}: has N = ${data.nQubits} qubits but the model ${args.model} has ${wavefunction.nVisible}`);
     const m = evaluateModel(wavefunction, data);
@@ -34,6 +33,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       throw new QstError(`${args.model}: the model's exact metrics are impossible (${impossible}): its parameters are so large ` +
         "that exp() overflows in double precision; retrain it (smaller --lr, or --weight-decay)");
     }
+    printDataWarnings(data);
     if (args.json) printJson(m);
     else {
       if (m.fidelity !== undefined) process.stdout.write(`fidelity   ${fmt(m.fidelity, 6)}\nKL         ${fmt(m.kl, 6)}\n`);

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
-  type Callback, COMPLEX_DEFAULTS, DEFAULTS, Driver, type DriverState, ensure, EvaluateEvery, EXACT_NEGATIVE_PHASE_AUTO_MAX, exactMetrics, finiteValues, MAX_EXACT_QUBITS, MixingAlarm, type ModelKind, QstError, resolveOptions, type RunResult, ShotBlocks, StopAfter, StopOnSignals, TrainingDivergedError, type TrainOptions,
+  type Callback, COMPLEX_DEFAULTS, DEFAULTS, Driver, type DriverState, EarlyStopping, ensure, EvaluateEvery, heldOutNll, holdOut, KeepBest, logZEstimate, type MeasurementData, type Shots, type ShotSource, EXACT_NEGATIVE_PHASE_AUTO_MAX, exactMetrics, finiteValues, MAX_EXACT_QUBITS, MixingAlarm, type ModelKind, QstError, resolveOptions, type RunResult, ShotBlocks, StopAfter, StopOnSignals, TrainingDivergedError, type TrainOptions,
 } from "../../src/index.js";
 import { STREAM_THRESHOLD_BYTES, openMeasurementStream, peekShape, readMeasurements } from "../../src/io/measurement-file.js";
 import { modelFile, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/io/model-file.js";
@@ -42,6 +42,10 @@ interface TrainArgs {
   "checkpoint-every": number;
   resume?: string;
   "stop-after"?: number;
+  validation?: number;
+  logz: "exact" | "ais" | "auto";
+  keep: "last" | "best";
+  "early-stop"?: number;
   stream?: boolean;
   "negative-phase": "auto" | "pcd" | "cd" | "pt" | "exact";
   "phase-hidden"?: number;
@@ -93,6 +97,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("stop-after", { type: "number", describe: "stop after this epoch with a checkpoint, as if interrupted (to split a run over batch-queue slots)" })
       .option("force", { type: "boolean", default: false, describe: "overwrite the model, log and checkpoint of an earlier run" })
       .option("exact", { type: "boolean", default: true, describe: "exact fidelity/KL/NLL against /psi when N ≤ 24 (--no-exact: train without reading /psi)" })
+      .option("validation", { type: "number", describe: "hold out this fraction of the shots; their NLL (val_nll) is logged at every evaluation" })
+      .option("logz", { choices: ["exact", "ais", "auto"] as const, default: "auto" as const, describe: "log Z for NLLs: enumeration, annealed importance sampling, or auto (exact up to N = 20)" })
+      .option("keep", { choices: ["last", "best"] as const, default: "last" as const, describe: "write the last epoch's model, or the one with the lowest held-out NLL (needs --validation)" })
+      .option("early-stop", { type: "number", describe: "stop when the held-out NLL has not improved for this many evaluations (needs --validation)" })
       .option("resume", { type: "string", describe: "continue a run from a checkpoint (bit-identical to an uninterrupted run)" })
       .option("json", { type: "boolean", default: false, describe: "print the result as one JSON object on the last stdout line" })
       .option("quiet", { type: "boolean", default: false, describe: "no progress output" }) as unknown as Argv<TrainArgs>,
@@ -120,8 +128,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const wantStream = args.stream ?? (shape !== null && shape.nShots * shape.nQubits > STREAM_THRESHOLD_BYTES);
   const streamed = wantStream ? await openMeasurementStream(args.data, readOptions) : null;
   const data = streamed?.meta ?? (await readMeasurements(args.data, readOptions));
-  printDataWarnings(data);
   const hasBases = streamed ? streamed.shots.hasBases : data.bases !== null;
+  const validation = validationSplit(args, data, streamed !== null);
   const resumed = args.resume ? readCheckpoint(args.resume) : null;
   const kind: ModelKind = args.model === "auto" || args.model === undefined ? (resumed?.file.kind ?? (hasBases ? "complex" : "positive")) : args.model;
   ensure(!resumed || resumed.file.kind === kind, `${args.resume}: the checkpoint is of a ${resumed?.file.kind} model, not ${kind}`);
@@ -147,7 +155,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   ensure(stopAfter === undefined || (Number.isInteger(stopAfter) && stopAfter > 0), `--stop-after must be a positive integer`);
 
   if (streamed && !args.quiet) process.stderr.write(`qst: ${data.nShots} shots (${(data.nShots * data.nQubits / 2 ** 20).toFixed(0)} MiB): streaming from the file in blocks\n`);
-  const shots = new ShotBlocks(streamed?.shots ?? data, data.nQubits);
+  const trainingShots = streamed?.shots ?? validation?.train ?? data;
+  const shots = new ShotBlocks(trainingShots, data.nQubits);
   const driver = withCheckpoint(args.resume, () => new Driver(kind, shots, options, resumed?.state));
   const dataSha256 = sha256OfFile(args.data);
   const sections = () => ({
@@ -162,14 +171,21 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     },
   });
 
+  printDataWarnings(data); // after every check, so that a refusal stays one line
   const progress = new Progress(options.epochs, "training", args.quiet);
-  const evaluation = new EvaluateEvery(options.evalEvery, (d) => exactMetrics(d.model, streamed?.shots ?? data, data.psi));
+  const evaluation = new EvaluateEvery(options.evalEvery, (d) => exactMetrics(d.model, trainingShots, data.psi));
+  // Held-out and (past enumeration) training NLL with log Z exact or by AIS: the fit without ground truth.
+  const likelihood = likelihoodCallback(args, options.evalEvery, validation?.heldOut ?? null, exactPossible ? null : trainingShots, kind);
+  const best = args.keep === "best" ? new KeepBest("val_nll") : null;
   // the mode-collapse alarm and auto's switch to tempering: one line each (docs/training.md)
   const mixingAlarm = new MixingAlarm((line) => {
     if (!args.quiet) process.stderr.write(line + "\n");
   });
   const callbacks: Callback[] = [
     ...(exactPossible ? [evaluation] : []),
+    ...(likelihood ? [likelihood] : []),
+    ...(best ? [best] : []),
+    ...(args["early-stop"] !== undefined ? [new EarlyStopping("val_nll", args["early-stop"])] : []),
     mixingAlarm,
     new JsonlLog(logPath, resumed ? resumed.state.epoch : null),
     { onEpochEnd: (_d, record) => progress.update(record.epoch, { fidelity: record.fidelity, kl: record.kl, nll: record.nll }) },
@@ -190,7 +206,9 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     throw e;
   }
   progress.done();
-  if (run.reason === "stopped") {
+  const earlyStop = run.reason === "stopped" && run.stoppedBy?.startsWith("early stopping") ? run.stoppedBy : null;
+  if (earlyStop && !args.quiet) process.stderr.write(`qst: ${earlyStop}; stopped after epoch ${driver.epoch}\n`);
+  if (run.reason === "stopped" && !earlyStop) {
     if (run.stoppedBy === "stop-after") {
       if (!args.quiet) process.stderr.write(`qst: stopped after epoch ${driver.epoch} as asked; checkpoint written to ${checkpointPath}\n`);
       return;
@@ -204,8 +222,15 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       : "qst: --no-exact: exact fidelity/KL/NLL skipped, /psi not read\n");
   }
 
+  // --keep best: the parameters of the epoch with the lowest held-out NLL, and their metrics.
+  if (best?.best) driver.model.params.set(best.best.params);
   // A finished run that is resumed again trains no epoch: its metrics come from the checkpoint's model.
-  const metrics = exactPossible && Object.keys(evaluation.last).length === 0 ? finiteValues(exactMetrics(driver.model, streamed?.shots ?? data, data.psi)) : evaluation.last;
+  const exactNow = best?.best || Object.keys(evaluation.last).length === 0;
+  const metrics: Record<string, number> = {
+    ...(exactPossible ? (exactNow ? finiteValues(exactMetrics(driver.model, trainingShots, data.psi)) : evaluation.last) : {}),
+    ...(likelihood ? (best?.best ? finiteValues(likelihood.compute(driver)) : likelihood.last) : {}),
+    ...(best?.best ? { best_epoch: best.best.epoch } : {}),
+  };
   saveModelFile(out, modelFile(driver.model, { ...sections(), metrics }));
   const result = {
     model: out,
@@ -224,7 +249,11 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     process.stdout.write(`model written to ${out} (log: ${logPath})\n`);
     process.stdout.write(`epochs ${driver.epoch}, training time ${fmt(result.train_time_s, 2)} s\n`);
     if (metrics.fidelity !== undefined) process.stdout.write(`fidelity ${fmt(metrics.fidelity, 6)}   KL ${fmt(metrics.kl, 6)}\n`);
-    if (metrics.nll !== undefined) process.stdout.write(`NLL per shot ${fmt(metrics.nll, 6)}\n`);
+    if (metrics.nll !== undefined) process.stdout.write(`NLL per shot ${fmt(metrics.nll, 6)}${metrics.nll_stderr ? ` ± ${fmt(metrics.nll_stderr, 6)}` : ""}\n`);
+    if (metrics.val_nll !== undefined) {
+      const at = metrics.best_epoch !== undefined ? ` (best epoch ${metrics.best_epoch}, kept)` : "";
+      process.stdout.write(`held-out NLL per shot ${fmt(metrics.val_nll, 6)}${metrics.val_nll_stderr ? ` ± ${fmt(metrics.val_nll_stderr, 6)}` : ""}${at}\n`);
+    }
     const pt = result.pt_betas ? `, ${result.pt_betas.length} temperatures, swap rates ${result.pt_swap_rates?.map((r) => fmt(r, 2)).join(" ")}` : "";
     const from = result.pt_from_epoch !== undefined ? ` (auto, from epoch ${result.pt_from_epoch + 1})` : "";
     process.stdout.write(`negative phase ${result.negative_phase}${from}${pt}\n`);
@@ -264,4 +293,49 @@ function readCheckpoint(file: string): Resumed {
   const nQubits = m.rbms?.amplitude?.nVisible;
   ensure(Number.isInteger(nQubits), `${file}: the checkpoint has no amplitude RBM`);
   return { file: m, options: m.training as TrainOptions, state: m.trainer, nQubits };
+}
+
+/** --validation: the held-out split of the shots (from the seed, so reruns agree), or null. */
+function validationSplit(args: TrainArgs, data: MeasurementData, streamed: boolean): { train: Shots; heldOut: Shots } | null {
+  ensure(args.validation !== undefined || (args.keep === "last" && args["early-stop"] === undefined),
+    `--keep best and --early-stop choose by the held-out NLL: give --validation FRACTION`);
+  if (args.validation === undefined) return null;
+  ensure(!streamed, `${args.data}: --validation needs the shots in memory; this file is streamed (too large, or --stream)`);
+  ensure(args["early-stop"] === undefined || (Number.isInteger(args["early-stop"]) && args["early-stop"] >= 1),
+    `--early-stop must be a positive integer`);
+  return holdOut(data, args.validation, (args.seed ?? DEFAULTS.seed) + 1);
+}
+
+/**
+ * The NLL of the held-out shots (val_nll) and, where the training NLL cannot be enumerated, of the
+ * training shots (nll), each with log Z's error; log Z exact or by AIS as --logz says.
+ */
+function likelihoodCallback(
+  args: TrainArgs,
+  every: number,
+  heldOut: Shots | null,
+  training: ShotSource | Shots | null,
+  kind: ModelKind,
+): (EvaluateEvery & { compute: (d: Driver) => Record<string, number | undefined> }) | null {
+  if (heldOut === null && training === null) return null;
+  if (kind !== "positive") {
+    ensure(heldOut === null || heldOut.nQubits <= MAX_EXACT_QUBITS, `--validation of the complex model needs N ≤ ${MAX_EXACT_QUBITS} (exact log Z)`);
+    if (heldOut === null) return null;
+  }
+  const metrics = (d: Driver): Record<string, number | undefined> => {
+    const z = logZEstimate(d.model.amplitude, args.logz);
+    const out: Record<string, number | undefined> = { logZ: z.logZ, logZ_stderr: z.stderr };
+    if (heldOut) {
+      const v = heldOutNll(d.model, heldOut, z);
+      out.val_nll = v.nll;
+      out.val_nll_stderr = v.stderr;
+    }
+    if (training && !("read" in training)) {
+      const t = heldOutNll(d.model, training, z);
+      out.nll = t.nll;
+      out.nll_stderr = t.stderr;
+    }
+    return out;
+  };
+  return Object.assign(new EvaluateEvery(every, metrics), { compute: metrics });
 }

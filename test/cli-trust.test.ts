@@ -1,0 +1,87 @@
+/** qst train without ground truth: held-out NLL, --keep best, early stopping, and NLLs past enumeration. */
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { Rng } from "../src/core/rng.js";
+import { writeMeasurements } from "../src/io/measurement-file.js";
+import { lastJson, qst } from "./helpers/cli.js";
+import { tempDir } from "./helpers/files.js";
+
+const dir = tempDir("qst-trust-");
+const p = (f: string) => path.join(dir, f);
+const DATA = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../datasets/tfim_chain_N10_h1.h5");
+
+describe("held-out NLL and model selection in qst train", () => {
+  it("--validation logs val_nll; --keep best writes the epoch with the lowest one; --early-stop ends the run", () => {
+    const r = qst([
+      "train",
+      DATA,
+      "--validation",
+      "0.2",
+      "--keep",
+      "best",
+      "--early-stop",
+      "3",
+      "--epochs",
+      "60",
+      "--lr",
+      "0.1",
+      "--eval-every",
+      "2",
+      "--out",
+      p("v.json"),
+      "--json",
+    ]);
+    expect(r.status).toBe(0);
+    const out = lastJson(r.stdout);
+    const log = fs
+      .readFileSync(p("v.log.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const evaluated = log.filter((l) => l.val_nll !== undefined);
+    expect(evaluated.length).toBeGreaterThan(3);
+    const bestRow = evaluated.reduce((a, b) => (b.val_nll < a.val_nll ? b : a));
+    expect(out.best_epoch).toBe(bestRow.epoch);
+    expect(out.val_nll).toBeCloseTo(bestRow.val_nll, 10);
+    // At this learning rate the held-out NLL turns up well before epoch 60.
+    expect(out.epochs).toBeLessThan(60);
+    expect(r.stderr).toMatch(/early stopping: val_nll has not improved for 3 evaluations/);
+    const model = JSON.parse(fs.readFileSync(p("v.json"), "utf8"));
+    expect(model.metrics.best_epoch).toBe(bestRow.epoch);
+  });
+
+  it("--keep best and --early-stop need --validation", () => {
+    const r = qst(["train", DATA, "--keep", "best", "--out", p("x.json")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--keep best and --early-stop choose by the held-out NLL: give --validation FRACTION/);
+  });
+
+  it("past enumeration (N = 30): training and held-out NLL with log Z by AIS and their error", async () => {
+    const rng = new Rng(1),
+      M = 2000,
+      N = 30;
+    const samples = Uint8Array.from({ length: M * N }, () => rng.uint32() >>> 31);
+    await writeMeasurements(p("r30.h5"), { nShots: M, nQubits: N, samples, bases: null, psi: null, attributes: {} });
+    const r = qst([
+      "train",
+      p("r30.h5"),
+      "--validation",
+      "0.25",
+      "--epochs",
+      "2",
+      "--eval-every",
+      "0",
+      "--out",
+      p("r30.json"),
+      "--json",
+    ]);
+    expect(r.status).toBe(0);
+    const out = lastJson(r.stdout);
+    expect(out.logZ_stderr).toBeGreaterThan(0);
+    expect(out.nll_stderr).toBe(out.logZ_stderr);
+    // Random bits: a nearly uniform model's NLL is close to N log 2 per shot.
+    expect(Math.abs(out.val_nll - N * Math.LN2)).toBeLessThan(1);
+    expect(Math.abs(out.nll - N * Math.LN2)).toBeLessThan(1);
+  });
+});
