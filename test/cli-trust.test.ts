@@ -85,3 +85,15 @@ describe("held-out NLL and model selection in qst train", () => {
     expect(Math.abs(out.nll - N * Math.LN2)).toBeLessThan(1);
   });
 });
+
+describe("qst evaluate past enumeration", () => {
+  it("gives the NLL of the shots with log Z by AIS and its error (N = 30)", () => {
+    const r = qst(["evaluate", p("r30.json"), p("r30.h5"), "--json"]);
+    expect(r.status).toBe(0);
+    const out = lastJson(r.stdout);
+    expect(out.logZ_stderr).toBeGreaterThan(0);
+    expect(out.nll_stderr).toBe(out.logZ_stderr);
+    expect(Math.abs(out.nll - 30 * Math.LN2)).toBeLessThan(1);
+    expect(out.fidelity).toBeUndefined();
+  });
+});
