@@ -20,31 +20,72 @@ export type { Lattice, Hamiltonian, PauliTerm, Pauli, Boundary } from "./physics
 export { groundState, type GroundState, type GroundStateOptions } from "./physics/groundstate.js";
 export { rotateToBasis, checkBasis, basisOfShot, torlaiBases, BASIS_CODES } from "./physics/bases.js";
 export {
-  sampleMeasurements, memoryShotSource, type BasisSet, type MeasurementData, type MeasurementOptions, type Shots, type ShotSource,
+  sampleMeasurements,
+  memoryShotSource,
+  type BasisSet,
+  type MeasurementData,
+  type MeasurementOptions,
+  type Shots,
+  type ShotSource,
 } from "./physics/measurements.js";
 export { parts, isComplexVector, type ComplexVector, type StateVector } from "./core/state-vector.js";
-export { generateDataset, buildModel, type Dataset, type GenerateOptions, type ModelName } from "./physics/generate.js";
+export {
+  generateDataset,
+  generateMixedDataset,
+  buildModel,
+  ghzState,
+  wState,
+  type Dataset,
+  type GenerateOptions,
+  type MixedDataset,
+  type ModelName,
+} from "./physics/generate.js";
 /** Exact observables of a state vector: energy, magnetisation, correlations, entropies. */
 export * as exact from "./physics/states.js";
 
 // nn: the wavefunction family and exact enumeration
 export { RBM } from "./nn/rbm.js";
 export { RbmWaveFunction, type ModelKind, type WaveFunction } from "./nn/wavefunction.js";
-export { stateVector, rotatedAmplitudes, logPartitionFunction, logProbabilities, MAX_EXACT_QUBITS } from "./nn/enumeration.js";
+export {
+  stateVector,
+  rotatedAmplitudes,
+  logPartitionFunction,
+  logProbabilities,
+  MAX_EXACT_QUBITS,
+} from "./nn/enumeration.js";
 
 // sample
 export { GibbsSampler, sampleChains, type ChainSamples, type SampleOptions } from "./sample/gibbs.js";
 
 // train: the driver, its options and callbacks
 export {
-  Driver, driverFor, TrainingDivergedError, type Callback, type DriverState, type EpochRecord, type RunEnd, type RunResult,
+  Driver,
+  driverFor,
+  TrainingDivergedError,
+  type Callback,
+  type DriverState,
+  type EpochRecord,
+  type RunEnd,
+  type RunResult,
 } from "./train/driver.js";
 export {
-  resolveOptions, DEFAULTS, COMPLEX_DEFAULTS, MAX_EXACT_NEGATIVE_PHASE_QUBITS, EXACT_NEGATIVE_PHASE_AUTO_MAX,
-  type TrainOptions, type TrainOptionsInput, type NegativePhase,
+  resolveOptions,
+  DEFAULTS,
+  COMPLEX_DEFAULTS,
+  MAX_EXACT_NEGATIVE_PHASE_QUBITS,
+  EXACT_NEGATIVE_PHASE_AUTO_MAX,
+  type TrainOptions,
+  type TrainOptionsInput,
+  type NegativePhase,
 } from "./train/options.js";
 export {
-  EvaluateEvery, StopAfter, StopOnSignals, KeepBest, EarlyStopping, MixingAlarm, finiteValues,
+  EvaluateEvery,
+  StopAfter,
+  StopOnSignals,
+  KeepBest,
+  EarlyStopping,
+  MixingAlarm,
+  finiteValues,
 } from "./train/callbacks.js";
 export { TemperedChains, sampleTempered, type TemperingState } from "./sample/tempering.js";
 export { magnetizationConvergence, MODE_RHAT_THRESHOLD, type ChainConvergence } from "./estimate/convergence.js";
@@ -54,24 +95,68 @@ export { ShotBlocks, holdOut, bootstrapShots, bootstrapMember, halfSampleMember,
 
 // estimate: observables with error bars, statistics, exact metrics
 export {
-  estimateObservables, estimateObservable, exactExpectation, stateExpectation, parseObservable, enumerateWaveFunction,
-  OBSERVABLE_NAMES, MAX_ENUMERATION_SITES,
-  energy, magnetization, absMagnetization, sigmaX, sigmaY, sigmaZ, correlation, bondAverage, siteAverage, pauliString, renyi2,
-  type Estimate, type Observable, type EstimationOptions,
+  estimateObservables,
+  estimateObservable,
+  exactExpectation,
+  stateExpectation,
+  parseObservable,
+  enumerateWaveFunction,
+  OBSERVABLE_NAMES,
+  MAX_ENUMERATION_SITES,
+  energy,
+  magnetization,
+  absMagnetization,
+  sigmaX,
+  sigmaY,
+  sigmaZ,
+  correlation,
+  bondAverage,
+  siteAverage,
+  pauliString,
+  renyi2,
+  type Estimate,
+  type Observable,
+  type EstimationOptions,
 } from "./estimate/observables.js";
 export { fmtAbove, summarize, RHAT_THRESHOLD, type Summary } from "./estimate/statistics.js";
-export { exactMetrics, evaluateModel, groupShotsByBasis, heldOutNll, impossibleMetric, type Metrics } from "./estimate/metrics.js";
-export { aisLogPartitionFunction, logZEstimate, baseRatesFromShots, type AisOptions, type LogZEstimate } from "./estimate/ais.js";
+export {
+  exactMetrics,
+  evaluateModel,
+  groupShotsByBasis,
+  heldOutNll,
+  impossibleMetric,
+  type Metrics,
+} from "./estimate/metrics.js";
+export {
+  aisLogPartitionFunction,
+  logZEstimate,
+  baseRatesFromShots,
+  type AisOptions,
+  type LogZEstimate,
+} from "./estimate/ais.js";
 export { fidelityEstimate, type FidelityEstimate, type FidelityOptions } from "./estimate/fidelity.js";
 export {
-  combineMembers, finiteShotEstimate, type EnsembleEstimate, type FiniteShotEstimate,
+  combineMembers,
+  finiteShotEstimate,
+  type EnsembleEstimate,
+  type FiniteShotEstimate,
 } from "./estimate/ensemble.js";
 
 // io: measurement files, model files, training logs and checkpoints, plots
 export {
-  readMeasurements, writeMeasurements, openMeasurementStream, type ReadOptions,
+  readMeasurements,
+  writeMeasurements,
+  openMeasurementStream,
+  type ReadOptions,
 } from "./io/measurement-file.js";
 export { loadModel, readModelFile, saveModelFile, modelFile, wavefunctionOf, type ModelFile } from "./io/model-file.js";
 export { JsonlLog, Checkpointer } from "./io/training-files.js";
-export { loadEnsemble, readManifest, writeManifest, memberFileName, isEnsembleFolder, type EnsembleManifest } from "./io/ensemble.js";
+export {
+  loadEnsemble,
+  readManifest,
+  writeManifest,
+  memberFileName,
+  isEnsembleFolder,
+  type EnsembleManifest,
+} from "./io/ensemble.js";
 export { plotTrainingLog, plotObservableSweep, writePlot, type PlotSpec } from "./io/plot.js";
