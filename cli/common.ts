@@ -2,9 +2,7 @@
  * What every qst command shares: turning errors into one clear line and an exit code,
  * the `--json` convention (the last stdout line is one JSON object), and progress on stderr.
  */
-import {
-  escapeControl, QstError, removePendingTemporaries,
-} from "../src/index.js";
+import { escapeControl, QstError, removePendingTemporaries } from "../src/index.js";
 
 export const EXIT_USER_ERROR = 1;
 export const EXIT_INTERNAL_ERROR = 70;
@@ -25,7 +23,9 @@ export function fail(error: unknown): never {
     process.exit(EXIT_USER_ERROR);
   }
   const e = error as Error;
-  process.stderr.write(`qst: internal error: ${escapeControl(e?.message ?? String(error))} (rerun with --debug for the stack trace, and please report it)\n`);
+  process.stderr.write(
+    `qst: internal error: ${escapeControl(e?.message ?? String(error))} (rerun with --debug for the stack trace, and please report it)\n`,
+  );
   if (debug && e?.stack) process.stderr.write(e.stack + "\n");
   process.exit(EXIT_INTERNAL_ERROR);
 }
@@ -63,7 +63,9 @@ export function printDataWarnings(data: { warnings?: string[] }): void {
 
 /** The machine-readable result: one JSON object on the last line of stdout. */
 export function printJson(result: unknown): void {
-  process.stdout.write(JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)) + "\n");
+  process.stdout.write(
+    JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)) + "\n",
+  );
 }
 
 /** Formats a number for tables: fixed decimals for ordinary magnitudes, exponent otherwise. */
@@ -77,10 +79,14 @@ export function fmt(x: number | undefined | null, digits = 4): string {
 export function parseSites(spec: string | number | undefined, what: string): number[] | undefined {
   if (spec === undefined) return undefined;
   const out: number[] = [];
-  for (const part of String(spec).split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of String(spec)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new QstError(`${what}: cannot read '${part}' as a site or range (use e.g. 0,1,2 or 0-4)`);
-    const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
+    const a = Number(m[1]),
+      b = m[2] !== undefined ? Number(m[2]) : a;
     if (b < a) throw new QstError(`${what}: range '${part}' is empty`);
     for (let i = a; i <= b; i++) out.push(i);
   }

@@ -5,9 +5,7 @@
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import {
-  QstError,
-} from "../src/index.js";
+import { QstError } from "../src/index.js";
 import { qstVersion } from "../src/io/model-file.js";
 import { fail, quietOnClosedStdout } from "./common.js";
 import { commands } from "./commands/index.js";

@@ -168,7 +168,10 @@ describe("renderPlot", () => {
   });
 
   it("rejects inconsistent specs with a QstError", async () => {
-    await expectQstError(renderPlot({ ...small, xLabel: "x", yLabel: "y", series: [{ label: "s", x: [1, 2], y: [1] }] }), /"s" has 2 x values but 1 y values/);
+    await expectQstError(
+      renderPlot({ ...small, xLabel: "x", yLabel: "y", series: [{ label: "s", x: [1, 2], y: [1] }] }),
+      /"s" has 2 x values but 1 y values/,
+    );
     await expectQstError(
       renderPlot({ ...small, xLabel: "x", yLabel: "y", logY: true, series: [{ label: "s", x: [1, 2], y: [0, -1] }] }),
       /no data points to draw/,
@@ -191,7 +194,10 @@ describe("writePlot", () => {
 
   it("keeps an existing file intact when rendering fails", async () => {
     const out = write("keep.png", "old");
-    await expectQstError(writePlot(out, { ...small, xLabel: "x", yLabel: "y", series: [{ label: "s", x: [1], y: [1, 2] }] }), /has 1 x values/);
+    await expectQstError(
+      writePlot(out, { ...small, xLabel: "x", yLabel: "y", series: [{ label: "s", x: [1], y: [1, 2] }] }),
+      /has 1 x values/,
+    );
     expect(fs.readFileSync(out, "utf8")).toBe("old");
     expect(leftovers(out)).toEqual([]);
     fs.rmSync(out);
@@ -208,7 +214,10 @@ describe("bad inputs leave no output", () => {
   const out = () => path.join(dir, "out.png");
 
   it("missing training log", async () => {
-    await expectQstError(plotTrainingLog(path.join(dir, "missing.jsonl"), out(), ["nll"]), /missing\.jsonl: no such training log/);
+    await expectQstError(
+      plotTrainingLog(path.join(dir, "missing.jsonl"), out(), ["nll"]),
+      /missing\.jsonl: no such training log/,
+    );
     expect(fs.existsSync(out())).toBe(false);
   });
 
@@ -224,7 +233,10 @@ describe("bad inputs leave no output", () => {
     await expectQstError(plotTrainingLog(log, out(), ["nll"]), /bad\.jsonl:3: malformed line/);
     expect(leftovers(log)).toEqual([]);
     const csv = write("bad.csv", "epoch,nll\n1,3\n2,2.5,7\n");
-    await expectQstError(() => readTrainingLog(csv), /bad\.csv:3: malformed line, expected 2 comma-separated values .* found 3/);
+    await expectQstError(
+      () => readTrainingLog(csv),
+      /bad\.csv:3: malformed line, expected 2 comma-separated values .* found 3/,
+    );
     const noEpoch = write("noepoch.jsonl", '{"epoch":1}\n{"nll":2}\n');
     await expectQstError(() => readTrainingLog(noEpoch), /noepoch\.jsonl:2: .*"epoch"/);
     fs.rmSync(log);
@@ -234,11 +246,20 @@ describe("bad inputs leave no output", () => {
 
   it("unknown column, listing the available ones", async () => {
     const log = write("log.jsonl", '{"epoch":1,"nll":3,"lr":0.01}\n{"epoch":2,"nll":2.5,"lr":0.01,"fidelity":0.9}\n');
-    await expectQstError(plotTrainingLog(log, out(), ["kl"]), /no column "kl"; available columns: epoch, nll, lr, fidelity/);
+    await expectQstError(
+      plotTrainingLog(log, out(), ["kl"]),
+      /no column "kl"; available columns: epoch, nll, lr, fidelity/,
+    );
     expect(leftovers(log)).toEqual([]);
     const table = write("sweep.csv", "h,mean,stderr\n0.5,0.9,0.01\n1.0,0.5,0.02\n");
-    await expectQstError(plotObservableSweep(table, out(), { x: "h", y: "mean", exact: "exact" }), /no column "exact"; available columns: h, mean, stderr/);
-    await expectQstError(() => readTable(table, ["g"]), /sweep\.csv: no column "g"; available columns: h, mean, stderr/);
+    await expectQstError(
+      plotObservableSweep(table, out(), { x: "h", y: "mean", exact: "exact" }),
+      /no column "exact"; available columns: h, mean, stderr/,
+    );
+    await expectQstError(
+      () => readTable(table, ["g"]),
+      /sweep\.csv: no column "g"; available columns: h, mean, stderr/,
+    );
     expect(leftovers(log, table)).toEqual([]);
     fs.rmSync(log);
     fs.rmSync(table);
@@ -253,7 +274,10 @@ describe("bad inputs leave no output", () => {
     const badJson = write("bad.json", '[{"h": 1, "mean": 0.5},\n {"h": 2, "mean": }]');
     await expectQstError(() => readTable(badJson), /bad\.json:2: malformed JSON/);
     const text = write("text.csv", "h,mean\n1,0.5\n2,abc\n");
-    await expectQstError(() => observableSweepSpec(readTable(text), { x: "h", y: "mean", source: text }), /text\.csv:3: column "mean" is not a number \("abc"\)/);
+    await expectQstError(
+      () => observableSweepSpec(readTable(text), { x: "h", y: "mean", source: text }),
+      /text\.csv:3: column "mean" is not a number \("abc"\)/,
+    );
     for (const f of [empty, headerOnly, badJson, text]) fs.rmSync(f);
   });
 });
@@ -268,7 +292,16 @@ describe("training curves", () => {
 
   it("plots infidelity on a log axis, skipping rows without the metric", () => {
     const spec = trainingCurvesSpec(rows, ["infidelity"], {
-      references: [{ label: "QuCumber", metric: "fidelity", points: [{ x: 10, y: 0.925 }, { x: 20, y: 0.965 }] }],
+      references: [
+        {
+          label: "QuCumber",
+          metric: "fidelity",
+          points: [
+            { x: 10, y: 0.925 },
+            { x: 20, y: 0.965 },
+          ],
+        },
+      ],
     });
     expect(spec.logY).toBe(true);
     expect(spec.xLabel).toBe("Epoch");
@@ -282,7 +315,8 @@ describe("training curves", () => {
   it("gives each of several metrics its own panel and axis, with markers on short curves", () => {
     const spec = trainingCurvesSpec(rows, ["nll", "kl", "fidelity"]);
     expect(spec.panels).toEqual([
-      { yLabel: "NLL", logY: false, yMax: undefined }, { yLabel: "KL divergence", logY: true, yMax: undefined },
+      { yLabel: "NLL", logY: false, yMax: undefined },
+      { yLabel: "KL divergence", logY: true, yMax: undefined },
       { yLabel: "Fidelity F", logY: false, yMax: 1 },
     ]);
     expect(spec.series.map((s) => s.panel)).toEqual([0, 1, 2]);
@@ -296,7 +330,10 @@ describe("training curves", () => {
 
   it("reads JSON lines and CSV logs alike, with nulls and missing values", async () => {
     const jsonl = write("train.jsonl", rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
-    const csv = write("train.csv", "epoch,nll,lr,fidelity,kl\n1,7,0.01,,\n2,6.5,0.01,null,\n10,6.2,0.01,0.9,0.1\n20,6.1,0.01,0.99,0.01\n");
+    const csv = write(
+      "train.csv",
+      "epoch,nll,lr,fidelity,kl\n1,7,0.01,,\n2,6.5,0.01,null,\n10,6.2,0.01,0.9,0.1\n20,6.1,0.01,0.99,0.01\n",
+    );
     const a = trainingCurvesSpec(readTrainingLog(jsonl), ["nll", "infidelity"]);
     const b = trainingCurvesSpec(readTrainingLog(csv), ["nll", "infidelity"]);
     expect(b.series).toEqual(a.series);
@@ -307,7 +344,10 @@ describe("training curves", () => {
   });
 
   it("complains about a metric with no values", async () => {
-    await expectQstError(() => trainingCurvesSpec([{ epoch: 1, nll: 2, fidelity: null }], ["fidelity"]), /"fidelity" \(for fidelity\) has no numeric values/);
+    await expectQstError(
+      () => trainingCurvesSpec([{ epoch: 1, nll: 2, fidelity: null }], ["fidelity"]),
+      /"fidelity" \(for fidelity\) has no numeric values/,
+    );
   });
 });
 
@@ -328,14 +368,26 @@ describe("observable sweep", () => {
   it("splits rows into series by a group column", () => {
     const rows = [10, 20].flatMap((N) => [0.5, 1].map((h) => ({ N, h, mean: h / N, exact: h / N })));
     const spec = observableSweepSpec(rows, { x: "h", y: "mean", exact: "exact", groupBy: "N" });
-    expect(spec.series.map((s) => s.label)).toEqual(["RBM estimate (N = 10)", "RBM estimate (N = 20)", "Exact (N = 10)", "Exact (N = 20)"]);
+    expect(spec.series.map((s) => s.label)).toEqual([
+      "RBM estimate (N = 10)",
+      "RBM estimate (N = 20)",
+      "Exact (N = 10)",
+      "Exact (N = 20)",
+    ]);
     expect(spec.series[0].color).toBe(spec.series[2].color);
   });
 
   it("renders a CSV table to PNG end to end", async () => {
     const table = write("mag.csv", "h,mean,stderr,exact\n0,0.95,0.01,0.96\n1,0.5,0.04,0.52\n2,0.1,0.02,0.09\n");
     const out = path.join(dir, "mag.png");
-    await plotObservableSweep(table, out, { x: "h", y: "mean", yError: "stderr", exact: "exact", width: 600, height: 400 });
+    await plotObservableSweep(table, out, {
+      x: "h",
+      y: "mean",
+      yError: "stderr",
+      exact: "exact",
+      width: 600,
+      height: 400,
+    });
     expect(ihdrSize(fs.readFileSync(out))).toEqual({ width: 1200, height: 800 });
     fs.rmSync(table);
     fs.rmSync(out);

@@ -18,13 +18,38 @@ beforeAll(async () => {
 
 describe("diverging training", () => {
   it("stops with a message, writes no model, keeps the last good checkpoint", () => {
-    const good = qst(["train", p("target.h5"), "--epochs", "2", "--checkpoint-every", "1", "--out", p("div.json"), "--quiet"]);
+    const good = qst([
+      "train",
+      p("target.h5"),
+      "--epochs",
+      "2",
+      "--checkpoint-every",
+      "1",
+      "--out",
+      p("div.json"),
+      "--quiet",
+    ]);
     expect(good.status).toBe(0);
     fs.rmSync(p("div.json"));
     const before = fs.readFileSync(p("div.ckpt.json"), "utf8");
-    const r = qst(["train", p("target.h5"), "--epochs", "2", "--lr", "1e308", "--checkpoint-every", "1", "--out", p("div.json"), "--quiet", "--force"]);
+    const r = qst([
+      "train",
+      p("target.h5"),
+      "--epochs",
+      "2",
+      "--lr",
+      "1e308",
+      "--checkpoint-every",
+      "1",
+      "--out",
+      p("div.json"),
+      "--quiet",
+      "--force",
+    ]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/training diverged at epoch 1: a parameter became (NaN|-?Infinity) \(try a smaller --lr\); no model written; the last good checkpoint is .*div\.ckpt\.json/);
+    expect(r.stderr).toMatch(
+      /training diverged at epoch 1: a parameter became (NaN|-?Infinity) \(try a smaller --lr\); no model written; the last good checkpoint is .*div\.ckpt\.json/,
+    );
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(fs.existsSync(p("div.json"))).toBe(false);
     expect(fs.readFileSync(p("div.ckpt.json"), "utf8")).toBe(before);
@@ -34,7 +59,22 @@ describe("diverging training", () => {
 describe("a run killed mid-write", () => {
   it("leaves the old model or a complete new one, and a valid checkpoint, whenever it is killed", async () => {
     // A wide model makes every write take long enough to be hit by the kill now and then.
-    const args = ["train", p("target.h5"), "--hidden", "600", "--epochs", "100000", "--eval-every", "0", "--checkpoint-every", "1", "--out", p("kill.json"), "--quiet", "--force"];
+    const args = [
+      "train",
+      p("target.h5"),
+      "--hidden",
+      "600",
+      "--epochs",
+      "100000",
+      "--eval-every",
+      "0",
+      "--checkpoint-every",
+      "1",
+      "--out",
+      p("kill.json"),
+      "--quiet",
+      "--force",
+    ];
     fs.writeFileSync(p("kill.ckpt.json"), "OLD CHECKPOINT");
     let replaced = 0;
     for (let trial = 0; trial < 6; trial++) {

@@ -32,7 +32,9 @@ afterEach(() => {
  * that plain Gibbs chains do not cross in the sweeps below.
  */
 function bimodal(): RBM {
-  const rbm = new RBM(6, 2), rng = new Rng(4), w = 8;
+  const rbm = new RBM(6, 2),
+    rng = new Rng(4),
+    w = 8;
   for (let i = 0; i < 6; i++) {
     rbm.visibleBias[i] = -w / 2 + 0.3 * rng.normal();
     for (let j = 0; j < 2; j++) rbm.weights[i * 2 + j] = (w / 2) * (1 + 0.1 * rng.normal());
@@ -48,14 +50,20 @@ function startUnbalanced(s: GibbsSampler): void {
 const FIXED = { adaptAttempts: Number.POSITIVE_INFINITY };
 
 function scaled(rbm: RBM, beta: number): RBM {
-  return new RBM(rbm.nVisible, rbm.nHidden, rbm.params.map((x) => beta * x));
+  return new RBM(
+    rbm.nVisible,
+    rbm.nHidden,
+    rbm.params.map((x) => beta * x),
+  );
 }
 
 /** E(v, h) of every joint configuration, index v + 2^nV · h. */
 function jointEnergies(rbm: RBM): Float64Array {
-  const { nVisible: nV, nHidden: nH } = rbm, E = new Float64Array(2 ** (nV + nH));
+  const { nVisible: nV, nHidden: nH } = rbm,
+    E = new Float64Array(2 ** (nV + nH));
   for (let k = 0; k < E.length; k++) {
-    const v = configurationOf(k % 2 ** nV, nV), h = configurationOf(Math.floor(k / 2 ** nV), nH);
+    const v = configurationOf(k % 2 ** nV, nV),
+      h = configurationOf(Math.floor(k / 2 ** nV), nH);
     let e = 0;
     for (let i = 0; i < nV; i++) e -= rbm.visibleBias[i] * v[i];
     for (let j = 0; j < nH; j++) {
@@ -72,13 +80,15 @@ describe("parallel tempering", () => {
   const betas = [1, 0.7, 0.4, 0];
 
   it("every replica samples its exact p_β(v) ∝ e^{−F_{βλ}(v)} (χ², false-alarm rate 1e-3 per replica)", () => {
-    const rbm = bimodal(), chains = 4000;
+    const rbm = bimodal(),
+      chains = 4000;
     const pt = new TemperedChains(new GibbsSampler(rbm, chains, new Rng(1)), new Rng(2), betas, FIXED);
     startUnbalanced(pt.cold);
     pt.step(60);
     betas.forEach((beta, t) => {
       const p = logProbabilities(scaled(rbm, beta)).map(Math.exp);
-      const counts = new Float64Array(p.length), v = pt.replica(t).visible;
+      const counts = new Float64Array(p.length),
+        v = pt.replica(t).visible;
       for (let c = 0; c < chains; c++) counts[indexOf(v, 6, c * 6)]++;
       const { chi2, df, critical } = chiSquare(counts, p, chains);
       expect(chi2, `β = ${beta}: χ² = ${chi2.toFixed(1)}, ${df} degrees of freedom`).toBeLessThan(critical);
@@ -86,17 +96,21 @@ describe("parallel tempering", () => {
   });
 
   it("plain Gibbs chains of the same RBM do not (the test above can fail)", () => {
-    const rbm = bimodal(), chains = 4000, s = new GibbsSampler(rbm, chains, new Rng(1));
+    const rbm = bimodal(),
+      chains = 4000,
+      s = new GibbsSampler(rbm, chains, new Rng(1));
     startUnbalanced(s);
     s.step(60);
-    const p = logProbabilities(rbm).map(Math.exp), counts = new Float64Array(p.length);
+    const p = logProbabilities(rbm).map(Math.exp),
+      counts = new Float64Array(p.length);
     for (let c = 0; c < chains; c++) counts[indexOf(s.visible, 6, c * 6)]++;
     const { chi2, critical } = chiSquare(counts, p, chains);
     expect(chi2).toBeGreaterThan(critical);
   });
 
   it("swap rates equal the exact Metropolis rate Σ p_a(x) p_b(y) min(1, e^{(β_a−β_b)(E(x)−E(y))})", () => {
-    const rbm = bimodal(), chains = 4000;
+    const rbm = bimodal(),
+      chains = 4000;
     const E = jointEnergies(rbm);
     const pt = new TemperedChains(new GibbsSampler(rbm, chains, new Rng(5)), new Rng(6), betas, FIXED);
     pt.step(40);
@@ -105,15 +119,20 @@ describe("parallel tempering", () => {
     const after = pt.getState();
     for (let t = 0; t + 1 < betas.length; t++) {
       const [ba, bb] = [betas[t], betas[t + 1]];
-      const pa = boltzmann(E, ba), pb = boltzmann(E, bb);
+      const pa = boltzmann(E, ba),
+        pb = boltzmann(E, bb);
       let rate = 0;
       for (let x = 0; x < E.length; x++) {
         for (let y = 0; y < E.length; y++) rate += pa[x] * pb[y] * Math.min(1, Math.exp((ba - bb) * (E[x] - E[y])));
       }
-      const n = after.attempts[t] - before.attempts[t], measured = (after.accepts[t] - before.accepts[t]) / n;
+      const n = after.attempts[t] - before.attempts[t],
+        measured = (after.accepts[t] - before.accepts[t]) / n;
       // one independent attempt per chain is the conservative noise (attempts of a chain correlate)
       const sigma = Math.sqrt((rate * (1 - rate)) / chains);
-      expect(Math.abs(measured - rate), `pair ${t}: measured ${measured.toFixed(4)}, exact ${rate.toFixed(4)}`).toBeLessThan(5 * sigma);
+      expect(
+        Math.abs(measured - rate),
+        `pair ${t}: measured ${measured.toFixed(4)}, exact ${rate.toFixed(4)}`,
+      ).toBeLessThan(5 * sigma);
     }
   });
 
@@ -122,7 +141,9 @@ describe("parallel tempering", () => {
       setAdaptiveThreads(false); // split whenever allowed, so that the threaded path runs
       setKernelThreads(threads);
       const rbm = randomRbm(16, 16, 3, 1.2, 0.3);
-      const pt = new TemperedChains(new GibbsSampler(rbm, 64, new Rng(7)), new Rng(8), [1, 0.5, 0], { adaptAttempts: 64 });
+      const pt = new TemperedChains(new GibbsSampler(rbm, 64, new Rng(7)), new Rng(8), [1, 0.5, 0], {
+        adaptAttempts: 64,
+      });
       const ladders = new Set<string>();
       for (let u = 0; u < 30; u++) {
         pt.step(4);
@@ -138,7 +159,8 @@ describe("parallel tempering", () => {
   });
 
   it("keeps neighbouring swap rates in the band as the ladder adapts", () => {
-    const rbm = randomRbm(12, 12, 4, 2, 0.5), pt = new TemperedChains(new GibbsSampler(rbm, 100, new Rng(9)), new Rng(10));
+    const rbm = randomRbm(12, 12, 4, 2, 0.5),
+      pt = new TemperedChains(new GibbsSampler(rbm, 100, new Rng(9)), new Rng(10));
     for (let u = 0; u < 400; u++) {
       pt.step(10);
       pt.adapt();
@@ -205,7 +227,8 @@ describe("training through tempering", () => {
 describe("mode-collapse alarm", () => {
   const run = async (h: number) => {
     const data = generateDataset({ model: "tfim", N: 8, h, boundary: "open", shots: 4000, seed: 1 });
-    const lines: string[] = [], alarm = new MixingAlarm((line) => lines.push(line));
+    const lines: string[] = [],
+      alarm = new MixingAlarm((line) => lines.push(line));
     const d = driverFor(data, { negativePhase: "pcd", epochs: 20, seed: 2 });
     await d.run([alarm]);
     return { lines, alarm: alarm.alarm, F: exactMetrics(d.model, data, data.psi).fidelity };
@@ -215,7 +238,9 @@ describe("mode-collapse alarm", () => {
     const r = await run(0.2);
     expect(r.F).toBeLessThan(0.9);
     expect(r.lines).toHaveLength(1);
-    expect(r.lines[0]).toMatch(/warning: epoch \d+: the negative phase's chains disagree with the data: .*--negative-phase pt/);
+    expect(r.lines[0]).toMatch(
+      /warning: epoch \d+: the negative phase's chains disagree with the data: .*--negative-phase pt/,
+    );
   });
 
   it("stays silent when the chains mix (paramagnetic TFIM, h = 2)", async () => {
@@ -237,8 +262,10 @@ describe("sampling a multimodal model (qst sample, qst observe)", () => {
     const conv = magnetizationConvergence(tempered);
     expect(conv.converged, `R̂ = ${conv.rhat}`).toBe(true);
     // one sample per chain (the last): independent draws for χ²
-    const p = logProbabilities(rbm).map(Math.exp), counts = new Float64Array(p.length);
-    for (let c = 0; c < options.chains; c++) counts[indexOf(tempered.samples, 6, (c * options.samplesPerChain + options.samplesPerChain - 1) * 6)]++;
+    const p = logProbabilities(rbm).map(Math.exp),
+      counts = new Float64Array(p.length);
+    for (let c = 0; c < options.chains; c++)
+      counts[indexOf(tempered.samples, 6, (c * options.samplesPerChain + options.samplesPerChain - 1) * 6)]++;
     const { chi2, critical } = chiSquare(counts, p, options.chains);
     expect(chi2).toBeLessThan(critical);
   });
@@ -246,8 +273,25 @@ describe("sampling a multimodal model (qst sample, qst observe)", () => {
 
 describe("qst train and qst sample report the negative phase", () => {
   it("train --json: negative_phase, ladder and swap rates; the switch in one stderr line; sample tempers", () => {
-    const dir = tempDir("qst-pt-"), p = (f: string) => path.join(dir, f);
-    expect(qst(["generate", "tfim", "-N", "8", "-h", "0.2", "--samples", "4000", "--seed", "1", "--out", p("d.h5"), "--quiet"]).status).toBe(0);
+    const dir = tempDir("qst-pt-"),
+      p = (f: string) => path.join(dir, f);
+    expect(
+      qst([
+        "generate",
+        "tfim",
+        "-N",
+        "8",
+        "-h",
+        "0.2",
+        "--samples",
+        "4000",
+        "--seed",
+        "1",
+        "--out",
+        p("d.h5"),
+        "--quiet",
+      ]).status,
+    ).toBe(0);
     const r = qst(["train", p("d.h5"), "--out", p("m.json"), "--seed", "2", "--epochs", "20", "--json"]);
     expect(r.status).toBe(0);
     const j = lastJson(r.stdout);

@@ -1,7 +1,12 @@
 /** qst sample MODEL --n M --out FILE: Gibbs samples of |ψ_λ|² written in the measurement format. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
-  ensure, magnetizationConvergence, MODE_RHAT_THRESHOLD, Rng, sampleChains, sampleTempered,
+  ensure,
+  magnetizationConvergence,
+  MODE_RHAT_THRESHOLD,
+  Rng,
+  sampleChains,
+  sampleTempered,
 } from "../../src/index.js";
 import { writeMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
@@ -35,20 +40,29 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       .option("thin", { type: "number", default: 2, describe: "sweeps between kept samples" })
       .option("seed", { type: "number", default: 1, describe: "random seed" })
       .option("tempering", {
-        choices: ["auto", "on", "off"] as const, default: "auto" as const,
+        choices: ["auto", "on", "off"] as const,
+        default: "auto" as const,
         describe: `parallel tempering of the chains (on), none (off), or auto: tempered again when plain chains disagree on M (R̂ > ${MODE_RHAT_THRESHOLD})`,
       })
       .option("force", { type: "boolean", default: false, describe: "replace an existing --out file" })
-      .option("json", { type: "boolean", default: false, describe: "print a JSON summary as the last stdout line" }) as unknown as Argv<SampleArgs>,
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print a JSON summary as the last stdout line",
+      }) as unknown as Argv<SampleArgs>,
   handler: handler(async (args: ArgumentsCamelCase<SampleArgs>) => {
     ensure(Number.isInteger(args.n) && args.n > 0, `--n must be a positive integer, got ${args.n}`);
     ensure(Number.isInteger(args.chains) && args.chains > 0, `--chains must be a positive integer, got ${args.chains}`);
     ensure(Number.isInteger(args.thin) && args.thin > 0, `--thin must be a positive integer, got ${args.thin}`);
-    ensure(Number.isInteger(args["burn-in"]) && args["burn-in"] >= 0, `--burn-in must be an integer ≥ 0, got ${args["burn-in"]}`);
+    ensure(
+      Number.isInteger(args["burn-in"]) && args["burn-in"] >= 0,
+      `--burn-in must be an integer ≥ 0, got ${args["burn-in"]}`,
+    );
     ensure(Number.isSafeInteger(args.seed), `--seed must be an integer, got ${args.seed}`);
     checkAtMost(args.chains, MAX_CHAINS, "--chains");
     checkOutputs([{ path: args.out, flag: "--out" }], [{ path: args.model, what: "model file" }], {
-      refuseExisting: !args.force, existingHint: "qst sample replaces a file only with --force",
+      refuseExisting: !args.force,
+      existingHint: "qst sample replaces a file only with --force",
     });
     const { wavefunction } = loadModel(args.model);
     checkDrawn(args.n, wavefunction.nVisible, "--n");
@@ -60,27 +74,53 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     let convergence = magnetizationConvergence(drawn);
     if (!convergence.converged && args.tempering === "auto") {
       // chains stuck in different modes of |ψ|² (e.g. a GHZ model): draw again with tempering
-      process.stderr.write(`qst: the Gibbs chains disagree on the magnetisation (R̂ = ${convergence.rhat.toFixed(2)}): drawing again with parallel tempering\n`);
+      process.stderr.write(
+        `qst: the Gibbs chains disagree on the magnetisation (R̂ = ${convergence.rhat.toFixed(2)}): drawing again with parallel tempering\n`,
+      );
       tempered = true;
       drawn = sampleTempered(wavefunction.amplitude, sampling, new Rng(args.seed));
       convergence = magnetizationConvergence(drawn);
     }
     if (!convergence.converged) {
-      process.stderr.write(`qst: warning: the chains have not converged (R̂ of the magnetisation = ${convergence.rhat.toFixed(2)} > ${MODE_RHAT_THRESHOLD}): ` +
-        `the shots over-represent some modes of |ψ|²; use a larger --thin${tempered ? "" : " or --tempering on"}\n`);
+      process.stderr.write(
+        `qst: warning: the chains have not converged (R̂ of the magnetisation = ${convergence.rhat.toFixed(2)} > ${MODE_RHAT_THRESHOLD}): ` +
+          `the shots over-represent some modes of |ψ|²; use a larger --thin${tempered ? "" : " or --tempering on"}\n`,
+      );
     }
     const N = wavefunction.nVisible;
     // Interleave the chains (shot m from chain m mod C) so that any prefix mixes all chains.
     const samples = new Uint8Array(args.n * N);
     for (let m = 0; m < args.n; m++) {
-      const c = m % chains, t = Math.floor(m / chains);
+      const c = m % chains,
+        t = Math.floor(m / chains);
       samples.set(drawn.samples.subarray((c * perChain + t) * N, (c * perChain + t + 1) * N), m * N);
     }
     await writeMeasurements(args.out, {
-      nShots: args.n, nQubits: N, samples, bases: null, psi: null,
-      attributes: { source: "qst sample", model_file: args.model, N, seed: args.seed, chains, burn_in: args["burn-in"], thin: args.thin, tempered: tempered ? 1 : 0 },
+      nShots: args.n,
+      nQubits: N,
+      samples,
+      bases: null,
+      psi: null,
+      attributes: {
+        source: "qst sample",
+        model_file: args.model,
+        N,
+        seed: args.seed,
+        chains,
+        burn_in: args["burn-in"],
+        thin: args.thin,
+        tempered: tempered ? 1 : 0,
+      },
     });
-    if (args.json) printJson({ out: args.out, shots: args.n, N, tempered, rhat_magnetization: convergence.rhat, converged: convergence.converged });
+    if (args.json)
+      printJson({
+        out: args.out,
+        shots: args.n,
+        N,
+        tempered,
+        rhat_magnetization: convergence.rhat,
+        converged: convergence.converged,
+      });
     else process.stdout.write(`${args.n} shots of N = ${N} qubits written to ${args.out}\n`);
   }),
 };

@@ -6,11 +6,36 @@ import type { ReadOptions } from "../../src/io/measurement-file.js";
 export function dataOptions<T>(y: Argv<T>, hidden = false) {
   const group = "Data layout:";
   return y
-    .option("samples-path", { type: "string", describe: "HDF5 dataset holding the shots (default /samples)", group, hidden })
-    .option("bases-path", { type: "string", describe: "HDF5 dataset holding the per-shot bases (default /bases)", group, hidden })
-    .option("psi-path", { type: "string", describe: "HDF5 dataset holding the exact amplitudes (default /psi)", group, hidden })
-    .option("psi", { type: "string", describe: "text file of exact amplitudes (re im per line), for QuCumber text data", group, hidden })
-    .option("bases-file", { type: "string", describe: "text file of per-shot bases, for QuCumber text data", group, hidden });
+    .option("samples-path", {
+      type: "string",
+      describe: "HDF5 dataset holding the shots (default /samples)",
+      group,
+      hidden,
+    })
+    .option("bases-path", {
+      type: "string",
+      describe: "HDF5 dataset holding the per-shot bases (default /bases)",
+      group,
+      hidden,
+    })
+    .option("psi-path", {
+      type: "string",
+      describe: "HDF5 dataset holding the exact amplitudes (default /psi)",
+      group,
+      hidden,
+    })
+    .option("psi", {
+      type: "string",
+      describe: "text file of exact amplitudes (re im per line), for QuCumber text data",
+      group,
+      hidden,
+    })
+    .option("bases-file", {
+      type: "string",
+      describe: "text file of per-shot bases, for QuCumber text data",
+      group,
+      hidden,
+    });
 }
 
 export function readOptionsFrom(args: Record<string, unknown>): ReadOptions {

@@ -9,10 +9,50 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
-  type Callback, COMPLEX_DEFAULTS, DEFAULTS, Driver, type DriverState, EarlyStopping, ensure, EvaluateEvery, heldOutNll, holdOut, KeepBest, logZEstimate, type MeasurementData, type Shots, type ShotSource, EXACT_NEGATIVE_PHASE_AUTO_MAX, exactMetrics, finiteValues, MAX_EXACT_QUBITS, MixingAlarm, type ModelKind, QstError, resolveOptions, type RunResult, ShotBlocks, StopAfter, StopOnSignals, TrainingDivergedError, type TrainOptions,
+  type Callback,
+  COMPLEX_DEFAULTS,
+  DEFAULTS,
+  Driver,
+  type DriverState,
+  EarlyStopping,
+  ensure,
+  EvaluateEvery,
+  heldOutNll,
+  holdOut,
+  KeepBest,
+  logZEstimate,
+  type MeasurementData,
+  type Shots,
+  type ShotSource,
+  EXACT_NEGATIVE_PHASE_AUTO_MAX,
+  exactMetrics,
+  finiteValues,
+  MAX_EXACT_QUBITS,
+  MixingAlarm,
+  type ModelKind,
+  QstError,
+  resolveOptions,
+  type RunResult,
+  ShotBlocks,
+  StopAfter,
+  StopOnSignals,
+  TrainingDivergedError,
+  type TrainOptions,
 } from "../../src/index.js";
-import { STREAM_THRESHOLD_BYTES, openMeasurementStream, peekShape, readMeasurements } from "../../src/io/measurement-file.js";
-import { modelFile, qstVersion, readModelFile, saveModelFile, sha256OfFile, type ModelFile } from "../../src/io/model-file.js";
+import {
+  STREAM_THRESHOLD_BYTES,
+  openMeasurementStream,
+  peekShape,
+  readMeasurements,
+} from "../../src/io/measurement-file.js";
+import {
+  modelFile,
+  qstVersion,
+  readModelFile,
+  saveModelFile,
+  sha256OfFile,
+  type ModelFile,
+} from "../../src/io/model-file.js";
 import { Checkpointer, JsonlLog } from "../../src/io/training-files.js";
 import { fmt, handler, printDataWarnings, printJson } from "../common.js";
 import { checkModelSize } from "../limits.js";
@@ -66,44 +106,120 @@ function stem(p: string): string {
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: "train <data>",
-  describe: "Train an RBM wavefunction on a measurement file (PCD); report fidelity and KL when the file has ground truth",
+  describe:
+    "Train an RBM wavefunction on a measurement file (PCD); report fidelity and KL when the file has ground truth",
   builder: (y: Argv) =>
     dataOptions(y)
       .positional("data", { type: "string", describe: "measurement file (HDF5, or QuCumber text)", demandOption: true })
       .option("hidden", { type: "number", describe: "hidden units (default: N, the number of qubits)" })
-      .option("epochs", { type: "number", describe: `passes over the data (default ${DEFAULTS.epochs}; complex model ${COMPLEX_DEFAULTS.epochs})` })
-      .option("lr", { type: "number", describe: `learning rate (default ${DEFAULTS.learningRate}; complex model ${COMPLEX_DEFAULTS.learningRate})` })
+      .option("epochs", {
+        type: "number",
+        describe: `passes over the data (default ${DEFAULTS.epochs}; complex model ${COMPLEX_DEFAULTS.epochs})`,
+      })
+      .option("lr", {
+        type: "number",
+        describe: `learning rate (default ${DEFAULTS.learningRate}; complex model ${COMPLEX_DEFAULTS.learningRate})`,
+      })
       .option("optimizer", { choices: ["sgd", "adam"] as const, describe: `optimiser (default ${DEFAULTS.optimizer})` })
       .option("momentum", { type: "number", describe: `SGD momentum (default ${DEFAULTS.momentum})` })
-      .option("schedule", { choices: ["constant", "cosine"] as const, describe: `learning-rate schedule (default ${DEFAULTS.schedule})` })
+      .option("schedule", {
+        choices: ["constant", "cosine"] as const,
+        describe: `learning-rate schedule (default ${DEFAULTS.schedule})`,
+      })
       .option("method", { choices: ["pcd", "cd"] as const, describe: "former spelling of --negative-phase pcd|cd" })
       .option("k", { type: "number", describe: `Gibbs sweeps per update (default ${DEFAULTS.k})` })
       .option("batch", { type: "number", describe: `mini-batch size (default ${DEFAULTS.batchSize})` })
-      .option("chains", { type: "number", describe: `persistent chains for the negative phase (default ${DEFAULTS.chains})` })
-      .option("seed", { type: "number", describe: `random seed; the same seed gives a bit-identical model (default ${DEFAULTS.seed})` })
-      .option("weight-decay", { type: "number", describe: `L2 penalty on the weights (default ${DEFAULTS.weightDecay})` })
-      .option("eval-every", { type: "number", describe: `exact fidelity/KL/NLL every E epochs when N is small enough (default ${DEFAULTS.evalEvery}; 0 = only at the end)` })
-      .option("model", { choices: ["auto", "positive", "complex"] as const, default: "auto" as const, describe: "wavefunction model: auto picks complex when the file has X/Y bases" })
-      .option("out", { type: "string", describe: "model file to write (default <data>.model.json in the current directory)" })
+      .option("chains", {
+        type: "number",
+        describe: `persistent chains for the negative phase (default ${DEFAULTS.chains})`,
+      })
+      .option("seed", {
+        type: "number",
+        describe: `random seed; the same seed gives a bit-identical model (default ${DEFAULTS.seed})`,
+      })
+      .option("weight-decay", {
+        type: "number",
+        describe: `L2 penalty on the weights (default ${DEFAULTS.weightDecay})`,
+      })
+      .option("eval-every", {
+        type: "number",
+        describe: `exact fidelity/KL/NLL every E epochs when N is small enough (default ${DEFAULTS.evalEvery}; 0 = only at the end)`,
+      })
+      .option("model", {
+        choices: ["auto", "positive", "complex"] as const,
+        default: "auto" as const,
+        describe: "wavefunction model: auto picks complex when the file has X/Y bases",
+      })
+      .option("out", {
+        type: "string",
+        describe: "model file to write (default <data>.model.json in the current directory)",
+      })
       .option("log", { type: "string", describe: "per-epoch log, JSON lines (default <out>.log.jsonl)" })
       .option("checkpoint", { type: "string", describe: "checkpoint file (default <out>.ckpt.json)" })
-      .option("checkpoint-every", { type: "number", default: 0, describe: "write a checkpoint every K epochs (0 = only when interrupted)" })
+      .option("checkpoint-every", {
+        type: "number",
+        default: 0,
+        describe: "write a checkpoint every K epochs (0 = only when interrupted)",
+      })
       .option("negative-phase", {
-        choices: ["auto", "pcd", "cd", "pt", "exact"] as const, default: "auto" as const,
+        choices: ["auto", "pcd", "cd", "pt", "exact"] as const,
+        default: "auto" as const,
         describe: `the model average ⟨∂F⟩: persistent chains (pcd), CD-k chains restarted at the data (cd), persistent chains with parallel tempering (pt), or enumeration of 2^N states (exact, N ≤ 16); auto = pcd that switches to pt when its chains are measured not to mix (exact for the complex model when N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX})`,
       })
-      .option("phase-hidden", { type: "number", describe: "complex model: hidden units of the phase RBM (default: --hidden)" })
-      .option("stream", { type: "boolean", describe: `read the shots block by block from the file (bounded memory); default: only when they exceed ${STREAM_THRESHOLD_BYTES / 2 ** 20} MiB` })
-      .option("stop-after", { type: "number", describe: "stop after this epoch with a checkpoint, as if interrupted (to split a run over batch-queue slots)" })
-      .option("force", { type: "boolean", default: false, describe: "overwrite the model, log and checkpoint of an earlier run" })
-      .option("exact", { type: "boolean", default: true, describe: "exact fidelity/KL/NLL against /psi when N ≤ 24 (--no-exact: train without reading /psi)" })
-      .option("validation", { type: "number", describe: "hold out this fraction of the shots; their NLL (val_nll) is logged at every evaluation" })
-      .option("logz", { choices: ["exact", "ais", "auto"] as const, default: "auto" as const, describe: "log Z for NLLs: enumeration, annealed importance sampling, or auto (exact up to N = 20)" })
-      .option("keep", { choices: ["last", "best"] as const, default: "last" as const, describe: "write the last epoch's model, or the one with the lowest held-out NLL (needs --validation)" })
-      .option("early-stop", { type: "number", describe: "stop when the held-out NLL has not improved for this many evaluations (needs --validation)" })
-      .option("resume", { type: "string", describe: "continue a run from a checkpoint (bit-identical to an uninterrupted run)" })
-      .option("json", { type: "boolean", default: false, describe: "print the result as one JSON object on the last stdout line" })
-      .option("quiet", { type: "boolean", default: false, describe: "no progress output" }) as unknown as Argv<TrainArgs>,
+      .option("phase-hidden", {
+        type: "number",
+        describe: "complex model: hidden units of the phase RBM (default: --hidden)",
+      })
+      .option("stream", {
+        type: "boolean",
+        describe: `read the shots block by block from the file (bounded memory); default: only when they exceed ${STREAM_THRESHOLD_BYTES / 2 ** 20} MiB`,
+      })
+      .option("stop-after", {
+        type: "number",
+        describe: "stop after this epoch with a checkpoint, as if interrupted (to split a run over batch-queue slots)",
+      })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "overwrite the model, log and checkpoint of an earlier run",
+      })
+      .option("exact", {
+        type: "boolean",
+        default: true,
+        describe: "exact fidelity/KL/NLL against /psi when N ≤ 24 (--no-exact: train without reading /psi)",
+      })
+      .option("validation", {
+        type: "number",
+        describe: "hold out this fraction of the shots; their NLL (val_nll) is logged at every evaluation",
+      })
+      .option("logz", {
+        choices: ["exact", "ais", "auto"] as const,
+        default: "auto" as const,
+        describe: "log Z for NLLs: enumeration, annealed importance sampling, or auto (exact up to N = 20)",
+      })
+      .option("keep", {
+        choices: ["last", "best"] as const,
+        default: "last" as const,
+        describe: "write the last epoch's model, or the one with the lowest held-out NLL (needs --validation)",
+      })
+      .option("early-stop", {
+        type: "number",
+        describe: "stop when the held-out NLL has not improved for this many evaluations (needs --validation)",
+      })
+      .option("resume", {
+        type: "string",
+        describe: "continue a run from a checkpoint (bit-identical to an uninterrupted run)",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print the result as one JSON object on the last stdout line",
+      })
+      .option("quiet", {
+        type: "boolean",
+        default: false,
+        describe: "no progress output",
+      }) as unknown as Argv<TrainArgs>,
   handler: handler(train),
 };
 
@@ -113,12 +229,24 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const logPath = args.log ?? `${base}.log.jsonl`;
   const checkpointPath = args.checkpoint ?? `${base}.ckpt.json`;
   // A resumed run continues its own files; a new one overwrites nothing without --force.
-  const outputs = [{ path: out, flag: "--out" }, { path: logPath, flag: "--log" }, { path: checkpointPath, flag: "--checkpoint" }];
-  checkOutputs(outputs, [
-    { path: args.data, what: "data file" }, ...(args.psi ? [{ path: args.psi, what: "psi file" }] : []),
-    ...(args["bases-file"] ? [{ path: args["bases-file"], what: "bases file" }] : []),
-    ...(args.resume ? [{ path: args.resume, what: "checkpoint to resume", mayBe: "--checkpoint" }] : []),
-  ], { refuseExisting: !args.force && !args.resume, existingHint: "qst train overwrites an earlier run only with --force" });
+  const outputs = [
+    { path: out, flag: "--out" },
+    { path: logPath, flag: "--log" },
+    { path: checkpointPath, flag: "--checkpoint" },
+  ];
+  checkOutputs(
+    outputs,
+    [
+      { path: args.data, what: "data file" },
+      ...(args.psi ? [{ path: args.psi, what: "psi file" }] : []),
+      ...(args["bases-file"] ? [{ path: args["bases-file"], what: "bases file" }] : []),
+      ...(args.resume ? [{ path: args.resume, what: "checkpoint to resume", mayBe: "--checkpoint" }] : []),
+    ],
+    {
+      refuseExisting: !args.force && !args.resume,
+      existingHint: "qst train overwrites an earlier run only with --force",
+    },
+  );
   // Files too large to hold in memory are read block by block (bounded memory).
   const shape = await peekShape(args.data, readOptionsFrom(args));
   checkModelSize(shape?.nQubits ?? 1, args.hidden, args.chains);
@@ -131,30 +259,73 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const hasBases = streamed ? streamed.shots.hasBases : data.bases !== null;
   const validation = validationSplit(args, data, streamed !== null);
   const resumed = args.resume ? readCheckpoint(args.resume) : null;
-  const kind: ModelKind = args.model === "auto" || args.model === undefined ? (resumed?.file.kind ?? (hasBases ? "complex" : "positive")) : args.model;
-  ensure(!resumed || resumed.file.kind === kind, `${args.resume}: the checkpoint is of a ${resumed?.file.kind} model, not ${kind}`);
+  const kind: ModelKind =
+    args.model === "auto" || args.model === undefined
+      ? (resumed?.file.kind ?? (hasBases ? "complex" : "positive"))
+      : args.model;
+  ensure(
+    !resumed || resumed.file.kind === kind,
+    `${args.resume}: the checkpoint is of a ${resumed?.file.kind} model, not ${kind}`,
+  );
 
   // On resume the checkpoint's options rule (only the number of epochs may be extended).
-  const options = resolveOptions(kind, data.nQubits, resumed
-    ? { ...resumed.options, epochs: args.epochs ?? resumed.options.epochs, nHiddenPhase: resumed.state.nHiddenPhase ?? resumed.options.nHiddenPhase }
-    : {
-      nHidden: args.hidden, nHiddenPhase: args["phase-hidden"], epochs: args.epochs, learningRate: args.lr, optimizer: args.optimizer,
-      momentum: args.momentum, schedule: args.schedule, method: args.method, k: args.k, batchSize: args.batch, chains: args.chains,
-      seed: args.seed, weightDecay: args["weight-decay"], evalEvery: args["eval-every"], negativePhase: args["negative-phase"],
-    });
+  const options = resolveOptions(
+    kind,
+    data.nQubits,
+    resumed
+      ? {
+          ...resumed.options,
+          epochs: args.epochs ?? resumed.options.epochs,
+          nHiddenPhase: resumed.state.nHiddenPhase ?? resumed.options.nHiddenPhase,
+        }
+      : {
+          nHidden: args.hidden,
+          nHiddenPhase: args["phase-hidden"],
+          epochs: args.epochs,
+          learningRate: args.lr,
+          optimizer: args.optimizer,
+          momentum: args.momentum,
+          schedule: args.schedule,
+          method: args.method,
+          k: args.k,
+          batchSize: args.batch,
+          chains: args.chains,
+          seed: args.seed,
+          weightDecay: args["weight-decay"],
+          evalEvery: args["eval-every"],
+          negativePhase: args["negative-phase"],
+        },
+  );
   if (resumed) {
-    ensure(resumed.nQubits === data.nQubits, `${args.resume}: the checkpoint is for N = ${resumed.nQubits} qubits but ${args.data} has N = ${data.nQubits}`);
+    ensure(
+      resumed.nQubits === data.nQubits,
+      `${args.resume}: the checkpoint is for N = ${resumed.nQubits} qubits but ${args.data} has N = ${data.nQubits}`,
+    );
     const hash = sha256OfFile(args.data);
-    ensure(!resumed.file.provenance?.dataSha256 || resumed.file.provenance.dataSha256 === hash,
-      `${args.resume}: the checkpoint was trained on a different data file (SHA-256 differs from ${args.data})`);
-    ensure(resumed.state.epoch <= options.epochs, `${args.resume}: the checkpoint is at epoch ${resumed.state.epoch}, beyond --epochs ${options.epochs}`);
+    ensure(
+      !resumed.file.provenance?.dataSha256 || resumed.file.provenance.dataSha256 === hash,
+      `${args.resume}: the checkpoint was trained on a different data file (SHA-256 differs from ${args.data})`,
+    );
+    ensure(
+      resumed.state.epoch <= options.epochs,
+      `${args.resume}: the checkpoint is at epoch ${resumed.state.epoch}, beyond --epochs ${options.epochs}`,
+    );
   }
   const exactPossible = data.nQubits <= MAX_EXACT_QUBITS && args.exact;
-  ensure(Number.isInteger(args["checkpoint-every"]) && args["checkpoint-every"] >= 0, `--checkpoint-every must be an integer ≥ 0`);
+  ensure(
+    Number.isInteger(args["checkpoint-every"]) && args["checkpoint-every"] >= 0,
+    `--checkpoint-every must be an integer ≥ 0`,
+  );
   const stopAfter = args["stop-after"];
-  ensure(stopAfter === undefined || (Number.isInteger(stopAfter) && stopAfter > 0), `--stop-after must be a positive integer`);
+  ensure(
+    stopAfter === undefined || (Number.isInteger(stopAfter) && stopAfter > 0),
+    `--stop-after must be a positive integer`,
+  );
 
-  if (streamed && !args.quiet) process.stderr.write(`qst: ${data.nShots} shots (${(data.nShots * data.nQubits / 2 ** 20).toFixed(0)} MiB): streaming from the file in blocks\n`);
+  if (streamed && !args.quiet)
+    process.stderr.write(
+      `qst: ${data.nShots} shots (${((data.nShots * data.nQubits) / 2 ** 20).toFixed(0)} MiB): streaming from the file in blocks\n`,
+    );
   const trainingShots = streamed?.shots ?? validation?.train ?? data;
   const shots = new ShotBlocks(trainingShots, data.nQubits);
   const driver = withCheckpoint(args.resume, () => new Driver(kind, shots, options, resumed?.state));
@@ -175,7 +346,13 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const progress = new Progress(options.epochs, "training", args.quiet);
   const evaluation = new EvaluateEvery(options.evalEvery, (d) => exactMetrics(d.model, trainingShots, data.psi));
   // Held-out and (past enumeration) training NLL with log Z exact or by AIS: the fit without ground truth.
-  const likelihood = likelihoodCallback(args, options.evalEvery, validation?.heldOut ?? null, exactPossible ? null : trainingShots, kind);
+  const likelihood = likelihoodCallback(
+    args,
+    options.evalEvery,
+    validation?.heldOut ?? null,
+    exactPossible ? null : trainingShots,
+    kind,
+  );
   const best = args.keep === "best" ? new KeepBest("val_nll") : null;
   // the mode-collapse alarm and auto's switch to tempering: one line each (docs/training.md)
   const mixingAlarm = new MixingAlarm((line) => {
@@ -188,11 +365,17 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     ...(args["early-stop"] !== undefined ? [new EarlyStopping("val_nll", args["early-stop"])] : []),
     mixingAlarm,
     new JsonlLog(logPath, resumed ? resumed.state.epoch : null),
-    { onEpochEnd: (_d, record) => progress.update(record.epoch, { fidelity: record.fidelity, kl: record.kl, nll: record.nll }) },
+    {
+      onEpochEnd: (_d, record) =>
+        progress.update(record.epoch, { fidelity: record.fidelity, kl: record.kl, nll: record.nll }),
+    },
     new Checkpointer(checkpointPath, args["checkpoint-every"], sections),
     ...(stopAfter !== undefined ? [new StopAfter(stopAfter)] : []),
     new StopOnSignals((signal) => {
-      if (!args.quiet) process.stderr.write(`\nqst: ${signal} received, finishing the current epoch and writing a checkpoint (press again to quit at once)\n`);
+      if (!args.quiet)
+        process.stderr.write(
+          `\nqst: ${signal} received, finishing the current epoch and writing a checkpoint (press again to quit at once)\n`,
+        );
     }),
   ];
   let run: RunResult;
@@ -201,7 +384,10 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   } catch (e) {
     progress.done();
     if (e instanceof TrainingDivergedError) {
-      throw new QstError(`${args.data}: ${e.message}; no model written` + (fs.existsSync(checkpointPath) ? `; the last good checkpoint is ${checkpointPath}` : ""));
+      throw new QstError(
+        `${args.data}: ${e.message}; no model written` +
+          (fs.existsSync(checkpointPath) ? `; the last good checkpoint is ${checkpointPath}` : ""),
+      );
     }
     throw e;
   }
@@ -210,16 +396,24 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   if (earlyStop && !args.quiet) process.stderr.write(`qst: ${earlyStop}; stopped after epoch ${driver.epoch}\n`);
   if (run.reason === "stopped" && !earlyStop) {
     if (run.stoppedBy === "stop-after") {
-      if (!args.quiet) process.stderr.write(`qst: stopped after epoch ${driver.epoch} as asked; checkpoint written to ${checkpointPath}\n`);
+      if (!args.quiet)
+        process.stderr.write(
+          `qst: stopped after epoch ${driver.epoch} as asked; checkpoint written to ${checkpointPath}\n`,
+        );
       return;
     }
-    process.stderr.write(`qst: stopped at epoch ${driver.epoch}/${options.epochs}; checkpoint written to ${checkpointPath}; continue with\n  qst train ${args.data} --resume ${checkpointPath} --out ${out}\n`);
+    process.stderr.write(
+      `qst: stopped at epoch ${driver.epoch}/${options.epochs}; checkpoint written to ${checkpointPath}; continue with\n  qst train ${args.data} --resume ${checkpointPath} --out ${out}\n`,
+    );
     process.exit(130);
   }
   streamed?.shots.close();
   if (!exactPossible && !args.quiet) {
-    process.stderr.write(args.exact ? `qst: N = ${data.nQubits} > ${MAX_EXACT_QUBITS}: exact fidelity/KL/NLL skipped (enumeration of 2^N states; /psi not read)\n`
-      : "qst: --no-exact: exact fidelity/KL/NLL skipped, /psi not read\n");
+    process.stderr.write(
+      args.exact
+        ? `qst: N = ${data.nQubits} > ${MAX_EXACT_QUBITS}: exact fidelity/KL/NLL skipped (enumeration of 2^N states; /psi not read)\n`
+        : "qst: --no-exact: exact fidelity/KL/NLL skipped, /psi not read\n",
+    );
   }
 
   // --keep best: the parameters of the epoch with the lowest held-out NLL, and their metrics.
@@ -227,7 +421,11 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   // A finished run that is resumed again trains no epoch: its metrics come from the checkpoint's model.
   const exactNow = best?.best || Object.keys(evaluation.last).length === 0;
   const metrics: Record<string, number> = {
-    ...(exactPossible ? (exactNow ? finiteValues(exactMetrics(driver.model, trainingShots, data.psi)) : evaluation.last) : {}),
+    ...(exactPossible
+      ? exactNow
+        ? finiteValues(exactMetrics(driver.model, trainingShots, data.psi))
+        : evaluation.last
+      : {}),
     ...(likelihood ? (best?.best ? finiteValues(likelihood.compute(driver)) : likelihood.last) : {}),
     ...(best?.best ? { best_epoch: best.best.epoch } : {}),
   };
@@ -248,13 +446,21 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   else {
     process.stdout.write(`model written to ${out} (log: ${logPath})\n`);
     process.stdout.write(`epochs ${driver.epoch}, training time ${fmt(result.train_time_s, 2)} s\n`);
-    if (metrics.fidelity !== undefined) process.stdout.write(`fidelity ${fmt(metrics.fidelity, 6)}   KL ${fmt(metrics.kl, 6)}\n`);
-    if (metrics.nll !== undefined) process.stdout.write(`NLL per shot ${fmt(metrics.nll, 6)}${metrics.nll_stderr ? ` ± ${fmt(metrics.nll_stderr, 6)}` : ""}\n`);
+    if (metrics.fidelity !== undefined)
+      process.stdout.write(`fidelity ${fmt(metrics.fidelity, 6)}   KL ${fmt(metrics.kl, 6)}\n`);
+    if (metrics.nll !== undefined)
+      process.stdout.write(
+        `NLL per shot ${fmt(metrics.nll, 6)}${metrics.nll_stderr ? ` ± ${fmt(metrics.nll_stderr, 6)}` : ""}\n`,
+      );
     if (metrics.val_nll !== undefined) {
       const at = metrics.best_epoch !== undefined ? ` (best epoch ${metrics.best_epoch}, kept)` : "";
-      process.stdout.write(`held-out NLL per shot ${fmt(metrics.val_nll, 6)}${metrics.val_nll_stderr ? ` ± ${fmt(metrics.val_nll_stderr, 6)}` : ""}${at}\n`);
+      process.stdout.write(
+        `held-out NLL per shot ${fmt(metrics.val_nll, 6)}${metrics.val_nll_stderr ? ` ± ${fmt(metrics.val_nll_stderr, 6)}` : ""}${at}\n`,
+      );
     }
-    const pt = result.pt_betas ? `, ${result.pt_betas.length} temperatures, swap rates ${result.pt_swap_rates?.map((r) => fmt(r, 2)).join(" ")}` : "";
+    const pt = result.pt_betas
+      ? `, ${result.pt_betas.length} temperatures, swap rates ${result.pt_swap_rates?.map((r) => fmt(r, 2)).join(" ")}`
+      : "";
     const from = result.pt_from_epoch !== undefined ? ` (auto, from epoch ${result.pt_from_epoch + 1})` : "";
     process.stdout.write(`negative phase ${result.negative_phase}${from}${pt}\n`);
   }
@@ -296,13 +502,24 @@ function readCheckpoint(file: string): Resumed {
 }
 
 /** --validation: the held-out split of the shots (from the seed, so reruns agree), or null. */
-function validationSplit(args: TrainArgs, data: MeasurementData, streamed: boolean): { train: Shots; heldOut: Shots } | null {
-  ensure(args.validation !== undefined || (args.keep === "last" && args["early-stop"] === undefined),
-    `--keep best and --early-stop choose by the held-out NLL: give --validation FRACTION`);
+function validationSplit(
+  args: TrainArgs,
+  data: MeasurementData,
+  streamed: boolean,
+): { train: Shots; heldOut: Shots } | null {
+  ensure(
+    args.validation !== undefined || (args.keep === "last" && args["early-stop"] === undefined),
+    `--keep best and --early-stop choose by the held-out NLL: give --validation FRACTION`,
+  );
   if (args.validation === undefined) return null;
-  ensure(!streamed, `${args.data}: --validation needs the shots in memory; this file is streamed (too large, or --stream)`);
-  ensure(args["early-stop"] === undefined || (Number.isInteger(args["early-stop"]) && args["early-stop"] >= 1),
-    `--early-stop must be a positive integer`);
+  ensure(
+    !streamed,
+    `${args.data}: --validation needs the shots in memory; this file is streamed (too large, or --stream)`,
+  );
+  ensure(
+    args["early-stop"] === undefined || (Number.isInteger(args["early-stop"]) && args["early-stop"] >= 1),
+    `--early-stop must be a positive integer`,
+  );
   return holdOut(data, args.validation, (args.seed ?? DEFAULTS.seed) + 1);
 }
 
@@ -319,7 +536,10 @@ function likelihoodCallback(
 ): (EvaluateEvery & { compute: (d: Driver) => Record<string, number | undefined> }) | null {
   if (heldOut === null && training === null) return null;
   if (kind !== "positive") {
-    ensure(heldOut === null || heldOut.nQubits <= MAX_EXACT_QUBITS, `--validation of the complex model needs N ≤ ${MAX_EXACT_QUBITS} (exact log Z)`);
+    ensure(
+      heldOut === null || heldOut.nQubits <= MAX_EXACT_QUBITS,
+      `--validation of the complex model needs N ≤ ${MAX_EXACT_QUBITS} (exact log Z)`,
+    );
     if (heldOut === null) return null;
   }
   const metrics = (d: Driver): Record<string, number | undefined> => {

@@ -132,7 +132,9 @@ export function describeOptions(
     text.nHidden === undefined ? `n_h = ${o.nHidden}` : text.nHidden,
     text.epochs === undefined ? `${o.epochs} epochs` : text.epochs,
     `batch ${o.batchSize}`,
-    text.chains === undefined ? `${o.chains} persistent chains (${o.negativePhase === "auto" ? "PCD, tempered when measured not to mix" : o.negativePhase.toUpperCase()})` : text.chains,
+    text.chains === undefined
+      ? `${o.chains} persistent chains (${o.negativePhase === "auto" ? "PCD, tempered when measured not to mix" : o.negativePhase.toUpperCase()})`
+      : text.chains,
     text.k === undefined ? `k = ${o.k} Gibbs sweeps per update` : text.k,
     `${o.optimizer === "adam" ? "Adam" : "SGD"} with η = ${o.learningRate} and ${schedule}`,
   ];

@@ -43,7 +43,10 @@ export class Rng {
 
   /** Next 32 random bits as an unsigned integer. */
   uint32(): number {
-    const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2,
+      s3 = this.s3;
     const m = Math.imul(s1, 5);
     const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
     const t = s1 << 9;
@@ -73,7 +76,8 @@ export class Rng {
     if (n <= 0) throw new Error(`int(n) needs n > 0, got ${n}`);
     const limit = 4294967296 - (4294967296 % n);
     let x: number;
-    do x = this.uint32(); while (x >= limit);
+    do x = this.uint32();
+    while (x >= limit);
     return x % n;
   }
 
@@ -109,9 +113,12 @@ export class Rng {
 
   setState(state: readonly number[]): void {
     const word = (w: unknown) => Number.isInteger(w) && (w as number) >= -(2 ** 31) && (w as number) < 2 ** 32;
-    if (!Array.isArray(state) && !ArrayBuffer.isView(state)) throw new Error("an Rng state is four 32-bit words, not all zero");
+    if (!Array.isArray(state) && !ArrayBuffer.isView(state))
+      throw new Error("an Rng state is four 32-bit words, not all zero");
     if (state.length !== 4 || !state.every(word) || state.every((w) => w >>> 0 === 0)) {
-      throw new Error(`an Rng state is four 32-bit words, not all zero; got ${JSON.stringify(Array.from(state)).slice(0, 80)}`);
+      throw new Error(
+        `an Rng state is four 32-bit words, not all zero; got ${JSON.stringify(Array.from(state)).slice(0, 80)}`,
+      );
     }
     this.s0 = state[0] | 0;
     this.s1 = state[1] | 0;

@@ -17,7 +17,8 @@ export interface ChainConvergence {
 }
 
 export function magnetizationConvergence(s: ChainSamples): ChainConvergence {
-  const N = s.nVisible, T = s.samplesPerChain;
+  const N = s.nVisible,
+    T = s.samplesPerChain;
   if (s.nChains < 2 || T < 4) return { rhat: NaN, converged: true };
   const series = Array.from({ length: s.nChains }, (_, c) => {
     const m = new Float64Array(T);

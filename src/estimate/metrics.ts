@@ -7,9 +7,7 @@
 import { ensure } from "../core/errors.js";
 import type { MeasurementData, ShotSource } from "../physics/measurements.js";
 import { parts, type StateVector } from "../core/state-vector.js";
-import {
-  checkExactSize, indexOf, logSumExp, stateVector, unnormalisedLogProbabilities,
-} from "../nn/enumeration.js";
+import { checkExactSize, indexOf, logSumExp, stateVector, unnormalisedLogProbabilities } from "../nn/enumeration.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
 import { basisOfShot, rotateToBasis } from "../physics/bases.js";
 import type { LogZEstimate } from "./ais.js";
@@ -89,10 +87,15 @@ function rotatedMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: StateVect
   const out: Metrics = { logZ: model.logZ, nll: NaN };
   if (psi) {
     const truth = parts(psi);
-    ensure(truth.re.length === model.re.length, `the ground truth has ${truth.re.length} amplitudes but the model needs 2^${N}`);
-    let re = 0, im = 0;
+    ensure(
+      truth.re.length === model.re.length,
+      `the ground truth has ${truth.re.length} amplitudes but the model needs 2^${N}`,
+    );
+    let re = 0,
+      im = 0;
     for (let k = 0; k < model.re.length; k++) {
-      const tr = truth.re[k], ti = truth.im ? truth.im[k] : 0;
+      const tr = truth.re[k],
+        ti = truth.im ? truth.im[k] : 0;
       re += tr * model.re[k] + ti * model.im[k]; // conj(ψ_true)·ψ
       im += tr * model.im[k] - ti * model.re[k];
     }
@@ -136,7 +139,11 @@ function basisKl(truth: { re: Float64Array; im: Float64Array }, model: { re: Flo
 }
 
 /** Shots grouped by basis: the distinct bases in order of appearance and the shots of each. */
-export function groupShotsByBasis(bases: Uint8Array | null, nShots: number, nQubits: number): { basis: string; shots: number[] }[] {
+export function groupShotsByBasis(
+  bases: Uint8Array | null,
+  nShots: number,
+  nQubits: number,
+): { basis: string; shots: number[] }[] {
   if (!bases) return [{ basis: "Z".repeat(nQubits), shots: Array.from({ length: nShots }, (_, m) => m) }];
   const groups = new Map<string, number[]>();
   for (let m = 0; m < nShots; m++) {
@@ -151,7 +158,10 @@ export function groupShotsByBasis(bases: Uint8Array | null, nShots: number, nQub
 /** The exact metrics of a model against a measurement file (its shots and its ground truth, if any). */
 export function evaluateModel(wf: RbmWaveFunction, data: MeasurementData): Metrics {
   checkExactSize(wf.nVisible, "an exact evaluation");
-  ensure(data.nQubits === wf.nVisible, `${data.source}: has N = ${data.nQubits} qubits but the model has ${wf.nVisible}`);
+  ensure(
+    data.nQubits === wf.nVisible,
+    `${data.source}: has N = ${data.nQubits} qubits but the model has ${wf.nVisible}`,
+  );
   return exactMetrics(wf, data, data.psi);
 }
 
@@ -168,14 +178,16 @@ export function impossibleMetric(m: Metrics): string | undefined {
   }
   if (m.kl !== undefined && m.kl < -METRIC_ROUNDING) return `KL = ${m.kl} < 0`;
   if (m.nll < -METRIC_ROUNDING) return `NLL = ${m.nll} < 0`;
-  if (m.fidelity !== undefined && (m.fidelity < -METRIC_ROUNDING || m.fidelity > 1 + METRIC_ROUNDING)) return `fidelity = ${m.fidelity} outside [0, 1]`;
+  if (m.fidelity !== undefined && (m.fidelity < -METRIC_ROUNDING || m.fidelity > 1 + METRIC_ROUNDING))
+    return `fidelity = ${m.fidelity} outside [0, 1]`;
   return undefined;
 }
 
 /** |⟨ψ|φ⟩|² for normalised ψ (complex) and a positive φ given by log φ² = logp. */
 export function fidelityWithPositive(state: StateVector, logp: Float64Array): number {
   const psi = parts(state);
-  let re = 0, im = 0;
+  let re = 0,
+    im = 0;
   for (let k = 0; k < logp.length; k++) {
     const amp = Math.exp(0.5 * logp[k]);
     re += psi.re[k] * amp;

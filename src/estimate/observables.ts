@@ -28,7 +28,6 @@ import { sampleTempered } from "../sample/tempering.js";
 import { MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
 import type { Complex, LocalEvaluator, RbmWaveFunction, WaveFunction } from "../nn/wavefunction.js";
 
-
 // ---------------------------------------------------------------------------------------------
 // Observables
 // ---------------------------------------------------------------------------------------------
@@ -93,7 +92,11 @@ export function sigmaZ(site: number): PauliSumObservable {
 
 /** ⟨P_i P_j⟩ for P = X, Y or Z. */
 export function correlation(pauli: Pauli, i: number, j: number): PauliSumObservable {
-  return { kind: "pauli-sum", name: `${pauli}${pauli}_${i},${j}`, terms: [{ coefficient: 1, sites: [i, j], paulis: [pauli, pauli] }] };
+  return {
+    kind: "pauli-sum",
+    name: `${pauli}${pauli}_${i},${j}`,
+    terms: [{ coefficient: 1, sites: [i, j], paulis: [pauli, pauli] }],
+  };
 }
 
 /** (1/|bonds|) Σ_{⟨ij⟩} ⟨P_i P_j⟩ over the bonds of a lattice. */
@@ -121,7 +124,18 @@ export function renyi2(block: number[]): Renyi2Observable {
 }
 
 /** Names accepted by `parseObservable` (and the CLI's --observable). */
-export const OBSERVABLE_NAMES = ["energy", "magnetization", "abs_magnetization", "sx", "sy", "sz", "zz", "xx", "yy", "renyi2"] as const;
+export const OBSERVABLE_NAMES = [
+  "energy",
+  "magnetization",
+  "abs_magnetization",
+  "sx",
+  "sy",
+  "sz",
+  "zz",
+  "xx",
+  "yy",
+  "renyi2",
+] as const;
 
 export interface ObservableContext {
   nSites: number;
@@ -166,7 +180,11 @@ export function parseObservable(name: string, ctx: ObservableContext): Observabl
     case "sz": {
       const p = key[1].toUpperCase() as Pauli;
       const sites = ctx.sites ?? allSites;
-      obs = siteAverage(p, sites, ctx.sites ? (sites.length === 1 ? `${key}_${sites[0]}` : `${key}_avg(${sites.join(",")})`) : key);
+      obs = siteAverage(
+        p,
+        sites,
+        ctx.sites ? (sites.length === 1 ? `${key}_${sites[0]}` : `${key}_avg(${sites.join(",")})`) : key,
+      );
       break;
     }
     case "zz":
@@ -174,12 +192,18 @@ export function parseObservable(name: string, ctx: ObservableContext): Observabl
     case "yy": {
       const p = key[0].toUpperCase() as Pauli;
       if (ctx.sites) {
-        ensure(ctx.sites.length === 2, () => `observable '${key}' needs exactly two sites (--sites i,j), got ${ctx.sites!.length}`);
+        ensure(
+          ctx.sites.length === 2,
+          () => `observable '${key}' needs exactly two sites (--sites i,j), got ${ctx.sites!.length}`,
+        );
         obs = correlation(p, ctx.sites[0], ctx.sites[1]);
         obs.name = `${key}_${ctx.sites[0]},${ctx.sites[1]}`;
       } else {
         const lattice = ctx.lattice ?? chainLattice(N);
-        ensure(lattice.nSites === N, () => `the lattice ${lattice.name} has ${lattice.nSites} sites but the model has ${N}`);
+        ensure(
+          lattice.nSites === N,
+          () => `the lattice ${lattice.name} has ${lattice.nSites} sites but the model has ${N}`,
+        );
         obs = bondAverage(p, lattice, `${key}_bonds`);
       }
       break;
@@ -226,7 +250,10 @@ export function validateObservable(obs: Observable, nSites: number): void {
       }
       ensure(Array.isArray(obs.terms), `${where}: terms must be an array`);
       obs.terms.forEach((t, k) => {
-        ensure(Number.isFinite(t.coefficient), () => `${where}: term ${k} has a non-finite coefficient ${t.coefficient}`);
+        ensure(
+          Number.isFinite(t.coefficient),
+          () => `${where}: term ${k} has a non-finite coefficient ${t.coefficient}`,
+        );
         ensure(
           Array.isArray(t.sites) && Array.isArray(t.paulis) && t.sites.length === t.paulis.length,
           () => `${where}: term ${k} must list as many sites as Pauli letters`,
@@ -237,7 +264,10 @@ export function validateObservable(obs: Observable, nSites: number): void {
           ensure(!seen.has(s), () => `${where}: term ${k} acts twice on site ${s}`);
           seen.add(s);
           const p = t.paulis[q];
-          ensure(p === "X" || p === "Y" || p === "Z", () => `${where}: term ${k} has Pauli '${String(p)}' (must be X, Y or Z)`);
+          ensure(
+            p === "X" || p === "Y" || p === "Z",
+            () => `${where}: term ${k} has Pauli '${String(p)}' (must be X, Y or Z)`,
+          );
         });
       });
       break;
@@ -279,7 +309,10 @@ export interface EstimationOptions {
 
 function checkEstimationOptions(o: EstimationOptions): void {
   const int = (x: unknown, min: number, name: string) =>
-    ensure(typeof x === "number" && Number.isInteger(x) && x >= min, () => `${name} must be an integer ≥ ${min}, got ${String(x)}`);
+    ensure(
+      typeof x === "number" && Number.isInteger(x) && x >= min,
+      () => `${name} must be an integer ≥ ${min}, got ${String(x)}`,
+    );
   int(o.chains, 1, "the number of chains");
   int(o.samplesPerChain, MIN_SAMPLES_PER_CHAIN, "samples per chain");
   int(o.burnIn, 0, "burn-in");
@@ -291,7 +324,11 @@ function checkEstimationOptions(o: EstimationOptions): void {
 export function sampleWaveFunction(wf: WaveFunction, options: EstimationOptions, rng?: Rng): ChainSamples {
   checkEstimationOptions(options);
   const { chains, samplesPerChain, burnIn, thin } = options;
-  return (options.tempering ? sampleTempered : sampleChains)(wf.amplitude, { chains, samplesPerChain, burnIn, thin }, rng ?? new Rng(options.seed));
+  return (options.tempering ? sampleTempered : sampleChains)(
+    wf.amplitude,
+    { chains, samplesPerChain, burnIn, thin },
+    rng ?? new Rng(options.seed),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,7 +346,10 @@ function allocSeries(s: ChainSamples): Float64Array[] {
 }
 
 function checkSamples(samples: ChainSamples, nSites: number): void {
-  ensure(samples.nVisible === nSites, () => `the samples have ${samples.nVisible} sites but the wavefunction has ${nSites}`);
+  ensure(
+    samples.nVisible === nSites,
+    () => `the samples have ${samples.nVisible} sites but the wavefunction has ${nSites}`,
+  );
 }
 
 /**
@@ -370,7 +410,12 @@ export class CompiledPauliSum {
         groups.set(key, g);
       }
       // (−i)^{n_Y}: 1, −i, −1, i.
-      const phase = [[1, 0], [0, -1], [-1, 0], [0, 1]][nY & 3];
+      const phase = [
+        [1, 0],
+        [0, -1],
+        [-1, 0],
+        [0, 1],
+      ][nY & 3];
       g.terms.push({ re: t.coefficient * phase[0], im: t.coefficient * phase[1], signs });
     }
     this.diagCoef = Float64Array.from(diag, (d) => d.c);
@@ -386,7 +431,11 @@ export class CompiledPauliSum {
     this.nGroups = gl.length;
     this.groupFlipStart = new Int32Array(gl.length + 1);
     this.groupTermStart = new Int32Array(gl.length + 1);
-    const flat: number[] = [], tre: number[] = [], tim: number[] = [], tss: number[] = [0], tsites: number[] = [];
+    const flat: number[] = [],
+      tre: number[] = [],
+      tim: number[] = [],
+      tss: number[] = [0],
+      tsites: number[] = [];
     gl.forEach((g, k) => {
       flat.push(...g.flips);
       this.groupFlipStart[k + 1] = flat.length;
@@ -417,20 +466,30 @@ export class CompiledPauliSum {
    * the sum is diagonal; the result is written to `out`.
    */
   evaluate(evaluator: LocalEvaluator | null, v: ArrayLike<number>, offset: number, out: Complex): Complex {
-    const N = this.nSites, spin = this.spin;
+    const N = this.nSites,
+      spin = this.spin;
     for (let i = 0; i < N; i++) spin[i] = v[offset + i] ? -1 : 1; // Z eigenvalue 1 − 2v_i
-    let re = 0, im = 0;
-    const dc = this.diagCoef, dst = this.diagStart, dsi = this.diagSites;
+    let re = 0,
+      im = 0;
+    const dc = this.diagCoef,
+      dst = this.diagStart,
+      dsi = this.diagSites;
     for (let k = 0; k < dc.length; k++) {
       let s = dc[k];
       for (let q = dst[k]; q < dst[k + 1]; q++) s *= spin[dsi[q]];
       re += s;
     }
-    const gfs = this.groupFlipStart, gfl = this.groupFlips, gts = this.groupTermStart;
-    const tre = this.termRe, tim = this.termIm, tss = this.termSignStart, tsi = this.termSignSites;
+    const gfs = this.groupFlipStart,
+      gfl = this.groupFlips,
+      gts = this.groupTermStart;
+    const tre = this.termRe,
+      tim = this.termIm,
+      tss = this.termSignStart,
+      tsi = this.termSignSites;
     for (let g = 0; g < this.nGroups; g++) {
       // Σ_t c_t (−i)^{n_Y} Π_{Y∪Z} (1 − 2σ_k): the matrix element ⟨σ|Σ_t P_t|σ′⟩ of the group.
-      let ar = 0, ai = 0;
+      let ar = 0,
+        ai = 0;
       for (let t = gts[g]; t < gts[g + 1]; t++) {
         let s = 1;
         for (let q = tss[t]; q < tss[t + 1]; q++) s *= spin[tsi[q]];
@@ -444,7 +503,8 @@ export class CompiledPauliSum {
         re += ar * mag;
         im += ai * mag;
       } else {
-        const cr = mag * Math.cos(r.im), ci = mag * Math.sin(r.im);
+        const cr = mag * Math.cos(r.im),
+          ci = mag * Math.sin(r.im);
         re += ar * cr - ai * ci;
         im += ar * ci + ai * cr;
       }
@@ -462,11 +522,14 @@ export function pauliSumSeries(wf: WaveFunction, terms: readonly PauliTerm[], sa
   validateObservable({ kind: "pauli-sum", name: "Pauli sum", terms: terms as PauliTerm[] }, N);
   const compiled = new CompiledPauliSum(terms, N);
   const evaluator = compiled.isDiagonal ? null : wf.localEvaluator();
-  const re = allocSeries(samples), im = allocSeries(samples);
+  const re = allocSeries(samples),
+    im = allocSeries(samples);
   const out: Complex = { re: 0, im: 0 };
-  const v = samples.samples, T = samples.samplesPerChain;
+  const v = samples.samples,
+    T = samples.samplesPerChain;
   for (let c = 0; c < samples.nChains; c++) {
-    const rc = re[c], ic = im[c];
+    const rc = re[c],
+      ic = im[c];
     for (let t = 0; t < T; t++) {
       const offset = (c * T + t) * N;
       evaluator?.setState(v, offset);
@@ -492,7 +555,9 @@ export function absMagnetizationSeries(samples: ChainSamples): Float64Array[] {
 export function zzSeries(samples: ChainSamples, i: number, j: number): Float64Array[] {
   const N = samples.nVisible;
   validateObservable(correlation("Z", i, j), N);
-  const out = allocSeries(samples), v = samples.samples, T = samples.samplesPerChain;
+  const out = allocSeries(samples),
+    v = samples.samples,
+    T = samples.samplesPerChain;
   for (let c = 0; c < samples.nChains; c++) {
     for (let t = 0; t < T; t++) {
       const o = (c * T + t) * N;
@@ -504,7 +569,9 @@ export function zzSeries(samples: ChainSamples, i: number, j: number): Float64Ar
 
 function diagonalSeries(samples: ChainSamples, f: (totalZ: number, N: number) => number): Float64Array[] {
   const N = samples.nVisible;
-  const out = allocSeries(samples), v = samples.samples, T = samples.samplesPerChain;
+  const out = allocSeries(samples),
+    v = samples.samples,
+    T = samples.samplesPerChain;
   for (let c = 0; c < samples.nChains; c++) {
     for (let t = 0; t < T; t++) {
       const o = (c * T + t) * N;
@@ -547,7 +614,12 @@ export function energySeries(wf: WaveFunction, H: Hamiltonian, samples: ChainSam
  * factor is one logRatio; since swapping A is the same as swapping its complement B, we flip
  * whichever set of differing sites is smaller.
  */
-export function swapSeries(wf: WaveFunction, samples: ChainSamples, replica: ChainSamples, block: readonly number[]): ComplexSeries {
+export function swapSeries(
+  wf: WaveFunction,
+  samples: ChainSamples,
+  replica: ChainSamples,
+  block: readonly number[],
+): ComplexSeries {
   const N = wf.nVisible;
   checkSamples(samples, N);
   checkSamples(replica, N);
@@ -559,14 +631,19 @@ export function swapSeries(wf: WaveFunction, samples: ChainSamples, replica: Cha
   const inA = new Uint8Array(N);
   for (const s of block) inA[s] = 1;
   const ev = wf.localEvaluator();
-  const diffA = new Int32Array(N), diffB = new Int32Array(N);
+  const diffA = new Int32Array(N),
+    diffB = new Int32Array(N);
   const out: Complex = { re: 0, im: 0 };
-  const re = allocSeries(samples), im = allocSeries(samples);
-  const v1 = samples.samples, v2 = replica.samples, T = samples.samplesPerChain;
+  const re = allocSeries(samples),
+    im = allocSeries(samples);
+  const v1 = samples.samples,
+    v2 = replica.samples,
+    T = samples.samplesPerChain;
   for (let c = 0; c < samples.nChains; c++) {
     for (let t = 0; t < T; t++) {
       const o = (c * T + t) * N;
-      let nA = 0, nB = 0;
+      let nA = 0,
+        nB = 0;
       for (let i = 0; i < N; i++) {
         if (v1[o + i] !== v2[o + i]) {
           if (inA[i]) diffA[nA++] = i;
@@ -583,7 +660,8 @@ export function swapSeries(wf: WaveFunction, samples: ChainSamples, replica: Cha
       const count = Math.min(nA, nB);
       ev.setState(v1, o);
       ev.logRatio(sites, count, out);
-      let lr = out.re, li = out.im;
+      let lr = out.re,
+        li = out.im;
       ev.setState(v2, o);
       ev.logRatio(sites, count, out);
       lr += out.re;
@@ -617,7 +695,12 @@ export interface Estimate extends Summary {
  * same shape). For renyi2 the estimate is S₂ = −log m̄ with m̄ the mean of the swap estimator and
  * error by the delta method, δS₂ = δm̄/m̄; τ, R̂ and n_eff are those of the swap series.
  */
-export function estimateObservable(wf: WaveFunction, obs: Observable, samples: ChainSamples, replica?: ChainSamples): Estimate {
+export function estimateObservable(
+  wf: WaveFunction,
+  obs: Observable,
+  samples: ChainSamples,
+  replica?: ChainSamples,
+): Estimate {
   validateObservable(obs, wf.nVisible);
   checkSamples(samples, wf.nVisible);
   switch (obs.kind) {
@@ -633,7 +716,9 @@ export function estimateObservable(wf: WaveFunction, obs: Observable, samples: C
       // For Hermitian O, Σ_σ |ψ|² Im O_loc(σ) = Im⟨O⟩ = 0; a significant imaginary mean means a
       // non-Hermitian operator, or samples that do not follow |ψ|².
       if (si.stderr > 0 && Math.abs(si.mean) > 5 * si.stderr) {
-        warnings.push(`the imaginary part of the local estimator averages ${si.mean.toPrecision(3)} ± ${si.stderr.toPrecision(2)}, not 0: the samples may not follow |ψ|²`);
+        warnings.push(
+          `the imaginary part of the local estimator averages ${si.mean.toPrecision(3)} ± ${si.stderr.toPrecision(2)}, not 0: the samples may not follow |ψ|²`,
+        );
       }
       return { name: obs.name, kind: obs.kind, ...s, warnings, imagMean: si.mean, imagStderr: si.stderr, series: re };
     }
@@ -643,15 +728,20 @@ export function estimateObservable(wf: WaveFunction, obs: Observable, samples: C
       const s = summarize(re);
       const si = summarize(im);
       const warnings = [...s.warnings];
-      let mean = NaN, stderr = NaN;
+      let mean = NaN,
+        stderr = NaN;
       if (s.mean > 0) {
         mean = -Math.log(s.mean);
         stderr = s.stderr / s.mean;
         if (stderr > 0.2) {
-          warnings.push(`the swap estimator is noisy (relative error ${(100 * stderr).toFixed(0)}%): S₂ = −log⟨Swap⟩ is then biased and its delta-method error bar optimistic; use more samples or a smaller block`);
+          warnings.push(
+            `the swap estimator is noisy (relative error ${(100 * stderr).toFixed(0)}%): S₂ = −log⟨Swap⟩ is then biased and its delta-method error bar optimistic; use more samples or a smaller block`,
+          );
         }
       } else {
-        warnings.push(`the mean of the swap estimator is ${s.mean.toPrecision(3)} ≤ 0, so S₂ = −log⟨Swap⟩ is undefined: far too few samples for this block`);
+        warnings.push(
+          `the mean of the swap estimator is ${s.mean.toPrecision(3)} ≤ 0, so S₂ = −log⟨Swap⟩ is undefined: far too few samples for this block`,
+        );
       }
       return {
         ...s,
@@ -673,7 +763,11 @@ export function estimateObservable(wf: WaveFunction, obs: Observable, samples: C
  * Estimates several observables from one set of samples (drawn here from options.seed); a second,
  * independent set is drawn only when a renyi2 is requested.
  */
-export function estimateObservables(wf: WaveFunction, observables: readonly Observable[], options: EstimationOptions): Estimate[] {
+export function estimateObservables(
+  wf: WaveFunction,
+  observables: readonly Observable[],
+  options: EstimationOptions,
+): Estimate[] {
   for (const o of observables) validateObservable(o, wf.nVisible);
   const rng = new Rng(options.seed);
   const samples = sampleWaveFunction(wf, options, rng);
@@ -693,7 +787,8 @@ export function enumerateWaveFunction(wf: RbmWaveFunction): StateVector {
   const N = wf.nVisible;
   ensure(
     N <= MAX_ENUMERATION_SITES,
-    () => `exact expectations enumerate all 2^N configurations; N = ${N} is above the limit of ${MAX_ENUMERATION_SITES}`,
+    () =>
+      `exact expectations enumerate all 2^N configurations; N = ${N} is above the limit of ${MAX_ENUMERATION_SITES}`,
   );
   const { re, im } = stateVector(wf);
   return wf.phase ? { re, im } : re;

@@ -61,7 +61,8 @@ export function variance(x: ArrayLike<number>, m: number = mean(x)): number {
 
 /** Mean of all samples of all chains, each sample weighted equally. */
 export function grandMean(chains: readonly Float64Array[]): number {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (const c of chains) {
     for (let i = 0; i < c.length; i++) s += c[i];
     n += c.length;
@@ -100,22 +101,31 @@ function fft(re: Float64Array, im: Float64Array, sign: 1 | -1): void {
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      let t = re[i]; re[i] = re[j]; re[j] = t;
-      t = im[i]; im[i] = im[j]; im[j] = t;
+      let t = re[i];
+      re[i] = re[j];
+      re[j] = t;
+      t = im[i];
+      im[i] = im[j];
+      im[j] = t;
     }
   }
   for (let len = 2; len <= n; len <<= 1) {
     const ang = (sign * 2 * Math.PI) / len;
-    const wr = Math.cos(ang), wi = Math.sin(ang);
+    const wr = Math.cos(ang),
+      wi = Math.sin(ang);
     const half = len >> 1;
     for (let start = 0; start < n; start += len) {
-      let cr = 1, ci = 0;
+      let cr = 1,
+        ci = 0;
       for (let k = 0; k < half; k++) {
-        const a = start + k, b = a + half;
+        const a = start + k,
+          b = a + half;
         const xr = re[b] * cr - im[b] * ci;
         const xi = re[b] * ci + im[b] * cr;
-        re[b] = re[a] - xr; im[b] = im[a] - xi;
-        re[a] += xr; im[a] += xi;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
         const ncr = cr * wr - ci * wi;
         ci = cr * wi + ci * wr;
         cr = ncr;
@@ -135,7 +145,8 @@ export function autocovariance(x: ArrayLike<number>): Float64Array {
   if (n === 0 || isConstant(x)) return out; // exactly 0, not rounding noise around the mean
   let size = 1;
   while (size < 2 * n) size <<= 1; // zero padding to ≥ 2n turns the circular correlation linear
-  const re = new Float64Array(size), im = new Float64Array(size);
+  const re = new Float64Array(size),
+    im = new Float64Array(size);
   const m = mean(x);
   for (let i = 0; i < n; i++) re[i] = x[i] - m;
   fft(re, im, -1);
@@ -231,7 +242,8 @@ export function splitRhat(chains: readonly Float64Array[]): number {
 }
 
 function rhatOfEqualChains(chains: readonly Float64Array[]): number {
-  const m = chains.length, n = chains[0].length;
+  const m = chains.length,
+    n = chains[0].length;
   // Decide constancy exactly: a variance of values that are all equal can come out as 1e-33
   // from rounding in the mean, which would turn "no information" into a huge or tiny R̂.
   const constant = chains.map(isConstant);
@@ -314,21 +326,39 @@ function median(x: Float64Array): number {
 export function inverseNormalCdf(p: number): number {
   if (p <= 0) return -Infinity;
   if (p >= 1) return Infinity;
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
+    2.506628277459239,
+  ];
+  const b = [
+    -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1,
+  ];
+  const c = [
+    -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const pLow = 0.02425;
   if (p < pLow) {
     const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
   }
   if (p > 1 - pLow) {
     const q = Math.sqrt(-2 * Math.log(1 - p));
-    return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    return (
+      -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
   }
-  const q = p - 0.5, r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  const q = p - 0.5,
+    r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /** Upper quantile of χ²_k by the Wilson–Hilferty cube (≈1% accurate for k ≥ 1; fine for tests). */
@@ -381,11 +411,14 @@ export function blockingAnalysis(chains: readonly Float64Array[], minBins = 16):
   const levels: BlockingLevel[] = [];
   let binSize = 1;
   while (series[0].length >= 2 && series[0].length * m >= minBins) {
-    const nc = series[0].length, nBins = nc * m;
+    const nc = series[0].length,
+      nBins = nc * m;
     let gm = 0;
     for (const s of series) for (let i = 0; i < nc; i++) gm += s[i];
     gm /= nBins;
-    let ss = 0, num = 0, den = 0;
+    let ss = 0,
+      num = 0,
+      den = 0;
     for (const s of series) {
       const cm = mean(s);
       for (let i = 0; i < nc; i++) {
@@ -482,7 +515,10 @@ export function summarize(chains: readonly Float64Array[]): Summary {
   const { m, n } = checkChains(chains);
   for (const c of chains) {
     for (let i = 0; i < c.length; i++) {
-      if (!Number.isFinite(c[i])) throw new QstError(`an estimator produced a non-finite value (${c[i]}); the wavefunction amplitudes may have overflowed`);
+      if (!Number.isFinite(c[i]))
+        throw new QstError(
+          `an estimator produced a non-finite value (${c[i]}); the wavefunction amplitudes may have overflowed`,
+        );
     }
   }
   const nTotal = n * m;
@@ -511,15 +547,23 @@ export function summarize(chains: readonly Float64Array[]): Summary {
     stderr = stderrBetween;
   }
   if (rhat > RHAT_THRESHOLD) {
-    warnings.push(`R̂ = ${fmtAbove(rhat, RHAT_THRESHOLD)} > ${RHAT_THRESHOLD}: the chains have not converged to the same distribution (increase burn-in or samples)`);
+    warnings.push(
+      `R̂ = ${fmtAbove(rhat, RHAT_THRESHOLD)} > ${RHAT_THRESHOLD}: the chains have not converged to the same distribution (increase burn-in or samples)`,
+    );
   }
   if (!act.converged) {
-    warnings.push(`the autocorrelation window did not close within ${n} samples per chain: τ (≥ ${fmt(tau)}) and the error bar are lower bounds`);
+    warnings.push(
+      `the autocorrelation window did not close within ${n} samples per chain: τ (≥ ${fmt(tau)}) and the error bar are lower bounds`,
+    );
   } else if (n / tau < MIN_CHAIN_LENGTH_IN_TAU) {
-    warnings.push(`τ = ${fmt(tau)} is large for chains of ${n} samples (n/τ = ${fmt(n / tau)} < ${MIN_CHAIN_LENGTH_IN_TAU}): τ and the error bar are unreliable (longer chains or more thinning)`);
+    warnings.push(
+      `τ = ${fmt(tau)} is large for chains of ${n} samples (n/τ = ${fmt(n / tau)} < ${MIN_CHAIN_LENGTH_IN_TAU}): τ and the error bar are unreliable (longer chains or more thinning)`,
+    );
   }
   if (nEffective < MIN_EFFECTIVE_SAMPLES && act.pooledVariance > 0) {
-    warnings.push(`only ${fmt(nEffective)} effective samples (< ${MIN_EFFECTIVE_SAMPLES}): the error bar is itself uncertain by ~${Math.round(100 / Math.sqrt(2 * Math.max(nEffective, 1)))}%`);
+    warnings.push(
+      `only ${fmt(nEffective)} effective samples (< ${MIN_EFFECTIVE_SAMPLES}): the error bar is itself uncertain by ~${Math.round(100 / Math.sqrt(2 * Math.max(nEffective, 1)))}%`,
+    );
   }
   return {
     mean: mu,

@@ -91,13 +91,22 @@ function codecOf(kind: unknown, version: number, file: string): ModelCodec {
 
 export function rbmToJson(rbm: RBM): RbmJson {
   const weights: number[][] = [];
-  for (let i = 0; i < rbm.nVisible; i++) weights.push(Array.from(rbm.weights.subarray(i * rbm.nHidden, (i + 1) * rbm.nHidden)));
-  return { nVisible: rbm.nVisible, nHidden: rbm.nHidden, weights, visibleBias: Array.from(rbm.visibleBias), hiddenBias: Array.from(rbm.hiddenBias) };
+  for (let i = 0; i < rbm.nVisible; i++)
+    weights.push(Array.from(rbm.weights.subarray(i * rbm.nHidden, (i + 1) * rbm.nHidden)));
+  return {
+    nVisible: rbm.nVisible,
+    nHidden: rbm.nHidden,
+    weights,
+    visibleBias: Array.from(rbm.visibleBias),
+    hiddenBias: Array.from(rbm.hiddenBias),
+  };
 }
 
 /** The RBM sections of a wavefunction, by its codec. */
 export function rbmSections(wf: RbmWaveFunction): RbmSections {
-  return wf.phase ? { amplitude: rbmToJson(wf.amplitude), phase: rbmToJson(wf.phase) } : { amplitude: rbmToJson(wf.amplitude) };
+  return wf.phase
+    ? { amplitude: rbmToJson(wf.amplitude), phase: rbmToJson(wf.phase) }
+    : { amplitude: rbmToJson(wf.amplitude) };
 }
 
 /** Checks one RBM section strictly (no coercion of strings, nulls or nested arrays) and reads it. */
@@ -105,10 +114,16 @@ export function rbmFromJson(j: unknown, where: string): RBM {
   const bad = (what: string) => new QstError(`${where}: ${what}`);
   if (!j || typeof j !== "object" || Array.isArray(j)) throw bad("missing RBM parameters");
   const { nVisible, nHidden, weights, visibleBias, hiddenBias } = j as Record<string, unknown>;
-  if (!Number.isInteger(nVisible) || (nVisible as number) < 1 || !Number.isInteger(nHidden) || (nHidden as number) < 1) {
+  if (
+    !Number.isInteger(nVisible) ||
+    (nVisible as number) < 1 ||
+    !Number.isInteger(nHidden) ||
+    (nHidden as number) < 1
+  ) {
     throw bad("nVisible and nHidden must be positive integers");
   }
-  const nV = nVisible as number, nH = nHidden as number;
+  const nV = nVisible as number,
+    nH = nHidden as number;
   // Before the arrays: a declared size beyond the limit is the problem, whatever the arrays hold.
   if (RBM.parameterCount(nV, nH) > MAX_MODEL_PARAMETERS) {
     throw bad(`an RBM of ${nV} × ${nH} units is larger than qst handles (${MAX_MODEL_PARAMETERS} parameters)`);
@@ -122,7 +137,8 @@ export function rbmFromJson(j: unknown, where: string): RBM {
   const rbm = new RBM(nV, nH);
   const put = (values: unknown[], into: Float64Array, offset: number, what: string) => {
     values.forEach((x, k) => {
-      if (typeof x !== "number" || !Number.isFinite(x)) throw bad(`${what} ${k} must be a finite number, got ${JSON.stringify(x)}`);
+      if (typeof x !== "number" || !Number.isFinite(x))
+        throw bad(`${what} ${k} must be a finite number, got ${JSON.stringify(x)}`);
       into[offset + k] = x;
     });
   };
@@ -136,17 +152,24 @@ export function rbmFromJson(j: unknown, where: string): RBM {
 export function wavefunctionOf(m: ModelFile, file: string): RbmWaveFunction {
   const codec = codecOf(m.kind, MODEL_FORMAT_VERSION, file);
   const rbms = m.rbms as unknown as Record<string, unknown> | undefined;
-  ensure(rbms && typeof rbms === "object" && codec.roles.every((r) => rbms[r]),
-    `${file}: a ${codec.kind} model needs "rbms": { ${codec.roles.map((r) => `"${r}": …`).join(", ")} }`);
+  ensure(
+    rbms && typeof rbms === "object" && codec.roles.every((r) => rbms[r]),
+    `${file}: a ${codec.kind} model needs "rbms": { ${codec.roles.map((r) => `"${r}": …`).join(", ")} }`,
+  );
   const [amplitude, phase] = codec.roles.map((r) => rbmFromJson(rbms[r], `${file}: rbms.${r}`));
   if (!phase) return RbmWaveFunction.positive(amplitude);
-  ensure(amplitude.nVisible === phase.nVisible,
-    `${file}: the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`);
+  ensure(
+    amplitude.nVisible === phase.nVisible,
+    `${file}: the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`,
+  );
   return RbmWaveFunction.complex(amplitude, phase);
 }
 
 /** A model file for `wf` (a checkpoint when `trainer` is given). */
-export function modelFile(wf: RbmWaveFunction, sections: Pick<ModelFile, "provenance" | "training" | "metrics" | "trainer">): ModelFile {
+export function modelFile(
+  wf: RbmWaveFunction,
+  sections: Pick<ModelFile, "provenance" | "training" | "metrics" | "trainer">,
+): ModelFile {
   return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, kind: wf.kind, rbms: rbmSections(wf), ...sections };
 }
 
@@ -161,16 +184,29 @@ export function readModelFile(file: string): ModelFile {
   } catch (e) {
     throw new QstError(`${file}: not a qst model file (invalid JSON: ${(e as Error).message})`);
   }
-  ensure(m && typeof m === "object" && !Array.isArray(m) && m.format === MODEL_FORMAT, `${file}: not a qst model file (no "format": "${MODEL_FORMAT}")`);
+  ensure(
+    m && typeof m === "object" && !Array.isArray(m) && m.format === MODEL_FORMAT,
+    `${file}: not a qst model file (no "format": "${MODEL_FORMAT}")`,
+  );
   const v = m.version;
   ensure(v !== undefined, `${file}: the model file has no "version"`);
-  ensure(Number.isInteger(v) && (v as number) >= 1, `${file}: "version" must be a positive integer, got ${JSON.stringify(v)}`);
-  ensure((v as number) <= MODEL_FORMAT_VERSION,
-    `${file}: model format version ${v} is newer than this qst understands (${MODEL_FORMAT_VERSION}); upgrade qst`);
+  ensure(
+    Number.isInteger(v) && (v as number) >= 1,
+    `${file}: "version" must be a positive integer, got ${JSON.stringify(v)}`,
+  );
+  ensure(
+    (v as number) <= MODEL_FORMAT_VERSION,
+    `${file}: model format version ${v} is newer than this qst understands (${MODEL_FORMAT_VERSION}); upgrade qst`,
+  );
   const codec = codecOf(m.kind, v as number, file);
   if (v === 1) {
     // Version 1: "positive-rbm" kept its RBM under `rbm`.
-    m = { ...m, version: MODEL_FORMAT_VERSION, kind: codec.kind, rbms: codec.kind === "positive" ? { amplitude: m.rbm } : m.rbms };
+    m = {
+      ...m,
+      version: MODEL_FORMAT_VERSION,
+      kind: codec.kind,
+      rbms: codec.kind === "positive" ? { amplitude: m.rbm } : m.rbms,
+    };
     delete m.rbm;
   }
   return m as unknown as ModelFile;

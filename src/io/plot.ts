@@ -17,7 +17,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { Chart, registerables } from "chart.js";
-import type { ChartConfiguration, ChartDataset, LegendItem, Plugin, PointStyle, Scale, ScriptableScaleContext } from "chart.js";
+import type {
+  ChartConfiguration,
+  ChartDataset,
+  LegendItem,
+  Plugin,
+  PointStyle,
+  Scale,
+  ScriptableScaleContext,
+} from "chart.js";
 import { drawPoint } from "chart.js/helpers";
 import { createCanvas, GlobalFonts, PDFDocument, SvgExportFlag } from "@napi-rs/canvas";
 import { writeAtomicSync } from "../core/atomic.js";
@@ -107,7 +115,11 @@ export type TableRow = Record<string, number | string | null | undefined>;
 export const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"];
 const POINT_STYLES = ["circle", "rect", "triangle", "rectRot", "crossRot", "star", "rectRounded", "cross"] as const;
 const REFERENCE_COLORS = ["#000000", "#555555", "#8c8c8c"];
-const REFERENCE_DASHES = [[12, 6], [3, 4], [14, 5, 3, 5]];
+const REFERENCE_DASHES = [
+  [12, 6],
+  [3, 4],
+  [14, 5, 3, 5],
+];
 const TEXT_COLOR = "#111111";
 const GRID_MAJOR = "#d4d4d4";
 const GRID_MINOR = "#ececec";
@@ -128,7 +140,10 @@ const DEJAVU_FACES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Obliq
 
 function registerFontFile(file: string, origin: string): void {
   ensure(fs.existsSync(file), `font file ${file} (from ${origin}) does not exist`);
-  ensure(GlobalFonts.registerFromPath(path.resolve(file), FONT_ALIAS) !== null, `font file ${file} (from ${origin}) is not a font Skia can read`);
+  ensure(
+    GlobalFonts.registerFromPath(path.resolve(file), FONT_ALIAS) !== null,
+    `font file ${file} (from ${origin}) is not a font Skia can read`,
+  );
 }
 
 /**
@@ -140,7 +155,8 @@ export function ensurePlotFonts(): string {
   let source = "system";
   const fromEnv = process.env.QST_PLOT_FONT;
   if (fromEnv) {
-    for (const file of fromEnv.split(path.delimiter).filter((f) => f.length > 0)) registerFontFile(file, "QST_PLOT_FONT");
+    for (const file of fromEnv.split(path.delimiter).filter((f) => f.length > 0))
+      registerFontFile(file, "QST_PLOT_FONT");
     source = "QST_PLOT_FONT";
   } else {
     let dir: string | undefined;
@@ -185,13 +201,29 @@ interface QstDatasetExtras {
 type QstDataset = ChartDataset<"scatter", PlotPoint[]> & QstDatasetExtras;
 
 const SUPERSCRIPT: Record<string, string> = {
-  "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
+  "-": "⁻",
+  "0": "⁰",
+  "1": "¹",
+  "2": "²",
+  "3": "³",
+  "4": "⁴",
+  "5": "⁵",
+  "6": "⁶",
+  "7": "⁷",
+  "8": "⁸",
+  "9": "⁹",
 };
 
 function powerOfTen(k: number): string {
   if (k === 0) return "1";
   if (k === 1) return "10";
-  return "10" + String(k).split("").map((c) => SUPERSCRIPT[c] ?? c).join("");
+  return (
+    "10" +
+    String(k)
+      .split("")
+      .map((c) => SUPERSCRIPT[c] ?? c)
+      .join("")
+  );
 }
 
 function isPowerOfTen(v: number): boolean {
@@ -332,7 +364,10 @@ const legendSamples: Plugin<"scatter"> = {
     const boxWidth = legend.options.labels.boxWidth;
     legend.legendItems.forEach((item, i) => {
       const box = legend.legendHitBoxes![i];
-      const ds = item.datasetIndex === undefined ? undefined : (chart.data.datasets[item.datasetIndex] as QstDataset | undefined);
+      const ds =
+        item.datasetIndex === undefined
+          ? undefined
+          : (chart.data.datasets[item.datasetIndex] as QstDataset | undefined);
       if (!box || !ds) return;
       const y = box.top + box.height / 2;
       const x0 = box.left;
@@ -366,7 +401,12 @@ const legendSamples: Plugin<"scatter"> = {
       if (radius > 0) {
         ctx.fillStyle = String(ds.backgroundColor);
         ctx.lineWidth = Number(ds.pointBorderWidth ?? 1);
-        drawPoint(ctx, { pointStyle: ds.pointStyle as PointStyle, rotation: 0, radius, borderWidth: ctx.lineWidth }, xc, y);
+        drawPoint(
+          ctx,
+          { pointStyle: ds.pointStyle as PointStyle, rotation: 0, radius, borderWidth: ctx.lineWidth },
+          xc,
+          y,
+        );
       }
       ctx.restore();
     });
@@ -382,10 +422,18 @@ function finiteOrUndefined(v: number | undefined, what: string): number | undefi
 function validateSpec(spec: PlotSpec): void {
   ensure(typeof spec.xLabel === "string" && typeof spec.yLabel === "string", "plot: xLabel and yLabel are required");
   ensure(Array.isArray(spec.series), "plot: series must be an array");
-  for (const [name, v] of [["width", spec.width], ["height", spec.height]] as const) {
-    if (v !== undefined) ensure(Number.isInteger(v) && v >= 200 && v <= 10000, `plot: ${name} must be an integer from 200 to 10000 (got ${v})`);
+  for (const [name, v] of [
+    ["width", spec.width],
+    ["height", spec.height],
+  ] as const) {
+    if (v !== undefined)
+      ensure(
+        Number.isInteger(v) && v >= 200 && v <= 10000,
+        `plot: ${name} must be an integer from 200 to 10000 (got ${v})`,
+      );
   }
-  if (spec.scale !== undefined) ensure(spec.scale > 0 && spec.scale <= 8, `plot: scale must be in (0, 8] (got ${spec.scale})`);
+  if (spec.scale !== undefined)
+    ensure(spec.scale > 0 && spec.scale <= 8, `plot: scale must be in (0, 8] (got ${spec.scale})`);
   for (const [lo, hi, lname, hname] of [
     [spec.xMin, spec.xMax, "xMin", "xMax"],
     [spec.yMin, spec.yMax, "yMin", "yMax"],
@@ -395,21 +443,39 @@ function validateSpec(spec: PlotSpec): void {
     finiteOrUndefined(hi, hname);
     if (lo !== undefined && hi !== undefined) ensure(lo < hi, `plot: ${lname} (${lo}) must be below ${hname} (${hi})`);
   }
-  if (spec.logX) for (const v of [spec.xMin, spec.xMax]) if (v !== undefined) ensure(v > 0, "plot: log x axis limits must be > 0");
-  if (spec.logY) for (const v of [spec.yMin, spec.yMax]) if (v !== undefined) ensure(v > 0, "plot: log y axis limits must be > 0");
-  if (spec.logY2) for (const v of [spec.y2Min, spec.y2Max]) if (v !== undefined) ensure(v > 0, "plot: log y2 axis limits must be > 0");
+  if (spec.logX)
+    for (const v of [spec.xMin, spec.xMax]) if (v !== undefined) ensure(v > 0, "plot: log x axis limits must be > 0");
+  if (spec.logY)
+    for (const v of [spec.yMin, spec.yMax]) if (v !== undefined) ensure(v > 0, "plot: log y axis limits must be > 0");
+  if (spec.logY2)
+    for (const v of [spec.y2Min, spec.y2Max])
+      if (v !== undefined) ensure(v > 0, "plot: log y2 axis limits must be > 0");
   for (const s of spec.series) {
     ensure(typeof s.label === "string", "plot: every series needs a label");
     ensure(Array.isArray(s.x) && Array.isArray(s.y), `plot: series "${s.label}" needs x and y arrays`);
-    ensure(s.x.length === s.y.length, `plot: series "${s.label}" has ${s.x.length} x values but ${s.y.length} y values`);
-    if (s.yError) ensure(s.yError.length === s.y.length, `plot: series "${s.label}" has ${s.y.length} y values but ${s.yError.length} error bars`);
-    if (s.yAxis === "right" && !spec.panels) ensure(spec.y2Label !== undefined, `plot: series "${s.label}" uses the right axis but the spec has no y2Label`);
-    if (spec.panels) ensure(Number.isInteger(s.panel ?? 0) && (s.panel ?? 0) < spec.panels.length, `plot: series "${s.label}" is for panel ${s.panel}, which does not exist`);
+    ensure(
+      s.x.length === s.y.length,
+      `plot: series "${s.label}" has ${s.x.length} x values but ${s.y.length} y values`,
+    );
+    if (s.yError)
+      ensure(
+        s.yError.length === s.y.length,
+        `plot: series "${s.label}" has ${s.y.length} y values but ${s.yError.length} error bars`,
+      );
+    if (s.yAxis === "right" && !spec.panels)
+      ensure(spec.y2Label !== undefined, `plot: series "${s.label}" uses the right axis but the spec has no y2Label`);
+    if (spec.panels)
+      ensure(
+        Number.isInteger(s.panel ?? 0) && (s.panel ?? 0) < spec.panels.length,
+        `plot: series "${s.label}" is for panel ${s.panel}, which does not exist`,
+      );
   }
   for (const [k, panel] of (spec.panels ?? []).entries()) {
     finiteOrUndefined(panel.yMin, `panel ${k} yMin`);
     finiteOrUndefined(panel.yMax, `panel ${k} yMax`);
-    if (panel.logY) for (const v of [panel.yMin, panel.yMax]) if (v !== undefined) ensure(v > 0, "plot: log y axis limits must be > 0");
+    if (panel.logY)
+      for (const v of [panel.yMin, panel.yMax])
+        if (v !== undefined) ensure(v > 0, "plot: log y axis limits must be > 0");
   }
   for (const r of spec.referenceLines ?? []) {
     ensure(Number.isFinite(r.y), `plot: reference line "${r.label}" needs a finite y (got ${r.y})`);
@@ -431,7 +497,12 @@ function widen(ext: AxisExtent | undefined, lo: number, hi: number): AxisExtent 
   return ext ? { min: Math.min(ext.min, lo), max: Math.max(ext.max, hi) } : { min: lo, max: hi };
 }
 
-function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: number): ChartConfiguration<"scatter", PlotPoint[]> {
+function buildConfig(
+  spec: PlotSpec,
+  width: number,
+  height: number,
+  pixelRatio: number,
+): ChartConfiguration<"scatter", PlotPoint[]> {
   // Sizes scale with the layout so a smaller canvas keeps the same proportions.
   const f = Math.min(2, Math.max(0.6, Math.sqrt((width * height) / (DEFAULT_WIDTH * DEFAULT_HEIGHT))));
   const px = (v: number) => Math.round(v * f * 10) / 10;
@@ -481,7 +552,10 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
       qstErrors: s.yError ? errs : undefined,
     });
   });
-  ensure(plotted > 0, "plot: there are no data points to draw (every value is missing, not finite, or ≤ 0 on a log axis)");
+  ensure(
+    plotted > 0,
+    "plot: there are no data points to draw (every value is missing, not finite, or ≤ 0 on a log axis)",
+  );
 
   const firstAxis = panels ? "p0" : "y";
   (spec.referenceLines ?? []).forEach((r, k) => {
@@ -506,7 +580,14 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
   const gridColor = (log: boolean | undefined) => (ctx: ScriptableScaleContext) =>
     log && ctx.tick && !isPowerOfTen(ctx.tick.value) ? GRID_MINOR : GRID_MAJOR;
 
-  function axis(title: string, log: boolean | undefined, min: number | undefined, max: number | undefined, ext: AxisExtent | undefined, position: "left" | "right" | "bottom") {
+  function axis(
+    title: string,
+    log: boolean | undefined,
+    min: number | undefined,
+    max: number | undefined,
+    ext: AxisExtent | undefined,
+    position: "left" | "right" | "bottom",
+  ) {
     let lo = min;
     let hi = max;
     let suggestedMin: number | undefined;
@@ -538,10 +619,22 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
         includeBounds: true,
         // Plain numbers whatever the machine's locale: "0.5" and "10000", not "0,5" or "10,000".
         format: { useGrouping: false },
-        ...(log ? { callback: function (this: Scale, value: number | string) { return logTickLabel(this, Number(value)); } } : {}),
+        ...(log
+          ? {
+              callback: function (this: Scale, value: number | string) {
+                return logTickLabel(this, Number(value));
+              },
+            }
+          : {}),
       },
       // Only the left axis draws grid lines across the plot; the right one draws its ticks only.
-      grid: { color: gridColor(log), lineWidth: 1, tickLength: px(8), tickColor: "#444444", drawOnChartArea: position !== "right" },
+      grid: {
+        color: gridColor(log),
+        lineWidth: 1,
+        tickLength: px(8),
+        tickColor: "#444444",
+        drawOnChartArea: position !== "right",
+      },
       border: { color: "#222222", width: px(1.5) },
     };
   }
@@ -554,7 +647,9 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
     for (let k = panels.length - 1; k >= 0; k--) {
       const p = panels[k];
       scales[`p${k}`] = {
-        ...axis(p.yLabel, p.logY, p.yMin, p.yMax, extents[`p${k}`], "left"), stack: "panels", offset: true,
+        ...axis(p.yLabel, p.logY, p.yMin, p.yMax, extents[`p${k}`], "left"),
+        stack: "panels",
+        offset: true,
         // The label at a lower band's top edge would print over the bottom label of the band above.
         ...(k > 0 ? { afterTickToLabelConversion: (scale: Scale) => blankTopLabel(scale) } : {}),
       };
@@ -618,9 +713,13 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
             padding: px(18),
             // Invisible boxes: legendSamples draws the samples.
             generateLabels: (chart) =>
-              Chart.defaults.plugins.legend.labels
-                .generateLabels(chart)
-                .map((item) => ({ ...item, fillStyle: "rgba(0,0,0,0)", strokeStyle: "rgba(0,0,0,0)", lineWidth: 0, lineDash: [] })),
+              Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => ({
+                ...item,
+                fillStyle: "rgba(0,0,0,0)",
+                strokeStyle: "rgba(0,0,0,0)",
+                lineWidth: 0,
+                lineDash: [],
+              })),
           },
         },
         tooltip: { enabled: false },
@@ -633,14 +732,20 @@ function buildConfig(spec: PlotSpec, width: number, height: number, pixelRatio: 
 /** Draws the plot and returns the bytes of a PNG, SVG or PDF file. */
 export async function renderPlot(spec: PlotSpec, format: PlotFormat = "png"): Promise<Buffer> {
   validateSpec(spec);
-  ensure(format === "png" || format === "svg" || format === "pdf", `plot: unknown format "${format}" (use png, svg or pdf)`);
+  ensure(
+    format === "png" || format === "svg" || format === "pdf",
+    `plot: unknown format "${format}" (use png, svg or pdf)`,
+  );
   ensurePlotFonts();
   const width = spec.width ?? DEFAULT_WIDTH;
   const height = spec.height ?? DEFAULT_HEIGHT;
 
   if (format === "png") {
     const canvas = createCanvas(width, height);
-    const chart = new Chart(canvas as unknown as HTMLCanvasElement, buildConfig(spec, width, height, spec.scale ?? DEFAULT_SCALE));
+    const chart = new Chart(
+      canvas as unknown as HTMLCanvasElement,
+      buildConfig(spec, width, height, spec.scale ?? DEFAULT_SCALE),
+    );
     try {
       return await canvas.encode("png");
     } finally {
@@ -685,8 +790,14 @@ export function plotFormatFromPath(file: string): PlotFormat {
 export async function writePlot(file: string, spec: PlotSpec): Promise<void> {
   const format = plotFormatFromPath(file);
   const dir = path.dirname(path.resolve(file));
-  ensure(fs.existsSync(dir) && fs.statSync(dir).isDirectory(), `${file}: cannot write the plot, directory ${dir} does not exist`);
-  ensure(!(fs.existsSync(file) && fs.statSync(file).isDirectory()), `${file}: cannot write the plot, it is a directory`);
+  ensure(
+    fs.existsSync(dir) && fs.statSync(dir).isDirectory(),
+    `${file}: cannot write the plot, directory ${dir} does not exist`,
+  );
+  ensure(
+    !(fs.existsSync(file) && fs.statSync(file).isDirectory()),
+    `${file}: cannot write the plot, it is a directory`,
+  );
   const bytes = await renderPlot(spec, format);
   ensure(bytes.length > 0, `${file}: rendering produced no bytes`);
   try {
@@ -828,7 +939,10 @@ function parseJsonArray(text: string, file: string): { line: number | undefined;
   }
   ensure(Array.isArray(value), `${file}: expected a JSON array of objects (one per row)`);
   return value.map((obj, i) => {
-    ensure(obj !== null && typeof obj === "object" && !Array.isArray(obj), `${file}: element ${i + 1} of the array is ${describe(obj)}, expected an object`);
+    ensure(
+      obj !== null && typeof obj === "object" && !Array.isArray(obj),
+      `${file}: element ${i + 1} of the array is ${describe(obj)}, expected an object`,
+    );
     return { line: undefined, obj: obj as Record<string, unknown> };
   });
 }
@@ -844,8 +958,7 @@ function splitCsvLine(line: string, at: string): string[] {
       if (c === '"' && line[i + 1] === '"') {
         cur += '"';
         i++;
-      }
-      else if (c === '"') quoted = false;
+      } else if (c === '"') quoted = false;
       else cur += c;
     } else if (c === '"' && cur.trim() === "") {
       quoted = true;
@@ -928,7 +1041,10 @@ export function readTrainingLog(file: string, columns: readonly string[] = []): 
   const rows = parseAny(text, file).map(({ line, obj }, i) => {
     const at = line !== undefined ? `${file}:${line}` : `${file}: row ${i + 1}`;
     const epoch = obj.epoch;
-    ensure(typeof epoch === "number" && Number.isFinite(epoch), `${at}: malformed line, no numeric "epoch" (found ${describe(epoch)})`);
+    ensure(
+      typeof epoch === "number" && Number.isFinite(epoch),
+      `${at}: malformed line, no numeric "epoch" (found ${describe(epoch)})`,
+    );
     const row: TrainingLogRow = { epoch };
     for (const [k, v] of Object.entries(obj)) {
       if (k === "epoch") continue;
@@ -954,7 +1070,10 @@ export function readTable(file: string, columns: readonly string[] = []): TableR
     for (const [k, v] of Object.entries(obj)) {
       if (v === null || typeof v === "number" || typeof v === "string") row[k] = v;
       else if (typeof v === "boolean") row[k] = String(v);
-      else throw new QstError(`${line !== undefined ? `${file}:${line}` : `${file}: row ${i + 1}`}: column "${k}" holds ${describe(v)}, expected a number or text`);
+      else
+        throw new QstError(
+          `${line !== undefined ? `${file}:${line}` : `${file}: row ${i + 1}`}: column "${k}" holds ${describe(v)}, expected a number or text`,
+        );
     }
     if (line !== undefined) rowLines.set(row, line);
     return row;
@@ -982,7 +1101,13 @@ const identity = (v: number) => v;
 export const TRAINING_METRICS: Record<string, Omit<MetricDef, "transform"> & { transform?: (v: number) => number }> = {
   nll: { key: "nll", label: "NLL", axisTitle: "Negative log-likelihood", log: false },
   fidelity: { key: "fidelity", label: "Fidelity F", axisTitle: "Fidelity F", log: false },
-  infidelity: { key: "fidelity", label: "Infidelity 1 − F", axisTitle: "Infidelity 1 − F", log: true, transform: (v) => 1 - v },
+  infidelity: {
+    key: "fidelity",
+    label: "Infidelity 1 − F",
+    axisTitle: "Infidelity 1 − F",
+    log: true,
+    transform: (v) => 1 - v,
+  },
   kl: { key: "kl", label: "KL divergence", axisTitle: "KL divergence", log: true },
   grad_norm: { key: "grad_norm", label: "Gradient norm", axisTitle: "Gradient norm ‖g‖", log: true },
   lr: { key: "lr", label: "Learning rate", axisTitle: "Learning rate η", log: true },
@@ -1030,7 +1155,11 @@ const MARKED_POINTS = 60;
  * differ by orders of magnitude. Curves of few points (exact metrics every --eval-every epochs)
  * show their points. Rows without a value for a metric are skipped for that metric.
  */
-export function trainingCurvesSpec(log: readonly TrainingLogRow[], metrics: readonly string[], opts: TrainingCurvesOptions = {}): PlotSpec {
+export function trainingCurvesSpec(
+  log: readonly TrainingLogRow[],
+  metrics: readonly string[],
+  opts: TrainingCurvesOptions = {},
+): PlotSpec {
   const source = opts.source ?? "training log";
   ensure(log.length > 0, `${source}: no rows to plot`);
   ensure(metrics.length > 0, "plot: name at least one metric to plot");
@@ -1057,12 +1186,21 @@ export function trainingCurvesSpec(log: readonly TrainingLogRow[], metrics: read
       y.push(d.transform(v));
     }
     const style = x.length <= MARKED_POINTS ? "line+points" : "line";
-    return { label: opts.runLabel && single ? opts.runLabel : `${prefix}${d.label}`, x, y, style, ...(single ? {} : { panel: k }) };
+    return {
+      label: opts.runLabel && single ? opts.runLabel : `${prefix}${d.label}`,
+      x,
+      y,
+      style,
+      ...(single ? {} : { panel: k }),
+    };
   });
 
   for (const ref of opts.references ?? []) {
     const targets = defs.map((d, k) => ({ d, k })).filter(({ d }) => d.key === ref.metric);
-    ensure(targets.length > 0, `plot: reference "${ref.label}" is for "${ref.metric}", which is not among the plotted metrics (${metrics.join(", ")})`);
+    ensure(
+      targets.length > 0,
+      `plot: reference "${ref.label}" is for "${ref.metric}", which is not among the plotted metrics (${metrics.join(", ")})`,
+    );
     for (const { d, k } of targets) {
       series.push({
         label: targets.length === defs.length ? ref.label : `${ref.label} (${d.label})`,
@@ -1222,7 +1360,11 @@ export async function plotTrainingLog(
 }
 
 /** Reads a table and writes an observable sweep; nothing is written if the table is unusable. */
-export async function plotObservableSweep(tableFile: string, outFile: string, opts: ObservableSweepOptions): Promise<void> {
+export async function plotObservableSweep(
+  tableFile: string,
+  outFile: string,
+  opts: ObservableSweepOptions,
+): Promise<void> {
   plotFormatFromPath(outFile);
   const rows = readTable(tableFile);
   await writePlot(outFile, observableSweepSpec(rows, { source: tableFile, ...opts }));

@@ -33,7 +33,10 @@ export class JsonlLog implements Callback {
 
   onEpochEnd(driver: Driver, record: EpochRecord): void {
     // the negative phase in use (auto may switch to pt during the run)
-    fs.appendFileSync(this.path, JSON.stringify({ ...record, negative_phase: driver.average.report().negativePhase }) + "\n");
+    fs.appendFileSync(
+      this.path,
+      JSON.stringify({ ...record, negative_phase: driver.average.report().negativePhase }) + "\n",
+    );
   }
 }
 

@@ -78,8 +78,10 @@ export class Arena {
   constructor(layout: Layout) {
     const pages = Math.max(1, Math.ceil(layout.size / 65536));
     if (pages > 65536) {
-      throw new QstError(`the model, batch and chains need ${(layout.size / 2 ** 30).toFixed(1)} GiB of kernel memory, more than WebAssembly's 4 GiB: ` +
-        "use fewer hidden units, chains or a smaller batch");
+      throw new QstError(
+        `the model, batch and chains need ${(layout.size / 2 ** 30).toFixed(1)} GiB of kernel memory, more than WebAssembly's 4 GiB: ` +
+          "use fewer hidden units, chains or a smaller batch",
+      );
     }
     this.bytes = pages * 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
@@ -151,7 +153,11 @@ export function writeContext<S extends ContextName>(arena: Arena, at: number, na
 
 /** Sets one field of the context `name` at `at`. */
 export function setContextField<S extends ContextName, F extends keyof Fields<S> & string>(
-  arena: Arena, at: number, name: S, field: F, value: ContextValues<S>[F],
+  arena: Arena,
+  at: number,
+  name: S,
+  field: F,
+  value: ContextValues<S>[F],
 ): void {
   setWords(arena.i32(at, contextLayout(name).bytes / 4), name, field, value);
 }

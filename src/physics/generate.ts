@@ -187,7 +187,8 @@ export function generateDataset(options: GenerateOptions): Dataset {
   const bases: BasisSet = options.bases ?? "Z";
   ensure(
     bases === "Z" || bases === "torlai" || bases === "all" || bases === "random" || Array.isArray(bases),
-    () => `${where}: bases must be "Z", "torlai", "all", "random" or an array of basis strings, got ${JSON.stringify(bases)}`,
+    () =>
+      `${where}: bases must be "Z", "torlai", "all", "random" or an array of basis strings, got ${JSON.stringify(bases)}`,
   );
   if (bases === "torlai") {
     ensure(

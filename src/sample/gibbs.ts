@@ -63,11 +63,14 @@ export class GibbsSampler {
   private readonly maxThreads: number;
 
   constructor(rbm: RBM, nChains: number, rng: Rng) {
-    if (!Number.isInteger(nChains) || nChains < 1) throw new Error(`number of chains must be a positive integer, got ${nChains}`);
+    if (!Number.isInteger(nChains) || nChains < 1)
+      throw new Error(`number of chains must be a positive integer, got ${nChains}`);
     this.rbm = rbm;
     this.nChains = nChains;
-    const nV = rbm.nVisible, nH = rbm.nHidden;
-    const gV = Math.ceil(nV / 4), gH = Math.ceil(nH / 4);
+    const nV = rbm.nVisible,
+      nH = rbm.nHidden;
+    const gV = Math.ceil(nV / 4),
+      gH = Math.ceil(nH / 4);
     this.gV = gV;
     this.gH = gH;
     this.maxThreads = Math.max(1, Math.min(MAX_THREADS, kernelThreads(), nChains));
@@ -93,7 +96,23 @@ export class GibbsSampler {
     this.ctx = ctx;
 
     writeContext(this.arena, ctx, "ctx", {
-      nV, nH, gV, gH, Th: th, Tv: tv, vOff, hOff, rng: rngAt, vis, hid, Wf: wf, WfT: wfT, bf, cf, raw, noSmall: 0,
+      nV,
+      nH,
+      gV,
+      gH,
+      Th: th,
+      Tv: tv,
+      vOff,
+      hOff,
+      rng: rngAt,
+      vis,
+      hid,
+      Wf: wf,
+      WfT: wfT,
+      bf,
+      cf,
+      raw,
+      noSmall: 0,
     });
     this.visible = this.arena.u8(vis, nChains * nV);
     this.hidden = this.arena.u8(hid, nChains * nH);
@@ -171,11 +190,14 @@ export class GibbsSampler {
 
   setRngState(words: ArrayLike<number>): void {
     if (words.length !== this.chainRng.length) {
-      throw new Error(`sampler RNG state has ${words.length} words, ${this.nChains} chains need ${this.chainRng.length}`);
+      throw new Error(
+        `sampler RNG state has ${words.length} words, ${this.nChains} chains need ${this.chainRng.length}`,
+      );
     }
     for (let k = 0; k < words.length; k++) {
       const w = words[k];
-      if (!Number.isInteger(w) || w < 0 || w >= 2 ** 32) throw new Error(`sampler RNG state word ${k} is ${JSON.stringify(w)}, not a 32-bit unsigned integer`);
+      if (!Number.isInteger(w) || w < 0 || w >= 2 ** 32)
+        throw new Error(`sampler RNG state word ${k} is ${JSON.stringify(w)}, not a 32-bit unsigned integer`);
     }
     for (let c = 0; c < this.nChains; c++) {
       for (let l = 0; l < 4; l++) {
@@ -194,7 +216,9 @@ export class GibbsSampler {
 
   setState(state: SamplerState): void {
     if (state.visible.length !== this.visible.length) {
-      throw new Error(`sampler state has ${state.visible.length / this.rbm.nVisible} chains, this sampler has ${this.nChains}`);
+      throw new Error(
+        `sampler state has ${state.visible.length / this.rbm.nVisible} chains, this sampler has ${this.nChains}`,
+      );
     }
     this.setRngState(state.rng);
     this.visible.set(state.visible);
@@ -228,7 +252,8 @@ export function sampleChains(rbm: RBM, options: SampleOptions, rng: Rng): ChainS
   const { chains, samplesPerChain, burnIn, thin } = options;
   if (!(thin >= 1) || !Number.isInteger(thin)) throw new Error(`thin must be an integer ≥ 1, got ${thin}`);
   if (!(burnIn >= 0) || !Number.isInteger(burnIn)) throw new Error(`burn-in must be an integer ≥ 0, got ${burnIn}`);
-  if (!(samplesPerChain >= 0) || !Number.isInteger(samplesPerChain)) throw new Error(`samples per chain must be an integer ≥ 0, got ${samplesPerChain}`);
+  if (!(samplesPerChain >= 0) || !Number.isInteger(samplesPerChain))
+    throw new Error(`samples per chain must be an integer ≥ 0, got ${samplesPerChain}`);
   const nV = rbm.nVisible;
   const sampler = new GibbsSampler(rbm, chains, rng);
   const samples = new Uint8Array(chains * samplesPerChain * nV);

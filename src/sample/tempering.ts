@@ -42,7 +42,13 @@ export interface LadderOptions {
   adaptAttempts: number;
 }
 
-export const LADDER_DEFAULTS: LadderOptions = { low: 0.2, high: 0.5, maxReplicas: 32, sweepsPerSwap: 1, adaptAttempts: 400 };
+export const LADDER_DEFAULTS: LadderOptions = {
+  low: 0.2,
+  high: 0.5,
+  maxReplicas: 32,
+  sweepsPerSwap: 1,
+  adaptAttempts: 400,
+};
 
 /** Equalisation step: gap_t ← gap_t · exp(GAIN · (rate_t − mean rate)). */
 const GAIN = 2;
@@ -84,7 +90,12 @@ export class TemperedChains {
    * Tempers the chains of `cold` (a sampler of `cold.rbm` at β = 1, which keeps its chains and
    * streams); the hotter replicas and the swaps draw from `rng`.
    */
-  constructor(cold: GibbsSampler, rng: Rng, betas: readonly number[] = [1, 0.5, 0], options: Partial<LadderOptions> = {}) {
+  constructor(
+    cold: GibbsSampler,
+    rng: Rng,
+    betas: readonly number[] = [1, 0.5, 0],
+    options: Partial<LadderOptions> = {},
+  ) {
     this.rbm = cold.rbm;
     this.nChains = cold.nChains;
     this.options = { ...LADDER_DEFAULTS, ...options };
@@ -141,7 +152,7 @@ export class TemperedChains {
    * k sweeps of every replica, with a swap round after every `sweepsPerSwap` of them (and at the end).
    */
   step(k: number): void {
-    for (let done = 0; done < k;) {
+    for (let done = 0; done < k; ) {
       const n = Math.min(this.options.sweepsPerSwap, k - done);
       for (const r of this.replicas) r.sampler.step(n);
       this.swapRound();
@@ -151,9 +162,12 @@ export class TemperedChains {
 
   /** Metropolis swaps of the even pairs (0,1), (2,3), … or the odd ones, alternately. */
   private swapRound(): void {
-    const nV = this.rbm.nVisible, nH = this.rbm.nHidden, C = this.nChains;
+    const nV = this.rbm.nVisible,
+      nH = this.rbm.nHidden,
+      C = this.nChains;
     for (let t = this.round & 1; t + 1 < this.replicas.length; t += 2) {
-      const a = this.replicas[t].sampler, b = this.replicas[t + 1].sampler;
+      const a = this.replicas[t].sampler,
+        b = this.replicas[t + 1].sampler;
       const dBeta = this.replicas[t].beta - this.replicas[t + 1].beta;
       let accepted = 0;
       for (let c = 0; c < C; c++) {
@@ -174,7 +188,11 @@ export class TemperedChains {
   /** E(v, h) = −b·v − c·h − vᵀWh of chain c of a replica, with the β = 1 parameters. */
   private energy(s: GibbsSampler, c: number): number {
     const { nVisible: nV, nHidden: nH, weights: W, visibleBias: b, hiddenBias: hb } = this.rbm;
-    const v = s.visible, h = s.hidden, theta = this.theta, v0 = c * nV, h0 = c * nH;
+    const v = s.visible,
+      h = s.hidden,
+      theta = this.theta,
+      v0 = c * nV,
+      h0 = c * nH;
     let e = 0;
     for (let j = 0; j < nH; j++) theta[j] = hb[j];
     for (let i = 0; i < nV; i++) {
@@ -208,7 +226,8 @@ export class TemperedChains {
       this.resetCounts();
       return true;
     }
-    let merge = -1, mergedRate = low;
+    let merge = -1,
+      mergedRate = low;
     for (let t = 1; t + 1 < R && Math.min(...rates) > high; t++) {
       // rates of neighbouring gaps roughly multiply when the replica between them goes
       const merged = rates[t - 1] * rates[t];
@@ -222,7 +241,9 @@ export class TemperedChains {
       this.resetCounts();
       return true;
     }
-    const gaps = rates.map((r, t) => (this.replicas[t].beta - this.replicas[t + 1].beta) * Math.exp(GAIN * (r - mean(rates))));
+    const gaps = rates.map(
+      (r, t) => (this.replicas[t].beta - this.replicas[t + 1].beta) * Math.exp(GAIN * (r - mean(rates))),
+    );
     const total = gaps.reduce((s, g) => s + g, 0);
     let beta = 1;
     for (let t = 1; t < R - 1; t++) {
@@ -243,7 +264,9 @@ export class TemperedChains {
     return {
       betas: this.betas,
       replicas: this.replicas.slice(1).map((r) => ({
-        visible: Array.from(r.sampler.visible), hidden: Array.from(r.sampler.hidden), rng: r.sampler.getRngState(),
+        visible: Array.from(r.sampler.visible),
+        hidden: Array.from(r.sampler.hidden),
+        rng: r.sampler.getRngState(),
       })),
       swapRng: this.swapRng.getState(),
       round: this.round,
@@ -256,7 +279,8 @@ export class TemperedChains {
   /** Restores replicas 1 … R−1 and the swaps' stream (the cold sampler is restored by its owner). */
   setState(s: TemperingState): void {
     checkLadder(s.betas);
-    if (s.replicas.length !== s.betas.length - 1) throw new Error(`tempering state: ${s.betas.length} temperatures but ${s.replicas.length + 1} replicas`);
+    if (s.replicas.length !== s.betas.length - 1)
+      throw new Error(`tempering state: ${s.betas.length} temperatures but ${s.replicas.length + 1} replicas`);
     this.replicas = [this.replicas[0]];
     s.replicas.forEach((saved, i) => {
       const r = this.newReplica(s.betas[i + 1]);
@@ -274,8 +298,13 @@ export class TemperedChains {
 }
 
 function checkLadder(betas: readonly number[]): void {
-  const ok = betas.length >= 2 && betas[0] === 1 && betas[betas.length - 1] === 0 && betas.every((b, t) => t === 0 || b < betas[t - 1]);
-  if (!ok) throw new Error(`a tempering ladder runs from β = 1 down to β = 0, strictly decreasing; got ${betas.join(", ")}`);
+  const ok =
+    betas.length >= 2 &&
+    betas[0] === 1 &&
+    betas[betas.length - 1] === 0 &&
+    betas.every((b, t) => t === 0 || b < betas[t - 1]);
+  if (!ok)
+    throw new Error(`a tempering ladder runs from β = 1 down to β = 0, strictly decreasing; got ${betas.join(", ")}`);
 }
 
 function swapRows(a: Uint8Array, b: Uint8Array, at: number, n: number): void {
@@ -300,12 +329,15 @@ export function sampleTempered(rbm: RBM, options: SampleOptions, rng: Rng): Chai
   if (!(thin >= 1) || !Number.isInteger(thin)) throw new Error(`thin must be an integer ≥ 1, got ${thin}`);
   if (!(burnIn >= 0) || !Number.isInteger(burnIn)) throw new Error(`burn-in must be an integer ≥ 0, got ${burnIn}`);
   const nV = rbm.nVisible;
-  const pt = new TemperedChains(new GibbsSampler(rbm, chains, rng), rng.split(), undefined, { adaptAttempts: chains * 4 });
+  const pt = new TemperedChains(new GibbsSampler(rbm, chains, rng), rng.split(), undefined, {
+    adaptAttempts: chains * 4,
+  });
   for (let done = 0; done < burnIn; done += thin) {
     pt.step(Math.min(thin, burnIn - done));
     pt.adapt();
   }
-  const samples = new Uint8Array(chains * samplesPerChain * nV), v = pt.cold.visible;
+  const samples = new Uint8Array(chains * samplesPerChain * nV),
+    v = pt.cold.visible;
   for (let t = 0; t < samplesPerChain; t++) {
     pt.step(thin);
     for (let c = 0; c < chains; c++) samples.set(v.subarray(c * nV, (c + 1) * nV), (c * samplesPerChain + t) * nV);

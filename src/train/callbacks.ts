@@ -15,7 +15,10 @@ export type MetricValues = Record<string, number | undefined>;
 export class EvaluateEvery implements Callback {
   last: Record<string, number> = {};
 
-  constructor(private readonly every: number, private readonly metrics: (driver: Driver) => MetricValues) {}
+  constructor(
+    private readonly every: number,
+    private readonly metrics: (driver: Driver) => MetricValues,
+  ) {}
 
   onEpochEnd(driver: Driver, record: EpochRecord): void {
     const e = record.epoch;
@@ -50,14 +53,20 @@ export class StopAfter implements Callback {
 export class StopOnSignals implements Callback {
   private handlers: [NodeJS.Signals, () => void][] = [];
 
-  constructor(private readonly onFirst: (signal: NodeJS.Signals) => void = () => {}, private readonly signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"]) {}
+  constructor(
+    private readonly onFirst: (signal: NodeJS.Signals) => void = () => {},
+    private readonly signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"],
+  ) {}
 
   onStart(driver: Driver): void {
-    this.handlers = this.signals.map((signal) => [signal, () => {
-      if (driver.stopRequested !== null) process.exit(130);
-      driver.requestStop(signal);
-      this.onFirst(signal);
-    }]);
+    this.handlers = this.signals.map((signal) => [
+      signal,
+      () => {
+        if (driver.stopRequested !== null) process.exit(130);
+        driver.requestStop(signal);
+        this.onFirst(signal);
+      },
+    ]);
     for (const [signal, handler] of this.handlers) process.on(signal, handler);
   }
 
@@ -80,7 +89,8 @@ export class KeepBest implements Callback {
   onEpochEnd(driver: Driver, record: EpochRecord): void {
     const value = record[this.metric];
     if (value === undefined || !Number.isFinite(value)) return;
-    if (this.best === null || value < this.best.value) this.best = { epoch: record.epoch, value, params: driver.model.params.slice() };
+    if (this.best === null || value < this.best.value)
+      this.best = { epoch: record.epoch, value, params: driver.model.params.slice() };
   }
 }
 
@@ -92,7 +102,11 @@ export class EarlyStopping implements Callback {
   private best = Infinity;
   private stale = 0;
 
-  constructor(readonly metric: string, private readonly patience: number, private readonly minDelta = 0) {}
+  constructor(
+    readonly metric: string,
+    private readonly patience: number,
+    private readonly minDelta = 0,
+  ) {}
 
   onEpochEnd(driver: Driver, record: EpochRecord): void {
     const value = record[this.metric];
@@ -120,9 +134,11 @@ export class MixingAlarm implements Callback {
   constructor(private readonly write: (line: string) => void) {}
 
   onEpochEnd(driver: Driver, record: EpochRecord): void {
-    const report = driver.average.report(), mixing = driver.mixing;
+    const report = driver.average.report(),
+      mixing = driver.mixing;
     if (report.switchedAtEpoch === record.epoch) {
-      const why = mixing?.verdict ?? `the chains renew ${mixing?.renewal.toFixed(2)} as often as independent draws would`;
+      const why =
+        mixing?.verdict ?? `the chains renew ${mixing?.renewal.toFixed(2)} as often as independent draws would`;
       this.write(`qst: epoch ${record.epoch}: the Gibbs chains do not mix (${why}); switching to parallel tempering`);
       this.flaggedBefore = false;
       return;
@@ -130,9 +146,10 @@ export class MixingAlarm implements Callback {
     const flagged = mixing?.verdict != null;
     if (flagged) record.mixing_alarm = 1;
     if (flagged && this.flaggedBefore && this.alarm === null) {
-      const hint = report.negativePhase === "pt"
-        ? "even the tempered chains disagree with the data: the model may need more --epochs or --hidden units"
-        : "the chains may be stuck in some modes of p_λ, which biases the gradient: try --negative-phase pt (or auto)";
+      const hint =
+        report.negativePhase === "pt"
+          ? "even the tempered chains disagree with the data: the model may need more --epochs or --hidden units"
+          : "the chains may be stuck in some modes of p_λ, which biases the gradient: try --negative-phase pt (or auto)";
       this.alarm = `epoch ${record.epoch}: the negative phase's chains disagree with the data: ${mixing!.verdict}`;
       this.write(`qst: warning: ${this.alarm}; ${hint}`);
     }

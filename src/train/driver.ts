@@ -114,7 +114,11 @@ export class Driver {
     this.shots = shots;
     this.rng = new Rng(options.seed);
     const N = shots.nQubits;
-    this.model = new RbmWaveFunction(N, options.nHidden, kind === "complex" ? (options.nHiddenPhase ?? options.nHidden) : null);
+    this.model = new RbmWaveFunction(
+      N,
+      options.nHidden,
+      kind === "complex" ? (options.nHiddenPhase ?? options.nHidden) : null,
+    );
     this.model.randomise(this.rng);
     this.average = modelAverage(this.model.amplitude, options, this.rng);
     this.optimizer = makeOptimizer(options.optimizer, this.model.params.length, options.momentum);
@@ -127,14 +131,15 @@ export class Driver {
     if (state) this.restore(state);
   }
 
-
   /** One pass over the shuffled shots. */
   runEpoch(): EpochRecord {
     const t0 = performance.now();
     // Block order (streaming only: in memory there is one block and no draw is made).
     const blocks = Uint32Array.from({ length: this.shots.nBlocks }, (_, b) => b);
     if (blocks.length > 1) this.rng.shuffle(blocks);
-    let gradNorm2 = 0, lr = 0, batches = 0;
+    let gradNorm2 = 0,
+      lr = 0,
+      batches = 0;
     for (const b of blocks) {
       const block = this.shots.load(b);
       if (!this.shots.stream) this.memoryGradient ??= dataGradient(this.model, block);
@@ -148,7 +153,13 @@ export class Driver {
     this.mixing = this.average.endEpoch(this.epoch);
     this.elapsed += (performance.now() - t0) / 1000;
     this.checkFinite();
-    const record: EpochRecord = { epoch: this.epoch, step: this.step, time_s: this.elapsed, lr, grad_norm: Math.sqrt(gradNorm2 / batches) };
+    const record: EpochRecord = {
+      epoch: this.epoch,
+      step: this.step,
+      time_s: this.elapsed,
+      lr,
+      grad_norm: Math.sqrt(gradNorm2 / batches),
+    };
     if (this.mixing && Number.isFinite(this.mixing.renewal)) record.renewal = this.mixing.renewal;
     const { betas, swapRates } = this.average.report();
     if (betas && swapRates) {
@@ -164,10 +175,16 @@ export class Driver {
    * RNG state: bit-exact resume), one optimiser step per mini-batch.
    */
   private runBatches(block: ShotBlock, gradient: DataGradient): { gradNorm2: number; batches: number; lr: number } {
-    const o = this.options, rows = block.rows, order = this.order.subarray(0, rows), batch = this.batch, grad = this.grad;
+    const o = this.options,
+      rows = block.rows,
+      order = this.order.subarray(0, rows),
+      batch = this.batch,
+      grad = this.grad;
     for (let m = 0; m < rows; m++) order[m] = m;
     this.rng.shuffle(order);
-    let gradNorm2 = 0, lr = 0, batches = 0;
+    let gradNorm2 = 0,
+      lr = 0,
+      batches = 0;
     for (let start = 0; start < rows; start += o.batchSize) {
       const count = Math.min(o.batchSize, rows - start);
       batch.set(order.subarray(start, start + count));
@@ -215,9 +232,10 @@ export class Driver {
       for (const cb of callbacks) await cb.onEnd?.(this, { reason: "failed", stoppedBy: null, error: e });
       throw e;
     }
-    const result: RunResult = this.epoch < this.options.epochs
-      ? { reason: "stopped", stoppedBy: this.stopRequest }
-      : { reason: "completed", stoppedBy: null };
+    const result: RunResult =
+      this.epoch < this.options.epochs
+        ? { reason: "stopped", stoppedBy: this.stopRequest }
+        : { reason: "completed", stoppedBy: null };
     for (const cb of callbacks) await cb.onEnd?.(this, result);
     return result;
   }
@@ -232,11 +250,14 @@ export class Driver {
   }
 
   private checkFinite(): void {
-    const params = this.model.params, nA = this.model.amplitude.params.length;
+    const params = this.model.params,
+      nA = this.model.amplitude.params.length;
     for (let p = 0; p < params.length; p++) {
       if (!Number.isFinite(params[p])) {
         const which = !this.model.phase ? "a" : p < nA ? "an amplitude" : "a phase";
-        throw new TrainingDivergedError(`training diverged at epoch ${this.epoch}: ${which} parameter became ${params[p]} (try a smaller --lr)`);
+        throw new TrainingDivergedError(
+          `training diverged at epoch ${this.epoch}: ${which} parameter became ${params[p]} (try a smaller --lr)`,
+        );
       }
     }
   }
@@ -257,10 +278,14 @@ export class Driver {
   private restore(s: DriverState): void {
     const model = this.model;
     if (s.params.length !== model.params.length) {
-      throw new QstError(`checkpoint has ${s.params.length} parameters, the ${model.kind} model needs ${model.params.length}`);
+      throw new QstError(
+        `checkpoint has ${s.params.length} parameters, the ${model.kind} model needs ${model.params.length}`,
+      );
     }
     if (s.chains.length !== this.average.sampler.visible.length) {
-      throw new QstError(`checkpoint has ${s.chains.length / model.nVisible} chains, the options ask for ${this.options.chains}`);
+      throw new QstError(
+        `checkpoint has ${s.chains.length / model.nVisible} chains, the options ask for ${this.options.chains}`,
+      );
     }
     this.epoch = s.epoch;
     this.step = s.step;

@@ -63,7 +63,8 @@ export class MixingMonitor {
     for (let m = 0; m < count; m++) {
       const at = batch[m] * nV;
       if (bases && !isZRow(bases, at, nV)) continue;
-      let weight = 0, key: string | number = 0;
+      let weight = 0,
+        key: string | number = 0;
       if (nV <= 48) {
         for (let i = 0; i < nV; i++) {
           weight += shots[at + i];
@@ -86,10 +87,12 @@ export class MixingMonitor {
 
   /** The chains after an update's sweeps (chain-major). */
   observeChains(visible: Uint8Array, nChains: number): void {
-    const nV = this.nV, n = nChains * nV;
+    const nV = this.nV,
+      n = nChains * nV;
     const prev = this.previous;
     for (let c = 0; c < nChains; c++) {
-      let weight = 0, changed = 0;
+      let weight = 0,
+        changed = 0;
       for (let i = c * nV; i < (c + 1) * nV; i++) {
         weight += visible[i];
         if (prev) changed |= visible[i] ^ prev[i];
@@ -122,30 +125,40 @@ export class MixingMonitor {
   }
 
   private summary(): MixingSummary {
-    const N = this.nV, dataH = this.dataHamming, chainH = this.chainsHamming;
+    const N = this.nV,
+      dataH = this.dataHamming,
+      chainH = this.chainsHamming;
     const signOf = (h: Float64Array, total: number) => {
       const s = [0, 0, 0];
       for (let w = 0; w <= N; w++) s[Math.sign(2 * w - N) + 1] += h[w] / total;
       return s;
     };
-    const signData = signOf(dataH, this.dataShots), signChains = signOf(chainH, this.chainStates);
+    const signData = signOf(dataH, this.dataShots),
+      signChains = signOf(chainH, this.chainStates);
     let hammingTV = 0;
     for (let w = 0; w <= N; w++) hammingTV += Math.abs(dataH[w] / this.dataShots - chainH[w] / this.chainStates) / 2;
     const distinct = 1 - this.dataCollisionRate;
     const renewal = distinct > 0.05 ? this.moved / this.compared / distinct : NaN;
     const problems: string[] = [];
-    if (renewal < RENEWAL_ALARM) problems.push(`the chains renew ${fmtRate(renewal)} as often as independent draws would`);
+    if (renewal < RENEWAL_ALARM)
+      problems.push(`the chains renew ${fmtRate(renewal)} as often as independent draws would`);
     // chains at one time: binomial noise of a weight p among `chains` independent states
     const chains = this.chainStates / this.updates;
-    for (const [k, name] of [[0, "M < 0"], [2, "M > 0"]] as const) {
+    for (const [k, name] of [
+      [0, "M < 0"],
+      [2, "M > 0"],
+    ] as const) {
       const d = Math.abs(signChains[k] - signData[k]);
       const sigma = Math.sqrt(Math.max(signData[k] * (1 - signData[k]), 1e-4) / chains);
       if (d > SIGN_ALARM && d > 4 * sigma) {
-        problems.push(`weight of ${name}: ${fmtRate(signChains[k])} in the chains, ${fmtRate(signData[k])} in the data`);
+        problems.push(
+          `weight of ${name}: ${fmtRate(signChains[k])} in the chains, ${fmtRate(signData[k])} in the data`,
+        );
         break;
       }
     }
-    if (hammingTV > HAMMING_ALARM) problems.push(`Hamming-weight histograms differ by ${fmtRate(hammingTV)} (total variation)`);
+    if (hammingTV > HAMMING_ALARM)
+      problems.push(`Hamming-weight histograms differ by ${fmtRate(hammingTV)} (total variation)`);
     const verdict = problems.length ? problems.join("; ") : null;
     return { renewal, signData, signChains, hammingTV, verdict, slow: verdict !== null || renewal < RENEWAL_SLOW };
   }

@@ -91,7 +91,10 @@ function temperingRng(seed: number): Rng {
 }
 
 abstract class ChainsKept {
-  constructor(readonly rbm: RBM, readonly sampler: GibbsSampler) {}
+  constructor(
+    readonly rbm: RBM,
+    readonly sampler: GibbsSampler,
+  ) {}
 
   getState(): ChainState {
     return { chains: Array.from(this.sampler.visible), samplerRng: this.sampler.getRngState() };
@@ -116,7 +119,11 @@ class ChainAverage extends ChainsKept implements ModelAverage {
   private readonly monitor: MixingMonitor | null;
   private switchedAtEpoch: number | undefined;
 
-  constructor(rbm: RBM, sampler: GibbsSampler, private readonly options: Pick<TrainOptions, "k" | "negativePhase" | "seed">) {
+  constructor(
+    rbm: RBM,
+    sampler: GibbsSampler,
+    private readonly options: Pick<TrainOptions, "k" | "negativePhase" | "seed">,
+  ) {
     super(rbm, sampler);
     this.theta = new Float64Array(Math.max(rbm.nHidden, rbm.nVisible));
     this.monitor = options.negativePhase === "cd" ? null : new MixingMonitor(rbm.nVisible);
@@ -132,7 +139,8 @@ class ChainAverage extends ChainsKept implements ModelAverage {
   }
 
   prepare(shots: Uint8Array, batch: Uint32Array, count: number, bases: Uint8Array | null = null): void {
-    const nV = this.rbm.nVisible, visible = this.sampler.visible;
+    const nV = this.rbm.nVisible,
+      visible = this.sampler.visible;
     if (this.options.negativePhase === "cd") {
       // CD-k: chains restart at the batch (padded cyclically if the last batch is short).
       for (let c = 0; c < this.sampler.nChains; c++) {
@@ -147,7 +155,9 @@ class ChainAverage extends ChainsKept implements ModelAverage {
   }
 
   addTo(weight: number, grad: Float64Array): void {
-    const C = this.sampler.nChains, nV = this.rbm.nVisible, visible = this.sampler.visible;
+    const C = this.sampler.nChains,
+      nV = this.rbm.nVisible,
+      visible = this.sampler.visible;
     for (let c = 0; c < C; c++) accumulateFreeEnergyGradient(this.rbm, visible, c * nV, weight / C, grad, this.theta);
   }
 
@@ -172,13 +182,22 @@ class ChainAverage extends ChainsKept implements ModelAverage {
   report(): NegativePhaseReport {
     const o = this.options.negativePhase;
     if (!this.tempered) return { negativePhase: o === "auto" ? "pcd" : (o as "pcd" | "cd") };
-    return { negativePhase: "pt", switchedAtEpoch: this.switchedAtEpoch, betas: this.tempered.betas, swapRates: this.tempered.lastMeasuredRates };
+    return {
+      negativePhase: "pt",
+      switchedAtEpoch: this.switchedAtEpoch,
+      betas: this.tempered.betas,
+      swapRates: this.tempered.lastMeasuredRates,
+    };
   }
 
   override getState(): ChainState {
     const s = super.getState();
     if (!this.tempered) return s;
-    return { ...s, tempering: this.tempered.getState(), ...(this.switchedAtEpoch !== undefined ? { temperedFromEpoch: this.switchedAtEpoch } : {}) };
+    return {
+      ...s,
+      tempering: this.tempered.getState(),
+      ...(this.switchedAtEpoch !== undefined ? { temperedFromEpoch: this.switchedAtEpoch } : {}),
+    };
   }
 
   override restore(s: ChainState): void {

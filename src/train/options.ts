@@ -88,29 +88,37 @@ export type TrainOptionsInput = Partial<TrainOptions> & { method?: "pcd" | "cd" 
 export function resolveOptions(kind: ModelKind, nVisible: number, partial: TrainOptionsInput = {}): TrainOptions {
   const { method, ...given } = stripUndefined(partial);
   const kindDefaults = kind === "complex" ? COMPLEX_DEFAULTS : {};
-  if (method !== undefined && method !== "pcd" && method !== "cd") throw new QstError(`--method must be pcd or cd, got ${method}`);
+  if (method !== undefined && method !== "pcd" && method !== "cd")
+    throw new QstError(`--method must be pcd or cd, got ${method}`);
   let negativePhase = given.negativePhase ?? "auto";
   if (method === "cd") {
-    if (negativePhase === "pt") throw new QstError(`--method cd restarts the chains at the data; it cannot be combined with --negative-phase pt`);
+    if (negativePhase === "pt")
+      throw new QstError(`--method cd restarts the chains at the data; it cannot be combined with --negative-phase pt`);
     if (negativePhase !== "exact") negativePhase = "cd";
   }
   // enumeration costs less than the chains' sweeps for small complex models (docs/complex.md)
-  if (negativePhase === "auto" && kind === "complex" && nVisible <= EXACT_NEGATIVE_PHASE_AUTO_MAX) negativePhase = "exact";
+  if (negativePhase === "auto" && kind === "complex" && nVisible <= EXACT_NEGATIVE_PHASE_AUTO_MAX)
+    negativePhase = "exact";
   const o: TrainOptions = { ...DEFAULTS, ...kindDefaults, nHidden: nVisible, ...given, negativePhase } as TrainOptions;
   if (kind === "complex") o.nHiddenPhase ??= o.nHidden;
-  else if (o.nHiddenPhase !== undefined) throw new QstError(`--phase-hidden is for the complex model (data with X/Y bases)`);
+  else if (o.nHiddenPhase !== undefined)
+    throw new QstError(`--phase-hidden is for the complex model (data with X/Y bases)`);
   const positiveInt = (name: keyof TrainOptions) => {
     const v = o[name] as number;
     if (!Number.isInteger(v) || v < 1) throw new QstError(`--${kebab(name)} must be a positive integer, got ${v}`);
   };
   (["nHidden", "epochs", "batchSize", "chains", "k"] as const).forEach(positiveInt);
   if (kind === "complex") positiveInt("nHiddenPhase");
-  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 0) throw new QstError(`--eval-every must be an integer ≥ 0, got ${o.evalEvery}`);
-  if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate)) throw new QstError(`--lr must be a positive number, got ${o.learningRate}`);
+  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 0)
+    throw new QstError(`--eval-every must be an integer ≥ 0, got ${o.evalEvery}`);
+  if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate))
+    throw new QstError(`--lr must be a positive number, got ${o.learningRate}`);
   if (!(o.momentum >= 0 && o.momentum < 1)) throw new QstError(`--momentum must be in [0, 1), got ${o.momentum}`);
   if (!(o.weightDecay >= 0)) throw new QstError(`--weight-decay must be ≥ 0, got ${o.weightDecay}`);
-  if (o.optimizer !== "sgd" && o.optimizer !== "adam") throw new QstError(`--optimizer must be sgd or adam, got ${o.optimizer}`);
-  if (o.schedule !== "constant" && o.schedule !== "cosine") throw new QstError(`--schedule must be constant or cosine, got ${o.schedule}`);
+  if (o.optimizer !== "sgd" && o.optimizer !== "adam")
+    throw new QstError(`--optimizer must be sgd or adam, got ${o.optimizer}`);
+  if (o.schedule !== "constant" && o.schedule !== "cosine")
+    throw new QstError(`--schedule must be constant or cosine, got ${o.schedule}`);
   if (!Number.isSafeInteger(o.seed)) throw new QstError(`--seed must be an integer, got ${o.seed}`);
   if (!NEGATIVE_PHASES.includes(o.negativePhase)) {
     throw new QstError(`--negative-phase must be ${NEGATIVE_PHASES.join(", ")}; got ${String(o.negativePhase)}`);
@@ -130,7 +138,12 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 /** The command-line flag of an option, for messages. */
 function kebab(s: string): string {
-  const special: Record<string, string> = { nHidden: "hidden", nHiddenPhase: "phase-hidden", batchSize: "batch", learningRate: "lr" };
+  const special: Record<string, string> = {
+    nHidden: "hidden",
+    nHiddenPhase: "phase-hidden",
+    batchSize: "batch",
+    learningRate: "lr",
+  };
   return special[s] ?? s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 }
 
