@@ -26,20 +26,18 @@ import { readMeasurements } from "../../src/io/measurement-file.js";
 import { loadModel } from "../../src/io/model-file.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
 import { checkAtMost, checkDrawn, MAX_CHAINS } from "../limits.js";
-import { type Description, describeModelSystem, resolveHamiltonian, resolveLattice } from "../system.js";
+import {
+  type Description,
+  describeModelSystem,
+  resolveHamiltonian,
+  resolveLattice,
+  type SystemOptions,
+} from "../system.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 
-interface ObserveArgs {
+interface ObserveArgs extends SystemOptions {
   model: string;
   observable: string[];
-  hamiltonian?: string;
-  J?: number;
-  h?: number;
-  delta?: number;
-  lattice?: string;
-  boundary?: string;
-  Lx?: number;
-  Ly?: number;
   sites?: string;
   block?: string;
   samples: number;

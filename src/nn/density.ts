@@ -103,21 +103,30 @@ export class DensityRbm {
     return s;
   }
 
-  /** log ρ̃(σ, σ′) (unnormalised) as { re, im }. */
-  logRho(v: ArrayLike<number>, vp: ArrayLike<number>): { re: number; im: number } {
+  /** The k-th auxiliary unit's complex argument z_k = x + iφ of Π (and of ∂ log ρ̃), for (σ, σ′). */
+  auxArgument(k: number, v: ArrayLike<number>, vp: ArrayLike<number>): { x: number; phi: number } {
     const nV = this.nVisible,
       nA = this.nAux,
+      A = this.amplitude,
+      P = this.phase;
+    let x = A.d![k],
+      phi = 0;
+    for (let i = 0; i < nV; i++) {
+      x += 0.5 * A.U[i * nA + k] * (v[i] + vp[i]);
+      phi += 0.5 * P.U[i * nA + k] * (v[i] - vp[i]);
+    }
+    return { x, phi };
+  }
+
+  /** log ρ̃(σ, σ′) (unnormalised) as { re, im }. */
+  logRho(v: ArrayLike<number>, vp: ArrayLike<number>): { re: number; im: number } {
+    const nA = this.nAux,
       A = this.amplitude,
       P = this.phase;
     let re = 0.5 * (this.g(A, v) + this.g(A, vp)),
       im = 0.5 * (this.g(P, v) - this.g(P, vp));
     for (let k = 0; k < nA; k++) {
-      let x = A.d![k],
-        phi = 0;
-      for (let i = 0; i < nV; i++) {
-        x += 0.5 * A.U[i * nA + k] * (v[i] + vp[i]);
-        phi += 0.5 * P.U[i * nA + k] * (v[i] - vp[i]);
-      }
+      const { x, phi } = this.auxArgument(k, v, vp);
       // log(1 + e^{x + iφ}) = ½ log(1 + 2e^x cos φ + e^{2x}) + i atan2(e^x sin φ, 1 + e^x cos φ)
       const e = Math.exp(x);
       re +=
@@ -173,18 +182,11 @@ export function logRhoGradient(
   };
   hiddenTerms(model.amplitude, 0, 1, gRe);
   hiddenTerms(model.phase, nAmp, -1, gIm); // i·(…): real coefficients land in the imaginary part
-  const A = model.amplitude,
-    P = model.phase;
   const oUa = nV * nH,
     oD = nV * nH + nV * nA + nV + nH,
     oUp = nAmp + nV * nH;
   for (let k = 0; k < nA; k++) {
-    let x = A.d![k],
-      phi = 0;
-    for (let i = 0; i < nV; i++) {
-      x += 0.5 * A.U[i * nA + k] * (v[i] + vp[i]);
-      phi += 0.5 * P.U[i * nA + k] * (v[i] - vp[i]);
-    }
+    const { x, phi } = model.auxArgument(k, v, vp);
     // S = 1/(1 + e^{−x} e^{−iφ})
     const e = Math.exp(-x),
       dr = 1 + e * Math.cos(phi),
