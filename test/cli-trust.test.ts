@@ -97,3 +97,41 @@ describe("qst evaluate past enumeration", () => {
     expect(out.fidelity).toBeUndefined();
   });
 });
+
+describe("ensembles on the command line", () => {
+  it("members trained as separate jobs equal the whole ensemble's, and qst observe adds the reconstruction's error", () => {
+    for (const i of [0, 1, 2]) {
+      const r = qst([
+        "train",
+        DATA,
+        "--bootstrap",
+        "2",
+        "--member",
+        String(i),
+        "--out",
+        p("jobs"),
+        "--quiet",
+        "--epochs",
+        "20",
+      ]);
+      expect(r.status).toBe(0);
+    }
+    const all = qst(["train", DATA, "--bootstrap", "2", "--out", p("whole"), "--quiet", "--epochs", "20", "--json"]);
+    expect(all.status).toBe(0);
+    expect(lastJson(all.stdout).written.map((w: { shots: number }) => w.shots)).toEqual([10000, 5000, 5000]);
+    for (const f of ["member-000.model.json", "member-001.model.json", "member-002.model.json"]) {
+      const a = JSON.parse(fs.readFileSync(path.join(p("jobs"), f), "utf8"));
+      const b = JSON.parse(fs.readFileSync(path.join(p("whole"), f), "utf8"));
+      expect(a.rbms).toEqual(b.rbms);
+    }
+    const o = qst(["observe", p("jobs"), "--observable", "energy", "--exact", DATA, "--json"]);
+    expect(o.status).toBe(0);
+    const e = lastJson(o.stdout).energy;
+    expect(e.halfSamples).toBe(2);
+    expect(e.total).toBeCloseTo(Math.hypot(e.stderr, e.random, e.bias), 12);
+    expect(e.total).toBeGreaterThan(5 * e.stderr); // the reconstruction's error dominates the sampling error
+    expect(Math.abs(e.mean - e.exactData)).toBeLessThan(2 * e.total);
+    const bad = qst(["train", DATA, "--member", "1", "--out", p("x.json")]);
+    expect(bad.stderr).toMatch(/--member is for ensembles: give --bootstrap K too/);
+  });
+});

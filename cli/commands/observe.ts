@@ -15,6 +15,7 @@ import {
   fmtAbove,
   RHAT_THRESHOLD,
   estimateObservables,
+  finiteShotEstimate,
   MAX_ENUMERATION_SITES,
   type Observable,
   OBSERVABLE_NAMES,
@@ -23,6 +24,7 @@ import {
   type StateVector,
 } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
+import { isEnsembleFolder, loadEnsemble } from "../../src/io/ensemble.js";
 import { loadModel } from "../../src/io/model-file.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
 import { checkAtMost, checkDrawn, MAX_CHAINS } from "../limits.js";
@@ -149,7 +151,12 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     );
     checkAtMost(args.chains, MAX_CHAINS, "--chains");
 
-    const { file: modelFile, wavefunction: wf } = loadModel(args.model);
+    // An ensemble folder (qst train --bootstrap): member 0, trained on all shots, is the model; the
+    // half-sample members add the reconstruction's error (finiteShotEstimate, docs/trust.md).
+    const ensemble = isEnsembleFolder(args.model) ? loadEnsemble(args.model) : null;
+    const full = ensemble?.members.find((m) => m.index === 0);
+    ensure(!ensemble || full, `${args.model}: member 0 (the model on all shots) is missing; train it with --member 0`);
+    const { file: modelFile, wavefunction: wf } = full ?? loadModel(args.model);
     const N = wf.nVisible;
     checkDrawn(args.samples, N, "--samples");
 
@@ -206,6 +213,30 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       tempering: args.tempering,
     });
 
+    const halves = ensemble ? ensemble.members.filter((m) => m.index > 0) : [];
+    ensure(
+      !ensemble || halves.length >= 2,
+      `${args.model}: ${halves.length} half-sample members are there; at least 2 are needed`,
+    );
+    const memberEstimates = halves.map((m) =>
+      estimateObservables(m.wavefunction, observables, {
+        chains: args.chains,
+        samplesPerChain,
+        burnIn: args["burn-in"],
+        thin: args.thin,
+        seed: args.seed + m.index,
+        tempering: args.tempering,
+      }),
+    );
+    const withReconstruction = ensemble
+      ? observables.map((_, k) =>
+          finiteShotEstimate(
+            { value: estimates[k].mean, error: estimates[k].stderr },
+            memberEstimates.map((e) => e[k].mean),
+          ),
+        )
+      : null;
+
     // Exact values: in the data's psi, and in the model's own normalised ψ_λ (enumerated once).
     let exactData: (number | undefined)[] = observables.map(() => undefined);
     let exactModel: (number | undefined)[] = observables.map(() => undefined);
@@ -240,6 +271,15 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         ...(exactModel[k] !== undefined ? { exactModel: exactModel[k] } : {}),
         ...(exactData[k] !== undefined ? { exactData: exactData[k] } : {}),
         ...(name === "energy" ? { perSite: perSite(e.mean, e.stderr, exactModel[k], exactData[k], N) } : {}),
+        ...(withReconstruction
+          ? {
+              total: withReconstruction[k].total,
+              random: withReconstruction[k].random,
+              bias: withReconstruction[k].bias,
+              shift: withReconstruction[k].shift,
+              halfSamples: withReconstruction[k].halfSamples,
+            }
+          : {}),
       };
     });
 
@@ -262,6 +302,17 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
           (truth ? `, exact (model) ${fmt(p.exactModel, 5)}, exact (data) ${fmt(p.exactData, 5)}` : "") +
           "\n",
       );
+    }
+    if (withReconstruction) {
+      process.stdout.write(
+        `with the reconstruction's error (${halves.length} half-sample models${ensemble!.missing.length ? `; missing members ${ensemble!.missing.join(", ")}` : ""}):\n`,
+      );
+      names.forEach((name, k) => {
+        const r = withReconstruction[k];
+        process.stdout.write(
+          `  ${name}: ${fmt(r.value, 5)} ± ${fmt(r.total, 5)} (random ${fmt(r.random, 5)}, sampling ${fmt(r.sampling, 5)}, finite-shot bias ≤ ${fmt(r.bias, 5)})\n`,
+        );
+      });
     }
     for (let k = 0; k < names.length; k++) {
       for (const w of estimates[k].warnings) process.stdout.write(`warning: ${names[k]}: ${w}\n`);

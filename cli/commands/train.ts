@@ -55,6 +55,7 @@ import {
 } from "../../src/io/model-file.js";
 import { Checkpointer, JsonlLog } from "../../src/io/training-files.js";
 import { fmt, handler, printDataWarnings, printJson } from "../common.js";
+import { trainEnsemble } from "../ensemble.js";
 import { checkModelSize } from "../limits.js";
 import { checkOutputs } from "../outputs.js";
 import { Progress } from "../progress.js";
@@ -86,6 +87,8 @@ interface TrainArgs {
   logz: "exact" | "ais" | "auto";
   keep: "last" | "best";
   "early-stop"?: number;
+  bootstrap?: number;
+  member?: number;
   stream?: boolean;
   "negative-phase": "auto" | "pcd" | "cd" | "pt" | "exact";
   "phase-hidden"?: number;
@@ -206,6 +209,15 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         type: "number",
         describe: "stop when the held-out NLL has not improved for this many evaluations (needs --validation)",
       })
+      .option("bootstrap", {
+        type: "number",
+        describe:
+          "train an ensemble into the folder --out: the model on all shots and K models on half of them each, for error bars that include the reconstruction's error (docs/trust.md)",
+      })
+      .option("member", {
+        type: "number",
+        describe: "with --bootstrap: train member i (0 = all shots, 1…K) alone, e.g. in a job array",
+      })
       .option("resume", {
         type: "string",
         describe: "continue a run from a checkpoint (bit-identical to an uninterrupted run)",
@@ -224,6 +236,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
 };
 
 async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
+  const ensemble = args.bootstrap !== undefined;
+  ensure(ensemble || args.member === undefined, "--member is for ensembles: give --bootstrap K too");
+  ensure(!ensemble || args.out !== undefined, "--bootstrap trains a folder of models: give --out FOLDER");
   const out = args.out ?? `${stem(args.data)}.model.json`;
   const base = out.replace(/\.json$/i, "");
   const logPath = args.log ?? `${base}.log.jsonl`;
@@ -234,19 +249,20 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     { path: logPath, flag: "--log" },
     { path: checkpointPath, flag: "--checkpoint" },
   ];
-  checkOutputs(
-    outputs,
-    [
-      { path: args.data, what: "data file" },
-      ...(args.psi ? [{ path: args.psi, what: "psi file" }] : []),
-      ...(args["bases-file"] ? [{ path: args["bases-file"], what: "bases file" }] : []),
-      ...(args.resume ? [{ path: args.resume, what: "checkpoint to resume", mayBe: "--checkpoint" }] : []),
-    ],
-    {
-      refuseExisting: !args.force && !args.resume,
-      existingHint: "qst train overwrites an earlier run only with --force",
-    },
-  );
+  if (!ensemble)
+    checkOutputs(
+      outputs,
+      [
+        { path: args.data, what: "data file" },
+        ...(args.psi ? [{ path: args.psi, what: "psi file" }] : []),
+        ...(args["bases-file"] ? [{ path: args["bases-file"], what: "bases file" }] : []),
+        ...(args.resume ? [{ path: args.resume, what: "checkpoint to resume", mayBe: "--checkpoint" }] : []),
+      ],
+      {
+        refuseExisting: !args.force && !args.resume,
+        existingHint: "qst train overwrites an earlier run only with --force",
+      },
+    );
   // Files too large to hold in memory are read block by block (bounded memory).
   const shape = await peekShape(args.data, readOptionsFrom(args));
   checkModelSize(shape?.nQubits ?? 1, args.hidden, args.chains);
@@ -310,6 +326,23 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       resumed.state.epoch <= options.epochs,
       `${args.resume}: the checkpoint is at epoch ${resumed.state.epoch}, beyond --epochs ${options.epochs}`,
     );
+  }
+  if (ensemble) {
+    ensure(
+      !streamed && !resumed && validation === null,
+      "--bootstrap trains from shots in memory, without --resume or --validation",
+    );
+    const r = await trainEnsemble(
+      { dir: out, halfSamples: args.bootstrap!, member: args.member, quiet: args.quiet },
+      args.data,
+      data,
+      kind,
+      options,
+      "qst " + process.argv.slice(2).join(" "),
+    );
+    if (args.json) printJson(r);
+    else process.stdout.write(`${r.written.length} member(s) of ${r.members} written to ${out}\n`);
+    return;
   }
   const exactPossible = data.nQubits <= MAX_EXACT_QUBITS && args.exact;
   ensure(

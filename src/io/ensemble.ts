@@ -27,6 +27,11 @@ export interface EnsembleManifest {
   dataSha256: string;
   /** Member model files, relative to the folder, by index. */
   files: string[];
+  /**
+   * How the members were trained: "half-sample" = member 0 on all shots, members 1… on half the shots
+   * each (src/estimate/ensemble.ts, finiteShotEstimate).
+   */
+  method?: "half-sample";
   qstVersion: string;
 }
 
