@@ -131,6 +131,13 @@ describe("ensembles on the command line", () => {
     expect(e.total).toBeCloseTo(Math.hypot(e.stderr, e.random, e.bias), 12);
     expect(e.total).toBeGreaterThan(5 * e.stderr); // the reconstruction's error dominates the sampling error
     expect(Math.abs(e.mean - e.exactData)).toBeLessThan(2 * e.total);
+    const ev = lastJson(qst(["evaluate", p("jobs"), DATA, "--json"]).stdout);
+    const member0 = JSON.parse(fs.readFileSync(path.join(p("jobs"), "member-000.model.json"), "utf8"));
+    expect(ev.fidelity).toBeCloseTo(member0.metrics.fidelity, 12);
+    expect(ev.half_samples).toBe(2);
+    expect(ev.half_sample_fidelity_mean).toBeGreaterThan(0.9);
+    expect(ev.mutual_fidelity_min).toBeLessThanOrEqual(ev.mutual_fidelity_mean);
+    expect(ev.mutual_fidelity_mean).toBeGreaterThan(0.9);
     const bad = qst(["train", DATA, "--member", "1", "--out", p("x.json")]);
     expect(bad.stderr).toMatch(/--member is for ensembles: give --bootstrap K too/);
   });

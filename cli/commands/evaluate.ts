@@ -3,14 +3,19 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
   ensure,
   evaluateModel,
+  fidelityEstimate,
   heldOutNll,
   impossibleMetric,
   logZEstimate,
+  MAX_ENUMERATION_SITES,
   MAX_EXACT_QUBITS,
   type Metrics,
   QstError,
+  type RbmWaveFunction,
+  stateVector,
 } from "../../src/index.js";
 import { peekShape, readMeasurements } from "../../src/io/measurement-file.js";
+import { isEnsembleFolder, type LoadedEnsemble, loadEnsemble } from "../../src/io/ensemble.js";
 import { loadModel } from "../../src/io/model-file.js";
 import { fmt, handler, printDataWarnings, printJson } from "../common.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
@@ -46,7 +51,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         describe: "print the result as one JSON object on the last stdout line",
       }) as unknown as Argv<EvaluateArgs>,
   handler: handler(async (args: ArgumentsCamelCase<EvaluateArgs>) => {
-    const { wavefunction } = loadModel(args.model);
+    // An ensemble folder (qst train --bootstrap): member 0 is evaluated, and the members' spread and
+    // their fidelity to member 0 say how stable the reconstruction is.
+    const ensemble = isEnsembleFolder(args.model) ? loadEnsemble(args.model) : null;
+    const full = ensemble?.members.find((x) => x.index === 0);
+    ensure(!ensemble || full, `${args.model}: member 0 (the model on all shots) is missing; train it with --member 0`);
+    const { wavefunction } = full ?? loadModel(args.model);
     // Past enumeration (or with --logz ais) the NLL of the shots needs only free energies and log Z by
     // AIS, and /psi is not read.
     const shape = await peekShape(args.data, readOptionsFrom(args));
@@ -56,17 +66,18 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       data.nQubits === wavefunction.nVisible,
       `${args.data}: has N = ${data.nQubits} qubits but the model ${args.model} has ${wavefunction.nVisible}`,
     );
-    let m: Metrics;
-    if (enumerate) m = evaluateModel(wavefunction, data);
-    else {
+    const metricsOf = (wf: RbmWaveFunction): Metrics => {
+      if (enumerate) return evaluateModel(wf, data);
       ensure(
-        wavefunction.kind === "positive" && data.bases === null,
+        wf.kind === "positive" && data.bases === null,
         `${args.model}: past enumeration qst evaluates positive models on Z-basis shots only (N = ${data.nQubits} > ${MAX_EXACT_QUBITS})`,
       );
-      const z = logZEstimate(wavefunction.amplitude, "ais");
-      const nll = heldOutNll(wavefunction, data, z);
-      m = { logZ: z.logZ, logZ_stderr: z.stderr, nll: nll.nll, nll_stderr: nll.stderr };
-    }
+      const z = logZEstimate(wf.amplitude, "ais");
+      const nll = heldOutNll(wf, data, z);
+      return { logZ: z.logZ, logZ_stderr: z.stderr, nll: nll.nll, nll_stderr: nll.stderr };
+    };
+    const m: Metrics = metricsOf(wavefunction);
+    if (ensemble) Object.assign(m, ensembleSummary(ensemble, wavefunction, metricsOf));
     const impossible = impossibleMetric(m);
     if (impossible) {
       throw new QstError(
@@ -84,6 +95,54 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       process.stdout.write(
         `NLL/shot   ${fmt(m.nll, 6)}${pm(m.nll_stderr)}\nlog Z      ${fmt(m.logZ, 6)}${pm(m.logZ_stderr)}\n`,
       );
+      if (m.mutual_fidelity_mean !== undefined) {
+        const f = m.half_sample_fidelity_mean;
+        process.stdout.write(
+          `${m.half_samples} half-sample models: ` +
+            (f !== undefined ? `fidelity ${fmt(f, 6)} ± ${fmt(m.half_sample_fidelity_spread, 6)}, ` : "") +
+            `fidelity to the full model ${fmt(m.mutual_fidelity_mean, 6)} (lowest ${fmt(m.mutual_fidelity_min, 6)})\n`,
+        );
+      }
     }
   }),
 };
+
+/**
+ * Over the half-sample members: their fidelity to the ground truth (mean and spread, with /psi) and to
+ * member 0 (mean and lowest; exact up to N = 20, by Monte Carlo above), a measure of how much the
+ * reconstruction moves with the data.
+ */
+function ensembleSummary(ensemble: LoadedEnsemble, full: RbmWaveFunction, metricsOf: (wf: RbmWaveFunction) => Metrics) {
+  const halves = ensemble.members.filter((x) => x.index > 0);
+  const stats = (x: number[]) => {
+    const mean = x.reduce((a, b) => a + b, 0) / x.length;
+    return {
+      mean,
+      spread: Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, x.length - 1)),
+      min: Math.min(...x),
+    };
+  };
+  const fidelities = halves.map((x) => metricsOf(x.wavefunction).fidelity).filter((f): f is number => f !== undefined);
+  const mutual = halves.map((x) => {
+    if (full.nVisible > MAX_ENUMERATION_SITES)
+      return fidelityEstimate(full, x.wavefunction, { seed: x.index }).fidelity;
+    const a = stateVector(full),
+      b = stateVector(x.wavefunction);
+    let re = 0,
+      im = 0;
+    for (let k = 0; k < a.re.length; k++) {
+      re += a.re[k] * b.re[k] + a.im[k] * b.im[k];
+      im += a.re[k] * b.im[k] - a.im[k] * b.re[k];
+    }
+    return re * re + im * im;
+  });
+  const f = fidelities.length ? stats(fidelities) : null;
+  const mf = stats(mutual);
+  return {
+    half_samples: halves.length,
+    ...(ensemble.missing.length ? { missing_members: ensemble.missing.length } : {}),
+    ...(f ? { half_sample_fidelity_mean: f.mean, half_sample_fidelity_spread: f.spread } : {}),
+    mutual_fidelity_mean: mf.mean,
+    mutual_fidelity_min: mf.min,
+  };
+}
