@@ -251,7 +251,7 @@ async function taskObservables() {
 
 async function taskFidelity() {
   const h5 = path.join(root, "datasets/tfim_chain_N10_h1.h5");
-  const tut = "/work/shared/data/qucumber/Tutorial1_TrainPosRealWaveFunction";
+  const tut = path.resolve(root, "../shared/data/qucumber/Tutorial1_TrainPosRealWaveFunction");
   let data: Awaited<ReturnType<typeof readMeasurements>>;
   if (fs.existsSync(h5)) data = await readMeasurements(h5);
   else if (fs.existsSync(path.join(tut, "tfim1d_data.txt"))) {
