@@ -16,6 +16,7 @@ import {
   expectationX,
   expectationZ,
   magnetization,
+  overlapSquared,
   probabilities,
   renyi2,
   symmetricEigenvalues,
@@ -621,5 +622,24 @@ describe("exact observables", () => {
       () => magnetization({ re: new Float64Array(4), im: new Float64Array(2) }),
       "re and im have different lengths",
     );
+  });
+});
+
+describe("overlapSquared", () => {
+  it("|⟨a|b⟩|² by hand: real, complex and mixed arguments, conjugating the first", () => {
+    const zero = Float64Array.from([1, 0]),
+      plus = Float64Array.from([S, S]);
+    const plusI: ComplexVector = { re: Float64Array.from([S, 0]), im: Float64Array.from([0, S]) }; // (|0⟩ + i|1⟩)/√2
+    expect(overlapSquared(zero, plus)).toBeCloseTo(0.5, 15);
+    expect(overlapSquared(plus, plus)).toBeCloseTo(1, 15);
+    expect(overlapSquared(plusI, plusI)).toBeCloseTo(1, 15);
+    // ⟨+i|+⟩ = (1 − i)/2, |·|² = 1/2; ⟨−i|+i⟩ = 0 (orthogonal only with the conjugate).
+    expect(overlapSquared(plusI, plus)).toBeCloseTo(0.5, 15);
+    const minusI: ComplexVector = { re: Float64Array.from([S, 0]), im: Float64Array.from([0, -S]) };
+    expect(overlapSquared(minusI, plusI)).toBeCloseTo(0, 15);
+    expect(overlapSquared(plusI, minusI)).toBeCloseTo(0, 15);
+  });
+  it("refuses states of different lengths", () => {
+    expectQstError(() => overlapSquared(new Float64Array(2), new Float64Array(4)), /overlap of states with 2 and 4/);
   });
 });

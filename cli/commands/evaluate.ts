@@ -3,6 +3,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
   ensure,
   evaluateModel,
+  exact,
   fidelityEstimate,
   heldOutNll,
   impossibleMetric,
@@ -126,15 +127,7 @@ function ensembleSummary(ensemble: LoadedEnsemble, full: RbmWaveFunction, metric
   const mutual = halves.map((x) => {
     if (full.nVisible > MAX_ENUMERATION_SITES)
       return fidelityEstimate(full, x.wavefunction, { seed: x.index }).fidelity;
-    const a = stateVector(full),
-      b = stateVector(x.wavefunction);
-    let re = 0,
-      im = 0;
-    for (let k = 0; k < a.re.length; k++) {
-      re += a.re[k] * b.re[k] + a.im[k] * b.im[k];
-      im += a.re[k] * b.im[k] - a.im[k] * b.re[k];
-    }
-    return re * re + im * im;
+    return exact.overlapSquared(stateVector(full), stateVector(x.wavefunction));
   });
   const f = fidelities.length ? stats(fidelities) : null;
   const mf = stats(mutual);

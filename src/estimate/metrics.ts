@@ -10,6 +10,7 @@ import { parts, type StateVector } from "../core/state-vector.js";
 import { checkExactSize, indexOf, logSumExp, stateVector, unnormalisedLogProbabilities } from "../nn/enumeration.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
 import { basisOfShot, rotateToBasis } from "../physics/bases.js";
+import { overlapSquared } from "../physics/states.js";
 import type { LogZEstimate } from "./ais.js";
 
 export interface Metrics {
@@ -91,15 +92,7 @@ function rotatedMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: StateVect
       truth.re.length === model.re.length,
       `the ground truth has ${truth.re.length} amplitudes but the model needs 2^${N}`,
     );
-    let re = 0,
-      im = 0;
-    for (let k = 0; k < model.re.length; k++) {
-      const tr = truth.re[k],
-        ti = truth.im ? truth.im[k] : 0;
-      re += tr * model.re[k] + ti * model.im[k]; // conj(ψ_true)·ψ
-      im += tr * model.im[k] - ti * model.re[k];
-    }
-    out.fidelity = re * re + im * im;
+    out.fidelity = overlapSquared(psi, model);
   }
   const M = shots ? shotCount(shots) : 0;
   // Shots per basis over all blocks (in order of first appearance), for the KL's weights.

@@ -15,7 +15,7 @@ import {
   type Hamiltonian,
   type Pauli,
 } from "./hamiltonians.js";
-import { isComplexVector, type StateVector } from "../core/state-vector.js";
+import { isComplexVector, parts, type StateVector } from "../core/state-vector.js";
 
 export type { StateVector };
 
@@ -50,6 +50,24 @@ export function normSquared(psi: StateVector): number {
     for (let i = 0; i < psi.length; i++) s += psi[i] * psi[i];
   }
   return s;
+}
+
+/** |⟨a|b⟩|², the fidelity of two normalised pure states (real or complex, the same length). */
+export function overlapSquared(a: StateVector, b: StateVector): number {
+  const x = parts(a),
+    y = parts(b);
+  ensure(x.re.length === y.re.length, () => `overlap of states with ${x.re.length} and ${y.re.length} amplitudes`);
+  let re = 0,
+    im = 0;
+  for (let k = 0; k < x.re.length; k++) {
+    const ar = x.re[k],
+      ai = x.im ? x.im[k] : 0,
+      br = y.re[k],
+      bi = y.im ? y.im[k] : 0;
+    re += ar * br + ai * bi; // conj(a)·b
+    im += ar * bi - ai * br;
+  }
+  return re * re + im * im;
 }
 
 export function checkedNorm2(psi: StateVector, where: string): number {
