@@ -47,6 +47,22 @@ describe("annealed importance sampling of log Z", () => {
     });
   }
 
+  it("warns when a few runs carry the weights: too fast an anneal, where the error bar is too small", () => {
+    const rbm = RBM.random(16, 16, new Rng(5), 2);
+    const exact = logPartitionFunction(rbm);
+    const fast = aisLogPartitionFunction(rbm, { runs: 100, temperatures: 30 });
+    expect(fast.effectiveRuns).toBeLessThan(10);
+    expect(fast.warnings).toHaveLength(1);
+    expect(fast.warnings[0]).toMatch(/rests on \d+\.\d effective runs of 100/);
+    // What the warning is for: the stated error no longer covers the truth.
+    expect(Math.abs(fast.logZ - exact)).toBeGreaterThan(3 * fast.stderr);
+    const slow = aisLogPartitionFunction(rbm, { runs: 100, temperatures: 2000 });
+    expect(slow.effectiveRuns).toBeGreaterThan(50);
+    expect(slow.warnings).toEqual([]);
+    expect(Math.abs(slow.logZ - exact)).toBeLessThan(3 * slow.stderr);
+    expect(logZEstimate(RBM.random(8, 4, new Rng(1), 1), "exact").warnings).toEqual([]);
+  });
+
   it("a trained RBM (TFIM chain N = 16): within 3 stated errors, with data base rates", () => {
     const d = generateDataset({ model: "tfim", N: 16, h: 1, shots: 2000, seed: 8 });
     const driver = driverFor({ samples: d.samples, bases: null, nQubits: 16 }, { epochs: 15, seed: 2 });

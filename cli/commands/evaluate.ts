@@ -67,6 +67,8 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       data.nQubits === wavefunction.nVisible,
       `${args.data}: has N = ${data.nQubits} qubits but the model ${args.model} has ${wavefunction.nVisible}`,
     );
+    // Diagnostics of the Monte Carlo estimates (AIS, fidelity past enumeration), printed with the result.
+    const warnings: string[] = [];
     const metricsOf = (wf: RbmWaveFunction): Metrics => {
       if (enumerate) return evaluateModel(wf, data);
       ensure(
@@ -74,11 +76,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         `${args.model}: past enumeration qst evaluates positive models on Z-basis shots only (N = ${data.nQubits} > ${MAX_EXACT_QUBITS})`,
       );
       const z = logZEstimate(wf.amplitude, "ais");
+      warnings.push(...z.warnings);
       const nll = heldOutNll(wf, data, z);
       return { logZ: z.logZ, logZ_stderr: z.stderr, nll: nll.nll, nll_stderr: nll.stderr };
     };
     const m: Metrics = metricsOf(wavefunction);
-    if (ensemble) Object.assign(m, ensembleSummary(ensemble, wavefunction, metricsOf));
+    if (ensemble) Object.assign(m, ensembleSummary(ensemble, wavefunction, metricsOf, warnings));
     const impossible = impossibleMetric(m);
     if (impossible) {
       throw new QstError(
@@ -86,8 +89,9 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
           "that exp() overflows in double precision; retrain it (smaller --lr, or --weight-decay)",
       );
     }
-    printDataWarnings(data);
-    if (args.json) printJson(m);
+    const unique = [...new Set(warnings)];
+    printDataWarnings({ warnings: [...(data.warnings ?? []), ...unique] });
+    if (args.json) printJson(unique.length ? { ...m, warnings: unique } : m);
     else {
       if (m.fidelity !== undefined)
         process.stdout.write(`fidelity   ${fmt(m.fidelity, 6)}\nKL         ${fmt(m.kl, 6)}\n`);
@@ -113,7 +117,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
  * member 0 (mean and lowest; exact up to N = 20, by Monte Carlo above), a measure of how much the
  * reconstruction moves with the data.
  */
-function ensembleSummary(ensemble: LoadedEnsemble, full: RbmWaveFunction, metricsOf: (wf: RbmWaveFunction) => Metrics) {
+function ensembleSummary(
+  ensemble: LoadedEnsemble,
+  full: RbmWaveFunction,
+  metricsOf: (wf: RbmWaveFunction) => Metrics,
+  warnings: string[],
+) {
   const halves = ensemble.members.filter((x) => x.index > 0);
   const stats = (x: number[]) => {
     const mean = x.reduce((a, b) => a + b, 0) / x.length;
@@ -124,10 +133,12 @@ function ensembleSummary(ensemble: LoadedEnsemble, full: RbmWaveFunction, metric
     };
   };
   const fidelities = halves.map((x) => metricsOf(x.wavefunction).fidelity).filter((f): f is number => f !== undefined);
+  const fullState = full.nVisible > MAX_ENUMERATION_SITES ? null : stateVector(full);
   const mutual = halves.map((x) => {
-    if (full.nVisible > MAX_ENUMERATION_SITES)
-      return fidelityEstimate(full, x.wavefunction, { seed: x.index }).fidelity;
-    return exact.overlapSquared(stateVector(full), stateVector(x.wavefunction));
+    if (fullState) return exact.overlapSquared(fullState, stateVector(x.wavefunction));
+    const e = fidelityEstimate(full, x.wavefunction, { seed: x.index });
+    warnings.push(...e.warnings.map((w) => `fidelity of member ${x.index} to member 0: ${w}`));
+    return e.fidelity;
   });
   const f = fidelities.length ? stats(fidelities) : null;
   const mf = stats(mutual);

@@ -473,8 +473,10 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     ...negativePhaseFields(driver),
     ...(mixingAlarm.alarm ? { mixing_alarm: mixingAlarm.alarm } : {}),
+    ...(likelihood?.warnings.length ? { warnings: likelihood.warnings } : {}),
     ...metrics,
   };
+  for (const w of likelihood?.warnings ?? []) process.stderr.write(`qst: warning: ${w}\n`);
   if (args.json) printJson(result);
   else {
     process.stdout.write(`model written to ${out} (log: ${logPath})\n`);
@@ -566,7 +568,7 @@ function likelihoodCallback(
   heldOut: Shots | null,
   training: ShotSource | Shots | null,
   kind: ModelKind,
-): (EvaluateEvery & { compute: (d: Driver) => Record<string, number | undefined> }) | null {
+): (EvaluateEvery & { compute: (d: Driver) => Record<string, number | undefined>; warnings: string[] }) | null {
   if (heldOut === null && training === null) return null;
   if (kind !== "positive") {
     ensure(
@@ -575,9 +577,16 @@ function likelihoodCallback(
     );
     if (heldOut === null) return null;
   }
+  // The warnings of the latest log Z estimate (AIS carried by a few runs), reported with the result.
+  const warnings: string[] = [];
   const metrics = (d: Driver): Record<string, number | undefined> => {
     const z = logZEstimate(d.model.amplitude, args.logz);
-    const out: Record<string, number | undefined> = { logZ: z.logZ, logZ_stderr: z.stderr };
+    warnings.splice(0, warnings.length, ...z.warnings);
+    const out: Record<string, number | undefined> = {
+      logZ: z.logZ,
+      logZ_stderr: z.stderr,
+      logZ_effective_runs: z.effectiveRuns,
+    };
     if (heldOut) {
       const v = heldOutNll(d.model, heldOut, z);
       out.val_nll = v.nll;
@@ -590,5 +599,5 @@ function likelihoodCallback(
     }
     return out;
   };
-  return Object.assign(new EvaluateEvery(every, metrics), { compute: metrics });
+  return Object.assign(new EvaluateEvery(every, metrics), { compute: metrics, warnings });
 }

@@ -44,7 +44,15 @@ export interface LogZEstimate {
   runs?: number;
   temperatures?: number;
   effectiveRuns?: number;
+  /** What makes the estimate doubtful (empty when none): AIS weights carried by a few runs. */
+  warnings: string[];
 }
+
+/**
+ * Below this fraction of effective runs the importance weights are carried by a handful of runs: the
+ * weights' sample variance then understates their true spread, and so does the error bar of log Z.
+ */
+export const AIS_MIN_EFFECTIVE_FRACTION = 0.1;
 
 /**
  * The β schedule of Salakhutdinov & Murray (uniform steps, denser towards β = 1): 500/14500 of the
@@ -144,13 +152,22 @@ export function aisLogPartitionFunction(rbm: RBM, options: AisOptions = {}): Log
   }
   const mean = s1 / runs,
     variance = Math.max(0, s2 / runs - mean * mean) * (runs / (runs - 1));
+  const effectiveRuns = (s1 * s1) / s2;
+  const warnings =
+    effectiveRuns < AIS_MIN_EFFECTIVE_FRACTION * runs
+      ? [
+          `AIS: the log Z estimate rests on ${effectiveRuns.toFixed(1)} effective runs of ${runs}, so its error bar ` +
+            `is too small; anneal more slowly (more temperatures than ${K}) or use more runs`,
+        ]
+      : [];
   return {
     logZ: logZ0 + max + Math.log(mean),
     stderr: Math.sqrt(variance / runs) / mean,
     method: "ais",
     runs,
     temperatures: K,
-    effectiveRuns: (s1 * s1) / s2,
+    effectiveRuns,
+    warnings,
   };
 }
 
@@ -173,7 +190,7 @@ export function logZEstimate(
         `exact log Z enumerates 2^N configurations; N = ${rbm.nVisible} is above ${MAX_EXACT_QUBITS} (use AIS)`,
       );
     }
-    return { logZ: logPartitionFunction(rbm), stderr: 0, method: "exact" };
+    return { logZ: logPartitionFunction(rbm), stderr: 0, method: "exact", warnings: [] };
   }
   return aisLogPartitionFunction(rbm, options);
 }

@@ -80,5 +80,9 @@ export function fidelityEstimate(
     zb = logZEstimate(b.amplitude, o.logZ ?? "auto", o.ais);
   const fidelity = mean2 * Math.exp(2 * shift + za.logZ - zb.logZ);
   const relative = Math.sqrt(varMean2 / (mean2 * mean2) + za.stderr ** 2 + zb.stderr ** 2);
-  return { fidelity, stderr: fidelity * relative, warnings: [...sr.warnings, ...(si?.warnings ?? [])] };
+  return {
+    fidelity,
+    stderr: fidelity * relative,
+    warnings: [...sr.warnings, ...(si?.warnings ?? []), ...za.warnings, ...zb.warnings],
+  };
 }
