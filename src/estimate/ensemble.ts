@@ -19,6 +19,7 @@
  * used for members that are exchangeable (e.g. bootstrap resamples).
  */
 import { QstError } from "../core/errors.js";
+import { mean, variance } from "./statistics.js";
 
 export interface EnsembleEstimate {
   mean: number;
@@ -35,11 +36,11 @@ export function combineMembers(values: readonly number[], errors: readonly numbe
   const K = values.length;
   if (K < 2) throw new QstError(`an ensemble needs at least 2 members to measure its spread, got ${K}`);
   if (errors.length !== K) throw new QstError(`${K} values but ${errors.length} errors`);
-  const mean = values.reduce((s, x) => s + x, 0) / K;
-  const between = Math.sqrt(values.reduce((s, x) => s + (x - mean) ** 2, 0) / (K - 1));
+  const m = mean(values);
+  const between = Math.sqrt(variance(values, m));
   const within = Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / K);
   return {
-    mean,
+    mean: m,
     total: Math.hypot(between, within),
     between,
     within,
@@ -71,10 +72,9 @@ export function finiteShotEstimate(
 ): FiniteShotEstimate {
   const K = halves.length;
   if (K < 2) throw new QstError(`the finite-shot error needs at least 2 half-sample models, got ${K}`);
-  const mean = halves.reduce((s, x) => s + x, 0) / K;
-  const sd = Math.sqrt(halves.reduce((s, x) => s + (x - mean) ** 2, 0) / (K - 1));
-  const random = sd / Math.SQRT2,
-    shift = mean - full.value,
+  const m = mean(halves);
+  const random = Math.sqrt(variance(halves, m)) / Math.SQRT2,
+    shift = m - full.value,
     bias = Math.abs(shift) / (Math.SQRT2 - 1);
   return {
     value: full.value,
