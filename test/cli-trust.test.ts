@@ -131,6 +131,13 @@ describe("ensembles on the command line", () => {
     expect(e.total).toBeCloseTo(Math.hypot(e.stderr, e.random, e.bias), 12);
     expect(e.total).toBeGreaterThan(5 * e.stderr); // the reconstruction's error dominates the sampling error
     expect(Math.abs(e.mean - e.exactData)).toBeLessThan(2 * e.total);
+    expect(e.memberWarnings).toBeUndefined();
+    // Too few samples for the members' own error bars: their warnings come out with the estimate.
+    const few = ["observe", p("jobs"), "--observable", "energy", "--samples", "40", "--chains", "4", "--burn-in", "0"];
+    const fj = lastJson(qst([...few, "--json"]).stdout).energy;
+    expect(fj.memberWarnings.some((w: string) => /^half-sample member 1: .*effective samples/.test(w))).toBe(true);
+    expect(fj.memberWarnings.some((w: string) => /^half-sample member 2: /.test(w))).toBe(true);
+    expect(qst(few).stdout).toMatch(/^warning: energy: half-sample member 2: /m);
     const ev = lastJson(qst(["evaluate", p("jobs"), DATA, "--json"]).stdout);
     const member0 = JSON.parse(fs.readFileSync(path.join(p("jobs"), "member-000.model.json"), "utf8"));
     expect(ev.fidelity).toBeCloseTo(member0.metrics.fidelity, 12);

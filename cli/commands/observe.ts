@@ -228,6 +228,11 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         tempering: args.tempering,
       }),
     );
+    // A half-sample member whose own chains are in doubt (R̂, τ, n_eff) makes the spread and bias
+    // built from it doubtful too: its warnings go out with the reconstruction's error.
+    const memberWarnings = observables.map((_, k) =>
+      memberEstimates.flatMap((e, i) => e[k].warnings.map((w) => `half-sample member ${halves[i].index}: ${w}`)),
+    );
     const withReconstruction = ensemble
       ? observables.map((_, k) =>
           finiteShotEstimate(
@@ -278,6 +283,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
               bias: withReconstruction[k].bias,
               shift: withReconstruction[k].shift,
               halfSamples: withReconstruction[k].halfSamples,
+              ...(memberWarnings[k].length ? { memberWarnings: memberWarnings[k] } : {}),
             }
           : {}),
       };
@@ -315,7 +321,8 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       });
     }
     for (let k = 0; k < names.length; k++) {
-      for (const w of estimates[k].warnings) process.stdout.write(`warning: ${names[k]}: ${w}\n`);
+      for (const w of [...estimates[k].warnings, ...memberWarnings[k]])
+        process.stdout.write(`warning: ${names[k]}: ${w}\n`);
     }
   }),
 };
