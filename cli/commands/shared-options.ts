@@ -1,5 +1,6 @@
 /** Options shared by the commands that read measurement files. */
 import type { Argv } from "yargs";
+import { QstError } from "../../src/index.js";
 import type { ReadOptions } from "../../src/io/measurement-file.js";
 
 /** `hidden`: accepted but not listed by --help (observe, where they only describe the --exact file). */
@@ -24,9 +25,22 @@ export function dataOptions<T>(y: Argv<T>, hidden = false) {
       group,
       hidden,
     })
+    .option("rho-path", {
+      type: "string",
+      describe: "HDF5 dataset holding the exact density matrix (default /rho)",
+      group,
+      hidden,
+    })
     .option("psi", {
       type: "string",
       describe: "text file of exact amplitudes (re im per line), for QuCumber text data",
+      group,
+      hidden,
+    })
+    .option("rho", {
+      type: "string",
+      describe:
+        "text files of the exact density matrix, REAL.txt[,IMAG.txt] (2^N rows of 2^N numbers each), for QuCumber text data",
       group,
       hidden,
     })
@@ -44,7 +58,18 @@ export function readOptionsFrom(args: Record<string, unknown>): ReadOptions {
     samplesPath: s("samples-path"),
     basesPath: s("bases-path"),
     psiPath: s("psi-path"),
+    rhoPath: s("rho-path"),
     psiFile: s("psi"),
+    rhoFiles: rhoFiles(s("rho")),
     basesFile: s("bases-file"),
   };
+}
+
+/** --rho REAL.txt or REAL.txt,IMAG.txt. */
+function rhoFiles(spec: string | undefined): [string, string?] | undefined {
+  if (spec === undefined) return undefined;
+  const files = spec.split(",").map((f) => f.trim());
+  if (files.length > 2 || files.some((f) => f === ""))
+    throw new QstError(`--rho: expected REAL.txt or REAL.txt,IMAG.txt (the real and imaginary parts), got '${spec}'`);
+  return files.length === 2 ? [files[0], files[1]] : [files[0]];
 }

@@ -6,6 +6,8 @@
  *   /bases    optional: uint8 [M, N] ASCII 'X' 'Y' 'Z', or M strings of length N (absent = all Z)
  *   /psi      optional ground truth: float [2^N] real, h5py complex [2^N], or [2^N, 2] (re, im), Z basis,
  *             index Σ_i bit_i 2^(N−1−i)
+ *   /rho      optional ground truth of a mixed state: float [2^N, 2^N, 2] (re, im), h5py complex [2^N, 2^N]
+ *             or real [2^N, 2^N], row-major in the same basis; checked Hermitian, trace 1 and PSD
  *   root attributes: optional description of the system (model, N, J, h, …)
  *
  * Every problem is reported as a QstError naming the file, the dataset and what is wrong. Only data
@@ -19,19 +21,29 @@ import { QstError, ensure } from "../core/errors.js";
 import { writeFileAtomic } from "../core/atomic.js";
 import { parts, type StateVector } from "../core/state-vector.js";
 import { BASIS_CODES } from "../physics/bases.js";
+import { type DensityMatrix, MAX_DENSITY_QUBITS, hermitianEigenvalues } from "../physics/density-matrix.js";
 import type { MeasurementData, ShotSource } from "../physics/measurements.js";
 
-export type { MeasurementData, ShotSource };
+export type { DensityMatrix, MeasurementData, ShotSource };
+/** The largest N whose /rho is read (and whose mixed states qst generate simulates). */
+export { MAX_DENSITY_QUBITS };
 
 export interface ReadOptions {
   samplesPath?: string;
   basesPath?: string;
   psiPath?: string;
+  /** HDF5 dataset of the exact density matrix (default /rho). */
+  rhoPath?: string;
   /** For text input: a separate file of exact amplitudes (QuCumber's re/im columns). */
   psiFile?: string;
+  /**
+   * For text input: the exact density matrix, its real part and (optionally; zero without) its imaginary
+   * part, each 2^N rows of 2^N numbers (QuCumber's `*_target_real.txt` and `*_target_imag.txt`).
+   */
+  rhoFiles?: readonly [string, string?];
   /** For text input: a separate file of per-shot bases (QuCumber's letters per line). */
   basesFile?: string;
-  /** Leave /psi (or psiFile) unread: training without the ground truth, e.g. when it is too large. */
+  /** Leave /psi and /rho (or psiFile and rhoFiles) unread: training without the ground truth, e.g. when it is too large. */
   skipPsi?: boolean;
   /**
    * Leave the shots unread (HDF5: their shape is still checked; `samples` comes back empty and `bases`
@@ -571,6 +583,235 @@ export function normalisePsi(psi: { re: Float64Array; im: Float64Array | null },
   return imNonZero ? { re: psi.re, im: psi.im! } : psi.re;
 }
 
+/**
+ * Largest |Re ρ_ab − Re ρ_ba| and |Im ρ_ab + Im ρ_ba| allowed, relative to the largest |ρ_ab|: rounding, not a
+ * wrong matrix.
+ */
+export const RHO_HERMITIAN_TOL = 1e-8;
+/** A trace this close to 1 is normalised; one further off is an error. */
+export const RHO_TRACE_TOL = 1e-6;
+/** Eigenvalues down to −RHO_PSD_TOL are rounding; one below is an error. */
+export const RHO_PSD_TOL = 1e-8;
+
+/** The skipped-rho warning when N is above MAX_DENSITY_QUBITS (else null). */
+function rhoTooLarge(where: string, nQubits: number): string | null {
+  if (nQubits <= MAX_DENSITY_QUBITS) return null;
+  return (
+    `${where} not read: N = ${nQubits} qubits is above ${MAX_DENSITY_QUBITS}, the largest density matrix qst ` +
+    `forms (2^${nQubits} × 2^${nQubits}); no exact density-matrix metrics`
+  );
+}
+
+/** 2^N for messages: the number when it is exact, else "2^N". */
+function dimText(nQubits: number): string {
+  return nQubits <= 30 ? String(2 ** nQubits) : `2^${nQubits}`;
+}
+
+/**
+ * Ground-truth density matrix: float [2^N, 2^N, 2] (re, im; h5py's layout of numpy's stack), h5py complex
+ * [2^N, 2^N] or real [2^N, 2^N]. Above MAX_DENSITY_QUBITS it is not read (a warning says so); otherwise it
+ * is checked by checkDensityMatrix and returned Hermitian and normalised.
+ */
+function readRho(ds: H5Dataset, file: string, name: string, nQubits: number, warnings: string[]): DensityMatrix | null {
+  const meta = ds.metadata;
+  const shape = ds.shape ?? [];
+  const compound = isComplexCompound(meta);
+  ensure(
+    compound || meta.type === H5T_FLOAT || meta.type === H5T_INTEGER,
+    `${file}: '${name}' must hold real numbers or h5py complex ones, but its type is ${describeType(meta)}`,
+  );
+  const dim = 2 ** nQubits;
+  const pairs = !compound && shape.length === 3 && shape[2] === 2;
+  const D = dimText(nQubits);
+  ensure(
+    (shape.length === 2 || pairs) && shape[0] === dim && shape[1] === dim,
+    `${file}: '${name}' has shape [${shape.join(", ")}], but the samples have N = ${nQubits} qubits, ` +
+      `so rho must be [${D}, ${D}, 2] (re, im), [${D}, ${D}] real or [${D}, ${D}] h5py complex`,
+  );
+  const skipped = rhoTooLarge(`${file}: '${name}'`, nQubits);
+  if (skipped) {
+    warnings.push(skipped);
+    return null;
+  }
+  const re = new Float64Array(dim * dim);
+  const im = new Float64Array(dim * dim);
+  const step = Math.max(1, Math.floor(65536 / dim));
+  for (let a = 0; a < dim; a += step) {
+    const b = Math.min(dim, a + step);
+    const v = readSlice(ds, file, name, pairs ? [[a, b], [], []] : [[a, b], []]) as ArrayLike<unknown>;
+    const off = a * dim;
+    for (let k = 0; k < (b - a) * dim; k++) {
+      if (compound) [re[off + k], im[off + k]] = (v[k] as [number, number]).map(Number);
+      else if (pairs) [re[off + k], im[off + k]] = [Number(v[2 * k]), Number(v[2 * k + 1])];
+      else re[off + k] = Number(v[k]);
+    }
+  }
+  return checkDensityMatrix({ dim, re, im }, `${file}: '${name}'`);
+}
+
+/**
+ * The text form of a density matrix (QuCumber's tutorial 3): a file of the real part and optionally one of
+ * the imaginary part, 2^N rows of 2^N numbers each. Checked like /rho.
+ */
+export function readTextRho(
+  files: readonly [string, string?],
+  nQubits: number,
+  warnings: string[],
+): DensityMatrix | null {
+  const [realFile, imagFile] = files;
+  ensure(
+    typeof realFile === "string" && realFile !== "" && files.length <= 2,
+    "rhoFiles: expected [real part file] or [real part file, imaginary part file]",
+  );
+  const skipped = rhoTooLarge(imagFile ? `${realFile} and ${imagFile}` : realFile, nQubits);
+  if (skipped) {
+    warnings.push(skipped);
+    return null;
+  }
+  const dim = 2 ** nQubits;
+  const re = readTextMatrix(realFile, dim, nQubits);
+  const im = imagFile ? readTextMatrix(imagFile, dim, nQubits) : new Float64Array(dim * dim);
+  return checkDensityMatrix({ dim, re, im }, realFile, imagFile);
+}
+
+/** A whitespace-separated dim × dim matrix of finite numbers. */
+function readTextMatrix(file: string, dim: number, nQubits: number): Float64Array {
+  const rows = readTextRows(file);
+  ensure(
+    rows.length === dim,
+    `${file}: has ${rows.length} rows, but N = ${nQubits} qubits needs a ${dim} × ${dim} matrix (a row per line)`,
+  );
+  const out = new Float64Array(dim * dim);
+  rows.forEach((row, a) => {
+    ensure(
+      row.length === dim,
+      `${file}: row ${a + 1} has ${row.length} values, but N = ${nQubits} qubits needs a ${dim} × ${dim} matrix`,
+    );
+    row.forEach((x, b) => {
+      const v = Number(x);
+      ensure(Number.isFinite(v), `${file}: '${x}' at row ${a + 1}, column ${b + 1} is not a finite number`);
+      out[a * dim + b] = v;
+    });
+  });
+  return out;
+}
+
+function fmt(x: number): string {
+  return String(Number(x.toPrecision(6)));
+}
+
+/**
+ * Checks a density matrix read from a file and returns it ready to use, in place: every entry finite,
+ * Hermitian to RHO_HERMITIAN_TOL relative to its largest entry (then made exactly Hermitian), trace within
+ * RHO_TRACE_TOL of 1 (then normalised), no eigenvalue below −RHO_PSD_TOL. Each failure is one QstError
+ * naming `where`; `imagWhere` names the imaginary part when it comes from a file of its own.
+ */
+export function checkDensityMatrix(rho: DensityMatrix, where: string, imagWhere?: string): DensityMatrix {
+  const { dim: n, re, im } = rho;
+  const whereIm = imagWhere ?? where;
+  const whereBoth = imagWhere ? `${where} and ${imagWhere}` : where;
+  let scale = 0;
+  for (let k = 0; k < n * n; k++) {
+    if (!Number.isFinite(re[k]))
+      throw new QstError(`${where}: Re rho[${Math.floor(k / n)}, ${k % n}] = ${re[k]} is not a finite number`);
+    if (!Number.isFinite(im[k]))
+      throw new QstError(`${whereIm}: Im rho[${Math.floor(k / n)}, ${k % n}] = ${im[k]} is not a finite number`);
+    scale = Math.max(scale, Math.hypot(re[k], im[k]));
+  }
+  // The worst violation of ρ = ρ†, in the real part (symmetric) and the imaginary part (antisymmetric).
+  const worst = { re: [0, 0, 0], im: [0, 0, 0] };
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      const dr = Math.abs(re[a * n + b] - re[b * n + a]);
+      const di = Math.abs(im[a * n + b] + im[b * n + a]);
+      if (dr > worst.re[0]) worst.re = [dr, a, b];
+      if (di > worst.im[0]) worst.im = [di, a, b];
+    }
+  }
+  const tol = RHO_HERMITIAN_TOL * scale;
+  const hint = `(a density matrix is Hermitian; qst allows ${RHO_HERMITIAN_TOL} relative to the largest entry)`;
+  if (worst.re[0] > tol) {
+    const [, a, b] = worst.re;
+    throw new QstError(
+      `${where}: not Hermitian: Re rho[${a}, ${b}] = ${fmt(re[a * n + b])} but Re rho[${b}, ${a}] = ${fmt(re[b * n + a])} ${hint}`,
+    );
+  }
+  if (worst.im[0] > tol) {
+    const [, a, b] = worst.im;
+    throw new QstError(
+      a === b
+        ? `${whereIm}: not Hermitian: Im rho[${a}, ${a}] = ${fmt(im[a * n + a])}, but the diagonal must be real ${hint}`
+        : `${whereIm}: not Hermitian: Im rho[${a}, ${b}] = ${fmt(im[a * n + b])} and Im rho[${b}, ${a}] = ${fmt(im[b * n + a])} are not opposite ${hint}`,
+    );
+  }
+  for (let a = 0; a < n; a++) {
+    im[a * n + a] = 0;
+    for (let b = a + 1; b < n; b++) {
+      const r = 0.5 * (re[a * n + b] + re[b * n + a]);
+      const i = 0.5 * (im[a * n + b] - im[b * n + a]);
+      re[a * n + b] = re[b * n + a] = r;
+      im[a * n + b] = i;
+      im[b * n + a] = -i;
+    }
+  }
+  let trace = 0;
+  for (let a = 0; a < n; a++) trace += re[a * n + a];
+  ensure(
+    Math.abs(trace - 1) <= RHO_TRACE_TOL,
+    `${where}: the trace is ${fmt(trace)}, not 1 (a density matrix has trace 1; qst normalises a trace within ${RHO_TRACE_TOL} of 1)`,
+  );
+  if (trace !== 1) {
+    for (let k = 0; k < n * n; k++) {
+      re[k] /= trace;
+      im[k] /= trace;
+    }
+  }
+  if (!positiveDefinite(rho, RHO_PSD_TOL)) {
+    // The smallest eigenvalue, for the message, when it is quick to find (a dense 2^10 matrix takes a minute).
+    const smallest = n <= 256 ? `: its smallest eigenvalue is ${fmt(hermitianEigenvalues(rho)[0])}` : "";
+    throw new QstError(
+      `${whereBoth}: not positive semidefinite${smallest} (a density matrix has no negative eigenvalue; qst allows −${RHO_PSD_TOL} for rounding)`,
+    );
+  }
+  return rho;
+}
+
+/**
+ * True when H + shift·I is positive definite, i.e. every eigenvalue of the Hermitian H is above −shift:
+ * its Cholesky factorisation H + shift·I = L L† exists (n³/6 complex multiply-adds, against the ~10 n³ of
+ * the eigenvalues; rounding is ~n·1e-16, far below the shift).
+ */
+function positiveDefinite(h: DensityMatrix, shift: number): boolean {
+  const n = h.dim;
+  const lr = new Float64Array(n * n);
+  const li = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    let d = h.re[rj + j] + shift;
+    for (let k = 0; k < j; k++) d -= lr[rj + k] * lr[rj + k] + li[rj + k] * li[rj + k];
+    if (!(d > 0)) return false;
+    const s = Math.sqrt(d);
+    lr[rj + j] = s;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      // L_ij = (H_ij − Σ_k L_ik conj(L_jk)) / L_jj
+      let r = h.re[ri + j];
+      let m = h.im[ri + j];
+      for (let k = 0; k < j; k++) {
+        const ar = lr[ri + k],
+          ai = li[ri + k],
+          br = lr[rj + k],
+          bi = li[rj + k];
+        r -= ar * br + ai * bi;
+        m -= ai * br - ar * bi;
+      }
+      lr[ri + j] = r / s;
+      li[ri + j] = m / s;
+    }
+  }
+  return true;
+}
+
 function readAttributes(f: H5File): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const name of Object.keys(f.attrs)) {
@@ -601,10 +842,12 @@ export async function readMeasurements(file: string, options: ReadOptions = {}):
   const samplesPath = options.samplesPath ?? "samples";
   const basesPath = options.basesPath ?? "bases";
   const psiPath = options.psiPath ?? "psi";
+  const rhoPath = options.rhoPath ?? "rho";
   return withHdf5(file, (f) => {
     const ds = getDataset(f, file, samplesPath, true)!;
     const basesDs = getDataset(f, file, basesPath, options.basesPath !== undefined);
     const psiDs = getDataset(f, file, psiPath, options.psiPath !== undefined);
+    const rhoDs = getDataset(f, file, rhoPath, options.rhoPath !== undefined);
     const { rows, cols, warnings } = shotShape(ds, file, samplesPath, psiDs);
     const readShots = !options.skipShots;
     const bytes = rows * cols * (basesDs ? 2 : 1);
@@ -623,6 +866,7 @@ export async function readMeasurements(file: string, options: ReadOptions = {}):
       samples,
       bases: basesDs && readShots ? readBases(basesDs, file, basesPath, rows, cols) : null,
       psi: psiDs && !options.skipPsi ? readPsi(psiDs, file, psiPath, cols) : null,
+      rho: rhoDs && !options.skipPsi ? readRho(rhoDs, file, rhoPath, cols, warnings) : null,
       attributes: readAttributes(f),
       warnings,
     };
@@ -693,7 +937,8 @@ function readTextMeasurements(file: string, options: ReadOptions): MeasurementDa
     bases = validateBases(bases, nQubits, options.basesFile);
   }
   const psi = options.psiFile && !options.skipPsi ? readTextPsi(options.psiFile, nQubits) : null;
-  return { source: file, nShots, nQubits, samples, bases, psi, attributes: {}, warnings };
+  const rho = options.rhoFiles && !options.skipPsi ? readTextRho(options.rhoFiles, nQubits, warnings) : null;
+  return { source: file, nShots, nQubits, samples, bases, psi, rho, attributes: {}, warnings };
 }
 
 /** QuCumber's psi file: one row per basis state, columns re and (optionally) im. */
@@ -722,6 +967,14 @@ export async function writeMeasurements(
 ): Promise<void> {
   const { nShots: M, nQubits: N } = data;
   ensure(data.samples.length === M * N, `samples must hold ${M} × ${N} values, got ${data.samples.length}`);
+  const rho = data.rho ?? null;
+  if (rho) {
+    const d = 2 ** N;
+    ensure(
+      rho.dim === d && rho.re.length === d * d && rho.im.length === d * d,
+      `rho must be ${d} × ${d} (N = ${N} qubits), got dim ${rho.dim} with ${rho.re.length} and ${rho.im.length} entries`,
+    );
+  }
   const lib = await h5();
   await writeFileAtomic(file, (tmp) =>
     withClock(options.fixedTime, () => {
@@ -748,6 +1001,15 @@ export async function writeMeasurements(
           } else {
             f.create_dataset({ name: "psi", data: re, shape: [dim], dtype: "<d" });
           }
+        }
+        if (rho) {
+          // [2^N, 2^N, 2] float64 (re, im): what h5py reads as rho[..., 0] + 1j * rho[..., 1].
+          const both = new Float64Array(2 * rho.re.length);
+          for (let k = 0; k < rho.re.length; k++) {
+            both[2 * k] = rho.re[k];
+            both[2 * k + 1] = rho.im[k];
+          }
+          f.create_dataset({ name: "rho", data: both, shape: [rho.dim, rho.dim, 2], dtype: "<d" });
         }
         for (const [name, value] of Object.entries(data.attributes)) {
           if (typeof value === "number") {
@@ -808,6 +1070,7 @@ export async function openMeasurementStream(file: string, options: ReadOptions =
   const samplesPath = options.samplesPath ?? "samples";
   const basesPath = options.basesPath ?? "bases";
   const psiPath = options.psiPath ?? "psi";
+  const rhoPath = options.rhoPath ?? "rho";
   const f = await openHdf5(file);
   const fail = (e: unknown): never => {
     try {
@@ -831,6 +1094,7 @@ export async function openMeasurementStream(file: string, options: ReadOptions =
       const ds = getDataset(f, file, samplesPath, true)!;
       const basesDs = getDataset(f, file, basesPath, options.basesPath !== undefined);
       const psiDs = getDataset(f, file, psiPath, options.psiPath !== undefined);
+      const rhoDs = getDataset(f, file, rhoPath, options.rhoPath !== undefined);
       const { rows, cols, warnings } = shotShape(ds, file, samplesPath, psiDs);
       if (basesDs) checkBasesShape(basesDs, file, basesPath, rows, cols);
       const step = Math.min(rows, sliceRows(cols));
@@ -848,6 +1112,7 @@ export async function openMeasurementStream(file: string, options: ReadOptions =
         samples: new Uint8Array(0),
         bases: null,
         psi: psiDs && !options.skipPsi ? readPsi(psiDs, file, psiPath, cols) : null,
+        rho: rhoDs && !options.skipPsi ? readRho(rhoDs, file, rhoPath, cols, warnings) : null,
         attributes: readAttributes(f),
         warnings,
       };

@@ -15,7 +15,6 @@ import {
   depolariseEachQubit,
   pureDensityMatrix,
   purity,
-  uhlmannFidelity,
 } from "./density-matrix.js";
 import { type BasisSet, type Shots, sampleDensityMeasurements, sampleMeasurements } from "./measurements.js";
 import { absMagnetization, magnetization } from "./states.js";
@@ -164,6 +163,10 @@ const FORMULAS: Record<ModelName, string> = {
   heisenberg: "H = J sum_<ij> (X_i X_j + Y_i Y_j + Z_i Z_j) (Pauli matrices; = 4J sum S_i.S_j)",
 };
 
+const CONVENTION =
+  "basis index = sum_i bit_i 2^(N-1-i) (qubit 0 most significant); bit 0 = Z eigenvalue +1; " +
+  "X outcome 0 = |+>, Y outcome 0 = |+i>";
+
 /** Describes the basis set for the attributes. */
 function basisSetName(bases: BasisSet): string {
   if (bases === "Z" || bases === "torlai" || bases === "all" || bases === "random") return bases;
@@ -231,9 +234,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
     basis_set: basisSetName(bases),
     n_bases:
       bases === "random" ? 3 ** N : bases === "torlai" ? torlaiBases(N).length : bases === "Z" ? 1 : bases.length,
-    convention:
-      "basis index = sum_i bit_i 2^(N-1-i) (qubit 0 most significant); bit 0 = Z eigenvalue +1; " +
-      "X outcome 0 = |+>, Y outcome 0 = |+i>",
+    convention: CONVENTION,
   };
   if (Array.isArray(bases)) attributes.bases_list = bases.join(",");
   return { samples: data.samples, bases: data.bases, psi: gs.psi, attributes, nShots: shots, nQubits: N };
@@ -286,6 +287,17 @@ export function generateMixedDataset(options: MixedGenerateOptions): MixedDatase
     Number.isSafeInteger(seed) && seed >= 0,
     () => `${where}: seed must be a non-negative integer, got ${String(seed)}`,
   );
+  const globalNoise = options.globalNoise ?? 0,
+    localNoise = options.localNoise ?? 0;
+  for (const [name, p] of [
+    ["globalNoise", globalNoise],
+    ["localNoise", localNoise],
+  ] as const) {
+    ensure(
+      typeof p === "number" && p >= 0 && p <= 1,
+      () => `${where}: ${name} must be a depolarising strength in [0, 1], got ${String(p)}`,
+    );
+  }
   let psi: Float64Array, label: string;
   const attributes: Record<string, string | number> = {};
   if (state.kind === "ghz" || state.kind === "w") {
@@ -300,14 +312,16 @@ export function generateMixedDataset(options: MixedGenerateOptions): MixedDatase
       state.N <= MAX_DENSITY_QUBITS,
       () => `${where}: N = ${state.N} is above ${MAX_DENSITY_QUBITS}, the largest density matrix qst forms`,
     );
-    const { hamiltonian, params } = buildModel(state);
+    const { hamiltonian, lattice, params } = buildModel(state);
+    ensure(
+      options.bases !== "torlai" || lattice.Lx === undefined,
+      `${where}: the "torlai" basis set is defined for chains (neighbouring pairs i, i+1), not for lattice "square"`,
+    );
     psi = groundState(hamiltonian, { seed }).psi;
     Object.assign(attributes, params);
     label = `${state.model} ground state`;
   }
   let rho = pureDensityMatrix(psi);
-  const globalNoise = options.globalNoise ?? 0,
-    localNoise = options.localNoise ?? 0;
   if (globalNoise > 0) rho = depolarise(rho, globalNoise);
   if (localNoise > 0) rho = depolariseEachQubit(rho, localNoise);
   const bases = options.bases ?? "all";
@@ -318,10 +332,33 @@ export function generateMixedDataset(options: MixedGenerateOptions): MixedDatase
     global_depolarising: globalNoise,
     local_depolarising: localNoise,
     purity: purity(rho),
-    fidelity_with_prepared: uhlmannFidelity(pureDensityMatrix(psi), rho),
+    fidelity_with_prepared: pureFidelity(psi, rho),
     basis_set: basisSetName(bases),
+    n_bases:
+      bases === "random" || bases === "all"
+        ? 3 ** data.nQubits
+        : bases === "torlai"
+          ? torlaiBases(data.nQubits).length
+          : bases === "Z"
+            ? 1
+            : bases.length,
     shots: options.shots,
     seed,
+    convention: CONVENTION,
   });
+  if (Array.isArray(bases)) attributes.bases_list = bases.join(",");
   return { ...data, rho, psi, attributes };
+}
+
+/** ⟨ψ|ρ|ψ⟩ for a real ψ: the Uhlmann fidelity of ρ with the pure state ψ (exact, O(4^N)). */
+function pureFidelity(psi: Float64Array, rho: DensityMatrix): number {
+  const n = rho.dim;
+  let f = 0;
+  for (let a = 0; a < n; a++) {
+    if (psi[a] === 0) continue;
+    let row = 0;
+    for (let b = 0; b < n; b++) row += rho.re[a * n + b] * psi[b];
+    f += psi[a] * row;
+  }
+  return f;
 }

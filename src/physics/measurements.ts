@@ -10,7 +10,7 @@ import { ensure } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { isComplexVector, type StateVector } from "../core/state-vector.js";
 import { BASIS_X, BASIS_Y, BASIS_Z, allPauliBases, checkBasis, rotateToBasis, torlaiBases } from "./bases.js";
-import { basisProbabilities, type DensityMatrix } from "./density-matrix.js";
+import type { DensityMatrix } from "./density-matrix.js";
 import { checkedNorm2, normSquared, numQubits, probabilities } from "./states.js";
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -31,6 +31,11 @@ export interface MeasurementData extends Shots {
   source: string;
   /** Exact amplitudes in the Z basis, normalised, or null when the file has none. */
   psi: StateVector | null;
+  /**
+   * The exact density matrix (Hermitian, trace 1, positive semidefinite), or null/absent when the file has
+   * none (or it was skipped: above MAX_DENSITY_QUBITS, or not asked for). A file may hold psi and rho.
+   */
+  rho?: DensityMatrix | null;
   attributes: Record<string, string | number | boolean>;
   /** Doubts about the data that are not errors (e.g. fewer shots than qubits), for the user to see. */
   warnings?: string[];
@@ -172,9 +177,10 @@ export function sampleDensityMeasurements(rho: DensityMatrix, options: Measureme
     Number.isInteger(shots) && shots >= 1,
     () => `sampleDensityMeasurements: shots must be a positive integer, got ${String(shots)}`,
   );
+  const probabilitiesIn = densityProbabilities(rho);
   if (bases !== "random") {
     const list = basisList(N, bases, shots, "sampleDensityMeasurements");
-    return sampleFixedBases(N, shots, list, rng, (basis, out) => out.set(basisProbabilities(rho, basis)));
+    return sampleFixedBases(N, shots, list, rng, probabilitiesIn);
   }
   const codes = new Uint8Array(shots * N),
     samples = new Uint8Array(shots * N);
@@ -185,7 +191,8 @@ export function sampleDensityMeasurements(rho: DensityMatrix, options: Measureme
     const basis = String.fromCharCode(...codes.subarray(m * N, (m + 1) * N));
     let cdf = cdfs.get(basis);
     if (!cdf) {
-      cdf = basisProbabilities(rho, basis);
+      cdf = new Float64Array(rho.dim);
+      probabilitiesIn(basis, cdf);
       for (let b = 1; b < cdf.length; b++) cdf[b] += cdf[b - 1];
       cdfs.set(basis, cdf);
     }
@@ -193,6 +200,70 @@ export function sampleDensityMeasurements(rho: DensityMatrix, options: Measureme
     for (let i = 0; i < N; i++) samples[m * N + i] = (o >>> (N - 1 - i)) & 1;
   }
   return { samples, bases: codes, nShots: shots, nQubits: N };
+}
+
+/**
+ * The outcome probabilities ⟨o_b|ρ|o_b⟩ of ρ in basis after basis (the values of basisProbabilities), sharing
+ * the work of the bases' common prefixes. Qubit by qubit, ρ is rotated on qubit k and cut down to its blocks
+ * diagonal in k (the later rotations act on other qubits and only the final diagonal is wanted): level k holds,
+ * for each outcome string of qubits 0…k−1, a 2^(N−k) × 2^(N−k) block. The levels of the previous basis are
+ * kept and reused up to the first letter where the bases differ, so the 3^N bases of "all", in their order,
+ * cost about 9 · 6^N operations instead of 2N · 12^N for rotating ρ whole in each basis.
+ */
+export function densityProbabilities(rho: DensityMatrix): (basis: string, out: Float64Array) => void {
+  const dim = rho.dim;
+  const N = Math.round(Math.log2(dim));
+  // levels[k]: 2^k blocks of m × m, m = 2^(N−k), block after block, row-major; levels[0] is ρ.
+  const levels: { re: Float64Array; im: Float64Array }[] = [{ re: rho.re, im: rho.im }];
+  for (let k = 1; k <= N; k++) {
+    const size = 2 ** k * 4 ** (N - k);
+    levels.push({ re: new Float64Array(size), im: new Float64Array(size) });
+  }
+  let previous = "";
+  return (basis: string, out: Float64Array) => {
+    let k = 0;
+    while (k < N && k < previous.length && basis[k] === previous[k]) k++;
+    for (; k < N; k++) {
+      const src = levels[k],
+        dst = levels[k + 1];
+      const m = 2 ** (N - k),
+        h = m / 2;
+      const letter = basis.charCodeAt(k);
+      for (let blk = 0; blk < 2 ** k; blk++) {
+        const base = blk * m * m;
+        for (let o = 0; o < 2; o++) {
+          const target = (2 * blk + o) * h * h;
+          const sign = o === 0 ? 1 : -1;
+          for (let r = 0; r < h; r++) {
+            for (let c = 0; c < h; c++) {
+              // The four h × h blocks of this block: s, t = value of qubit k in row, column.
+              const i00 = base + r * m + c,
+                i01 = i00 + h,
+                i10 = i00 + h * m,
+                i11 = i10 + h;
+              const t = target + r * h + c;
+              if (letter === BASIS_Z) {
+                const i = o === 0 ? i00 : i11;
+                dst.re[t] = src.re[i];
+                dst.im[t] = src.im[i];
+              } else if (letter === BASIS_X) {
+                // ½ (B00 + B11 ± (B01 + B10)), outcome 0 ↔ |+⟩
+                dst.re[t] = 0.5 * (src.re[i00] + src.re[i11] + sign * (src.re[i01] + src.re[i10]));
+                dst.im[t] = 0.5 * (src.im[i00] + src.im[i11] + sign * (src.im[i01] + src.im[i10]));
+              } else {
+                // ½ (B00 + B11 ± i (B01 − B10)), outcome 0 ↔ |+i⟩ = (|0⟩ + i|1⟩)/√2
+                dst.re[t] = 0.5 * (src.re[i00] + src.re[i11] - sign * (src.im[i01] - src.im[i10]));
+                dst.im[t] = 0.5 * (src.im[i00] + src.im[i11] + sign * (src.re[i01] - src.re[i10]));
+              }
+            }
+          }
+        }
+      }
+    }
+    previous = basis;
+    const last = levels[N].re;
+    for (let o = 0; o < dim; o++) out[o] = Math.max(0, last[o]);
+  };
 }
 
 /**
