@@ -42,10 +42,24 @@ export {
 } from "./physics/generate.js";
 /** Exact observables of a state vector: energy, magnetisation, correlations, entropies. */
 export * as exact from "./physics/states.js";
+/** Density matrices: noise channels, fidelity, trace distance, purity, basis probabilities. */
+export {
+  MAX_DENSITY_QUBITS,
+  basisProbabilities,
+  depolarise,
+  depolariseEachQubit,
+  pureDensityMatrix,
+  purity,
+  traceDistance,
+  uhlmannFidelity,
+  type DensityMatrix,
+} from "./physics/density-matrix.js";
 
 // nn: the wavefunction family and exact enumeration
 export { RBM } from "./nn/rbm.js";
-export { RbmWaveFunction, type ModelKind, type WaveFunction } from "./nn/wavefunction.js";
+export { RbmWaveFunction, type WaveFunction, type WaveFunctionKind } from "./nn/wavefunction.js";
+export { createModel, type Model, type ModelKind } from "./nn/model.js";
+export { DensityRbm, densityEstimatorView, densityMatrixOf } from "./nn/density.js";
 export {
   stateVector,
   rotatedAmplitudes,
@@ -72,6 +86,7 @@ export {
   resolveOptions,
   DEFAULTS,
   COMPLEX_DEFAULTS,
+  DENSITY_DEFAULTS,
   MAX_EXACT_NEGATIVE_PHASE_QUBITS,
   EXACT_NEGATIVE_PHASE_AUTO_MAX,
   type TrainOptions,
@@ -99,6 +114,8 @@ export {
   estimateObservable,
   exactExpectation,
   stateExpectation,
+  densityExpectation,
+  RENYI_OF_MIXED_STATE,
   parseObservable,
   enumerateWaveFunction,
   OBSERVABLE_NAMES,
@@ -127,6 +144,7 @@ export {
   impossibleMetric,
   type Metrics,
 } from "./estimate/metrics.js";
+export { densityMetrics, type DensityTruth } from "./estimate/density-metrics.js";
 export {
   aisLogPartitionFunction,
   logZEstimate,

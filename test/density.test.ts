@@ -8,7 +8,8 @@ import { Rng } from "../src/core/rng.js";
 import { DensityRbm, densityMatrixOf } from "../src/nn/density.js";
 import { allPauliBases, rotateToBasis } from "../src/physics/bases.js";
 import { generateMixedDataset, wState } from "../src/physics/generate.js";
-import { addExactDensityModelAverage, densityDataGradient } from "../src/train/density-gradient.js";
+import { densityDataGradient } from "../src/train/density-gradient.js";
+import { addExactModelAverage, logPartitionFunction } from "../src/nn/enumeration.js";
 import { buildRotatedShotTable } from "../src/train/rotated-gradient.js";
 import {
   basisProbabilities,
@@ -51,10 +52,10 @@ function bruteForce(m: DensityRbm): DensityMatrix {
   const bit = (x: number, i: number, n: number) => (x >>> (n - 1 - i)) & 1;
   const g = (r: DensityRbm["amplitude"], s: number) => {
     let t = 0;
-    for (let i = 0; i < N; i++) t += bit(s, i, N) * r.b[i];
+    for (let i = 0; i < N; i++) t += bit(s, i, N) * r.visibleBias[i];
     for (let j = 0; j < nH; j++) {
-      let x = r.c[j];
-      for (let i = 0; i < N; i++) x += bit(s, i, N) * r.W[i * nH + j];
+      let x = r.hiddenBias[j];
+      for (let i = 0; i < N; i++) x += bit(s, i, N) * r.weights[i * (nH + nA) + j];
       t += sp(x);
     }
     return t;
@@ -64,10 +65,10 @@ function bruteForce(m: DensityRbm): DensityMatrix {
       phi = g(m.phase, s);
     for (let k = 0; k < nA; k++) {
       if (!bit(a, k, nA)) continue;
-      logP += m.amplitude.d![k];
+      logP += m.amplitude.hiddenBias[nH + k];
       for (let i = 0; i < N; i++) {
-        logP += bit(s, i, N) * m.amplitude.U[i * nA + k];
-        phi += bit(s, i, N) * m.phase.U[i * nA + k];
+        logP += bit(s, i, N) * m.amplitude.weights[i * (nH + nA) + nH + k];
+        phi += bit(s, i, N) * m.phase.weights[i * (nH + nA) + nH + k];
       }
     }
     const amp = Math.exp(0.5 * logP);
@@ -118,8 +119,7 @@ describe("the purification RBM's density matrix", () => {
 
   it("is pure when the auxiliary units do not couple to σ (U = 0)", () => {
     const m = randomModel(3, 3, 2, 7);
-    m.amplitude.U.fill(0);
-    m.phase.U.fill(0);
+    for (const rbm of m.rbms) for (let i = 0; i < 3; i++) for (let k = 0; k < 2; k++) rbm.weights[m.u(i, k)] = 0;
     expect(purity(densityMatrixOf(m))).toBeCloseTo(1, 12);
   });
 });
@@ -217,7 +217,9 @@ describe("the NLL gradient of the purification RBM", () => {
 
     const grad = new Float64Array(model.params.length);
     const data = densityDataGradient(model, table, all, M, 1 / M, grad);
-    const logZ = addExactDensityModelAverage(model, 1, grad);
+    // ∂ log tr ρ̃ = −⟨∂F_λ⟩ of the amplitude RBM, whose parameters lead the vector
+    addExactModelAverage(model.amplitude, -1, grad.subarray(0, model.amplitude.params.length));
+    const logZ = logPartitionFunction(model.amplitude);
     expect(data + logZ).toBeCloseTo(nll(), 10);
     const h = 1e-5;
     let maxErr = 0,

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { StateVector } from "../../src/index.js";
+import type { RbmWaveFunction, StateVector } from "../../src/index.js";
 import { markdownTable } from "./markdown.js";
 import { Driver, ShotBlocks, exactMetrics, resolveOptions, type TrainOptions } from "../../src/index.js";
 import { writePlot, type PlotSpec } from "../../src/io/plot.js";
@@ -154,7 +154,7 @@ export interface LogRow {
 }
 
 export interface TrainResult {
-  driver: Driver;
+  driver: Driver<RbmWaveFunction>;
   options: TrainOptions;
   /** One row per evaluated epoch (every `evalEvery` epochs, and always the last one). */
   log: LogRow[];
@@ -182,7 +182,7 @@ export function trainPositive(
   onEpoch?: (row: LogRow) => void,
 ): TrainResult {
   const options = resolveOptions("positive", nQubits, { ...partial, evalEvery });
-  const driver = new Driver("positive", new ShotBlocks({ samples, bases: null }, nQubits), options);
+  const driver = new Driver<RbmWaveFunction>("positive", new ShotBlocks({ samples, bases: null }, nQubits), options);
   const log: LogRow[] = [];
   let firstReaching: number | null = null;
   let stableFrom: number | null = null;

@@ -5,11 +5,15 @@
  * measured bases, weighted by their share of the shots).
  */
 import { ensure } from "../core/errors.js";
-import type { MeasurementData, ShotSource } from "../physics/measurements.js";
+import type { MeasurementData } from "../physics/measurements.js";
 import { parts, type StateVector } from "../core/state-vector.js";
 import { checkExactSize, indexOf, logSumExp, stateVector, unnormalisedLogProbabilities } from "../nn/enumeration.js";
+import type { Model } from "../nn/model.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
-import { basisOfShot, rotateToBasis } from "../physics/bases.js";
+import { rotateToBasis } from "../physics/bases.js";
+import type { DensityMatrix } from "../physics/density-matrix.js";
+import { densityMetrics, pureModelAgainstDensity } from "./density-metrics.js";
+import { forEachBlock, groupShotsByBasis, hasBases, type Shots, shotCount } from "./shot-groups.js";
 import { overlapSquared } from "../physics/states.js";
 import type { LogZEstimate } from "./ais.js";
 
@@ -24,41 +28,23 @@ export interface Metrics {
   [extra: string]: number | undefined;
 }
 
-/** Shots in memory, or a source that reads them block by block (files too large to load). */
-export type Shots = Pick<MeasurementData, "samples" | "bases" | "nQubits"> | ShotSource;
+export { forEachBlock, groupShotsByBasis, type Shots, shotCount };
 
-/** Shots per block when the NLL of a ShotSource is accumulated. */
-const BLOCK_SHOTS = 1 << 20;
-
-/** Calls fn for each block of the shots: all of them at once when in memory. */
-function forEachBlock(shots: Shots, fn: (samples: Uint8Array, bases: Uint8Array | null, rows: number) => void): void {
-  const N = shots.nQubits;
-  if (!("read" in shots)) {
-    fn(shots.samples, shots.bases, shots.samples.length / N);
-    return;
-  }
-  const rows = Math.min(BLOCK_SHOTS, shots.nShots);
-  const samples = new Uint8Array(rows * N);
-  const bases = shots.hasBases ? new Uint8Array(rows * N) : null;
-  for (let start = 0; start < shots.nShots; start += rows) {
-    const count = Math.min(rows, shots.nShots - start);
-    shots.read(start, count, samples);
-    if (bases) shots.readBases!(start, count, bases);
-    fn(samples.subarray(0, count * N), bases?.subarray(0, count * N) ?? null, count);
-  }
-}
-
-function hasBases(shots: Shots): boolean {
-  return "read" in shots ? shots.hasBases : shots.bases !== null;
-}
-
-function shotCount(shots: Shots): number {
-  return "read" in shots ? shots.nShots : shots.samples.length / shots.nQubits;
-}
-
-/** log Z, NLL of the shots and, with ground truth, fidelity and KL, from one enumeration per RBM. */
-export function exactMetrics(wf: RbmWaveFunction, shots: Shots | null, psi: StateVector | null): Metrics {
-  checkExactSize(wf.nVisible, "an exact evaluation");
+/**
+ * log Z, NLL of the shots and, with ground truth, fidelity and KL, from one enumeration per RBM. A
+ * density model, or a ground truth that is a density matrix `rho`, gets the density-matrix metrics
+ * (src/estimate/density-metrics.ts: Uhlmann fidelity, trace distance, purities).
+ */
+export function exactMetrics(
+  model: Model,
+  shots: Shots | null,
+  psi: StateVector | null,
+  rho: DensityMatrix | null = null,
+): Metrics {
+  checkExactSize(model.nVisible, "an exact evaluation");
+  if (model.kind === "density") return densityMetrics(model, shots, { rho, psi });
+  if (rho && !psi) return pureModelAgainstDensity(model, shots, rho);
+  const wf = model;
   return !wf.phase && !(shots && hasBases(shots)) ? positiveMetrics(wf, shots, psi) : rotatedMetrics(wf, shots, psi);
 }
 
@@ -131,31 +117,14 @@ function basisKl(truth: { re: Float64Array; im: Float64Array }, model: { re: Flo
   return d;
 }
 
-/** Shots grouped by basis: the distinct bases in order of appearance and the shots of each. */
-export function groupShotsByBasis(
-  bases: Uint8Array | null,
-  nShots: number,
-  nQubits: number,
-): { basis: string; shots: number[] }[] {
-  if (!bases) return [{ basis: "Z".repeat(nQubits), shots: Array.from({ length: nShots }, (_, m) => m) }];
-  const groups = new Map<string, number[]>();
-  for (let m = 0; m < nShots; m++) {
-    const b = basisOfShot(bases, m, nQubits);
-    const g = groups.get(b);
-    if (g) g.push(m);
-    else groups.set(b, [m]);
-  }
-  return [...groups].map(([basis, shots]) => ({ basis, shots }));
-}
-
 /** The exact metrics of a model against a measurement file (its shots and its ground truth, if any). */
-export function evaluateModel(wf: RbmWaveFunction, data: MeasurementData): Metrics {
-  checkExactSize(wf.nVisible, "an exact evaluation");
+export function evaluateModel(model: Model, data: MeasurementData): Metrics {
+  checkExactSize(model.nVisible, "an exact evaluation");
   ensure(
-    data.nQubits === wf.nVisible,
-    `${data.source}: has N = ${data.nQubits} qubits but the model has ${wf.nVisible}`,
+    data.nQubits === model.nVisible,
+    `${data.source}: has N = ${data.nQubits} qubits but the model has ${model.nVisible}`,
   );
-  return exactMetrics(wf, data, data.psi);
+  return exactMetrics(model, data, data.psi, data.rho ?? null);
 }
 
 /** Rounding allowed below 0 (KL, NLL) and outside [0, 1] (fidelity) before a metric counts as impossible. */
@@ -211,10 +180,10 @@ export function negativeLogLikelihood(logp: Float64Array, samples: Uint8Array, n
 /**
  * NLL per shot of `shots` under the model, with log Z given (exact or AIS: src/estimate/ais.ts), and
  * its standard error, which is log Z's (the shots are fixed; only Z is estimated). A positive model on
- * Z-basis shots needs only free energies, so this works at any N; shots in rotated bases, or a phase,
- * need the exact state (N ≤ 24).
+ * Z-basis shots needs only free energies, so this works at any N; shots in rotated bases, a phase, or
+ * a density model need the exact state (N ≤ 24; density N ≤ 10).
  */
-export function heldOutNll(wf: RbmWaveFunction, shots: Shots, logZ: LogZEstimate): { nll: number; stderr: number } {
+export function heldOutNll(wf: Model, shots: Shots, logZ: LogZEstimate): { nll: number; stderr: number } {
   const N = wf.nVisible;
   if (wf.phase || hasBases(shots)) return { nll: exactMetrics(wf, shots, null).nll, stderr: 0 };
   const scratch = new Float64Array(wf.amplitude.nHidden);

@@ -20,6 +20,7 @@
 import { QstError, ensure } from "../core/errors.js";
 import { stateVector } from "../nn/enumeration.js";
 import type { Hamiltonian, Lattice, Pauli, PauliTerm } from "../physics/hamiltonians.js";
+import { type DensityMatrix, mixtureAverage } from "../physics/density-matrix.js";
 import { parts, type StateVector } from "../core/state-vector.js";
 import { Rng } from "../core/rng.js";
 import * as states from "../physics/states.js";
@@ -816,6 +817,23 @@ export function stateExpectation(psi: StateVector, nSites: number, obs: Observab
       return states.renyi2(sv, obs.block);
   }
 }
+
+/**
+ * tr(ρO) for a density matrix of nSites qubits (ground truth /rho, or a density model's ρ): the
+ * eigenstates' stateExpectation weighted by their eigenvalues (physics/density-matrix.ts
+ * mixtureAverage), so it shares no code with the local estimators. Rényi entropies of a subsystem
+ * are refused: for a mixed state they no longer measure entanglement.
+ */
+export function densityExpectation(rho: DensityMatrix, nSites: number, obs: Observable): number {
+  validateObservable(obs, nSites);
+  ensure(obs.kind !== "renyi2", () => RENYI_OF_MIXED_STATE);
+  ensure(rho.dim === 2 ** nSites, () => `the density matrix is ${rho.dim} × ${rho.dim}, expected 2^${nSites}`);
+  return mixtureAverage(rho, (psi) => stateExpectation(psi, nSites, obs));
+}
+
+/** Why renyi2 is refused for density models and mixed ground truths. */
+export const RENYI_OF_MIXED_STATE =
+  "renyi2 is the entanglement entropy of a pure state; for a mixed state (a density model or /rho) S₂ of a block mixes entanglement with the noise, and qst does not report it";
 
 /** The model's exact ⟨O⟩ in its own normalised ψ_λ (N ≤ 20): sampling error and model bias apart. */
 export function exactExpectation(wf: RbmWaveFunction, obs: Observable): number {

@@ -6,15 +6,19 @@
  * is documented in docs/file-format.md. A checkpoint is a model file with a `trainer` section
  * (optimiser moments, chain states, RNG state) from which `qst train --resume` continues.
  *
- * Every kind of wavefunction is written and read by one codec in MODEL_CODECS; files of format
- * version 1 ("positive-rbm" with `rbm`, "complex-rbm" with `rbms`) are read too.
+ * Every kind of model is written and read by one codec in MODEL_CODECS; files of format
+ * version 1 ("positive-rbm" with `rbm`, "complex-rbm" with `rbms`) are read too. The density model
+ * (src/nn/density.ts) stores its amplitude and phase RBMs like the complex model, each with n_h + n_a
+ * hidden units, and `nAux` says how many of them are auxiliary.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { writeAtomicSync } from "../core/atomic.js";
 import { QstError, ensure } from "../core/errors.js";
 import { RBM } from "../nn/rbm.js";
-import { RbmWaveFunction, type ModelKind } from "../nn/wavefunction.js";
+import { DensityRbm } from "../nn/density.js";
+import type { Model, ModelKind } from "../nn/model.js";
+import { RbmWaveFunction } from "../nn/wavefunction.js";
 import type { DriverState } from "../train/driver.js";
 import type { TrainOptions } from "../train/options.js";
 
@@ -62,6 +66,8 @@ export interface ModelFile {
   version: number;
   kind: ModelKind;
   rbms: RbmSections;
+  /** Density model only: the last nAux hidden units of each RBM are the auxiliary units. */
+  nAux?: number;
   training?: Partial<TrainOptions> & Record<string, unknown>;
   provenance: Provenance;
   metrics?: Record<string, number>;
@@ -80,11 +86,13 @@ interface ModelCodec {
 export const MODEL_CODECS: readonly ModelCodec[] = [
   { kind: "positive", v1Kind: "positive-rbm", roles: ["amplitude"] },
   { kind: "complex", v1Kind: "complex-rbm", roles: ["amplitude", "phase"] },
+  { kind: "density", v1Kind: "", roles: ["amplitude", "phase"] },
 ];
 
 function codecOf(kind: unknown, version: number, file: string): ModelCodec {
-  const codec = MODEL_CODECS.find((c) => (version === 1 ? c.v1Kind : c.kind) === kind);
-  const known = MODEL_CODECS.map((c) => (version === 1 ? c.v1Kind : c.kind)).join(", ");
+  const names = MODEL_CODECS.map((c) => (version === 1 ? c.v1Kind : c.kind)).filter(Boolean);
+  const codec = MODEL_CODECS.find((c) => (version === 1 ? c.v1Kind : c.kind) === kind && kind !== "");
+  const known = names.join(", ");
   ensure(codec, `${file}: unknown model kind ${JSON.stringify(kind)} (known: ${known})`);
   return codec;
 }
@@ -102,11 +110,11 @@ export function rbmToJson(rbm: RBM): RbmJson {
   };
 }
 
-/** The RBM sections of a wavefunction, by its codec. */
-export function rbmSections(wf: RbmWaveFunction): RbmSections {
-  return wf.phase
-    ? { amplitude: rbmToJson(wf.amplitude), phase: rbmToJson(wf.phase) }
-    : { amplitude: rbmToJson(wf.amplitude) };
+/** The RBM sections of a model, by its codec. */
+export function rbmSections(model: Model): RbmSections {
+  return model.phase
+    ? { amplitude: rbmToJson(model.amplitude), phase: rbmToJson(model.phase) }
+    : { amplitude: rbmToJson(model.amplitude) };
 }
 
 /** Checks one RBM section strictly (no coercion of strings, nulls or nested arrays) and reads it. */
@@ -148,8 +156,8 @@ export function rbmFromJson(j: unknown, where: string): RBM {
   return rbm;
 }
 
-/** The wavefunction a (validated) model file describes. */
-export function wavefunctionOf(m: ModelFile, file: string): RbmWaveFunction {
+/** The model a (validated) model file describes. */
+export function modelOf(m: ModelFile, file: string): Model {
   const codec = codecOf(m.kind, MODEL_FORMAT_VERSION, file);
   const rbms = m.rbms as unknown as Record<string, unknown> | undefined;
   ensure(
@@ -162,15 +170,46 @@ export function wavefunctionOf(m: ModelFile, file: string): RbmWaveFunction {
     amplitude.nVisible === phase.nVisible,
     `${file}: the amplitude RBM has ${amplitude.nVisible} visible units but the phase RBM has ${phase.nVisible}`,
   );
-  return RbmWaveFunction.complex(amplitude, phase);
+  if (codec.kind === "complex") return RbmWaveFunction.complex(amplitude, phase);
+  const nAux = m.nAux;
+  ensure(
+    Number.isInteger(nAux) && (nAux as number) >= 1 && (nAux as number) < amplitude.nHidden,
+    `${file}: a density model needs "nAux", a positive integer below the ${amplitude.nHidden} hidden units, got ${JSON.stringify(nAux)}`,
+  );
+  ensure(
+    phase.nHidden === amplitude.nHidden,
+    `${file}: the density model's amplitude RBM has ${amplitude.nHidden} hidden units but its phase RBM has ${phase.nHidden}`,
+  );
+  const model = new DensityRbm(amplitude.nVisible, amplitude.nHidden - (nAux as number), nAux as number);
+  model.amplitude.params.set(amplitude.params);
+  model.phase.params.set(phase.params);
+  return model;
 }
 
-/** A model file for `wf` (a checkpoint when `trainer` is given). */
+/** The pure-state model a file describes; a density model is refused with `use` (what to do instead). */
+export function wavefunctionOf(
+  m: ModelFile,
+  file: string,
+  use = "this command needs a pure-state model",
+): RbmWaveFunction {
+  const model = modelOf(m, file);
+  ensure(model.kind !== "density", `${file}: holds a density model (a mixed state); ${use}`);
+  return model as RbmWaveFunction;
+}
+
+/** A model file for `model` (a checkpoint when `trainer` is given). */
 export function modelFile(
-  wf: RbmWaveFunction,
+  model: Model,
   sections: Pick<ModelFile, "provenance" | "training" | "metrics" | "trainer">,
 ): ModelFile {
-  return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, kind: wf.kind, rbms: rbmSections(wf), ...sections };
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    kind: model.kind,
+    rbms: rbmSections(model),
+    ...(model.kind === "density" ? { nAux: model.nAux } : {}),
+    ...sections,
+  };
 }
 
 /** Reads and validates a model (or checkpoint) file; version-1 files are returned in the current layout. */
@@ -217,9 +256,16 @@ export interface LoadedModel {
   wavefunction: RbmWaveFunction;
 }
 
+/** A pure-state model file (a density model is refused, naming the file). */
 export function loadModel(path: string): LoadedModel {
   const file = readModelFile(path);
   return { file, wavefunction: wavefunctionOf(file, path) };
+}
+
+/** Any model file: positive, complex or density. */
+export function loadAnyModel(path: string): { file: ModelFile; model: Model } {
+  const file = readModelFile(path);
+  return { file, model: modelOf(file, path) };
 }
 
 export function saveModelFile(path: string, model: ModelFile): void {

@@ -117,8 +117,8 @@ export class FreeEnergyDifference {
   }
 }
 
-/** The members of the family: "positive" (ψ = sqrt(p_λ)) and "complex" (amplitude and phase RBMs). */
-export type ModelKind = "positive" | "complex";
+/** The pure-state members of the family: "positive" (ψ = sqrt(p_λ)) and "complex" (amplitude and phase RBMs). */
+export type WaveFunctionKind = "positive" | "complex";
 
 /**
  * An RBM wavefunction (Torlai et al., Nature Physics 14, 447 (2018); QuCumber's wavefunctions):
@@ -130,7 +130,7 @@ export type ModelKind = "positive" | "complex";
  * RBMs' own parameter arrays are views, so that optimisers and checkpoints see one vector.
  */
 export class RbmWaveFunction implements WaveFunction {
-  readonly kind: ModelKind;
+  readonly kind: WaveFunctionKind;
   /** [λ | μ]: the amplitude RBM's parameters, then the phase RBM's (if any). */
   readonly params: Float64Array;
   /** λ: |ψ(σ)|² ∝ e^{−F_λ(σ)}. */

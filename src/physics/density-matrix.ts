@@ -90,6 +90,30 @@ export function hermitianEigenvalues(h: DensityMatrix): Float64Array {
   return Float64Array.from({ length: h.dim }, (_, k) => 0.5 * (all[2 * k] + all[2 * k + 1]));
 }
 
+/**
+ * tr(ρA) for an observable A given by its pure-state expectation f(ψ) = ⟨ψ|A|ψ⟩: Σ_k λ_k f(w_k) over
+ * the eigenpairs of ρ. The real embedding [[Re ρ, −Im ρ], [Im ρ, Re ρ]] has each eigenvalue twice,
+ * with unit eigenvectors [u; v] that are w = u + iv and iw, which have the same f, hence the ½.
+ * Eigenvalues below 1e-14 (rounding) are skipped.
+ */
+export function mixtureAverage(rho: DensityMatrix, f: (psi: { re: Float64Array; im: Float64Array }) => number): number {
+  const n = rho.dim;
+  const e = new EigenvalueDecomposition(embedding(rho), { assumeSymmetric: true });
+  const V = e.eigenvectorMatrix,
+    lambda = e.realEigenvalues;
+  let sum = 0;
+  for (let k = 0; k < 2 * n; k++) {
+    if (lambda[k] < 1e-14) continue;
+    const w = { re: new Float64Array(n), im: new Float64Array(n) };
+    for (let a = 0; a < n; a++) {
+      w.re[a] = V.get(a, k);
+      w.im[a] = V.get(a + n, k);
+    }
+    sum += 0.5 * lambda[k] * f(w);
+  }
+  return sum;
+}
+
 /** √H of a Hermitian positive semidefinite matrix (eigenvalues below 0 from rounding are taken as 0). */
 export function sqrtPsd(h: DensityMatrix): DensityMatrix {
   const n = h.dim;

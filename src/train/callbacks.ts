@@ -3,6 +3,7 @@
  * Here the ones that need nothing but the driver; the JSON-lines log and checkpoints, which write
  * qst's file formats, are in src/io/training-files.ts.
  */
+import type { Model } from "../nn/model.js";
 import type { Callback, Driver, EpochRecord } from "./driver.js";
 
 /** Numbers a metrics function returns; undefined or non-finite values are left out of the record. */
@@ -12,15 +13,15 @@ export type MetricValues = Record<string, number | undefined>;
  * Evaluates `metrics(driver)` every `every` epochs and after the last one (every = 0: only after
  * the last), adding the finite values to that epoch's record. The latest values stay in `last`.
  */
-export class EvaluateEvery implements Callback {
+export class EvaluateEvery<M extends Model = Model> implements Callback<M> {
   last: Record<string, number> = {};
 
   constructor(
     private readonly every: number,
-    private readonly metrics: (driver: Driver) => MetricValues,
+    private readonly metrics: (driver: Driver<M>) => MetricValues,
   ) {}
 
-  onEpochEnd(driver: Driver, record: EpochRecord): void {
+  onEpochEnd(driver: Driver<M>, record: EpochRecord): void {
     const e = record.epoch;
     if (!((this.every > 0 && e % this.every === 0) || e === driver.options.epochs)) return;
     this.last = finiteValues(this.metrics(driver));

@@ -9,15 +9,30 @@
  *   ∂ log ρ̃_b(σ, σ) = Re Σ w ∂ log ρ̃(σ′, σ″),     ∂ log Z = Σ_σ ρ(σ, σ) ∂ log ρ̃(σ, σ),
  *
  * so ∂NLL = −⟨∂ log ρ̃_b⟩_shots + ⟨∂ log ρ̃(σ, σ)⟩_{ρ(σ,σ)}. The diagonal ρ̃(σ, σ) is the marginal of
- * an RBM whose hidden layer is h and a together, so the model average can come from Gibbs chains as
- * for the pure models; here it is exact, by enumeration (small N).
+ * the amplitude RBM (hidden layer h and a together), so the model average is any ModelAverage of
+ * that RBM (src/train/model-average.ts): Gibbs chains, tempering or enumeration, as for the pure models.
  */
 import { QstError } from "../core/errors.js";
-import { type DensityRbm, logRhoGradient } from "../nn/density.js";
+import type { DensityRbm } from "../nn/density.js";
+import { softplus } from "../nn/rbm.js";
 import type { RotatedShotTable } from "./rotated-gradient.js";
 
 /**
  * grad += weight · Σ_shots (−∂ log ρ̃_b(σ, σ)) over shots[0..count); returns Σ weight · (−log ρ̃_b(σ, σ)).
+ *
+ * With s_j(σ) = sigmoid(c_j + W_j·σ) and the auxiliary units' complex sigmoid
+ * S_k = 1/(1 + e^{−z_k}), z_k = d_k + ½U^λ_k·(σ + σ′) + (i/2)U^μ_k·(σ − σ′), the derivatives of log ρ̃(σ, σ′) are
+ *   λ: ∂b_i = ½(σ_i + σ′_i), ∂c_j = ½(s_j(σ) + s_j(σ′)), ∂W_ij = ½(σ_i s_j(σ) + σ′_i s_j(σ′)),
+ *      ∂d_k = S_k, ∂U_ik = ½(σ_i + σ′_i) S_k;
+ *   μ: ∂b_i = (i/2)(σ_i − σ′_i), ∂c_j = (i/2)(s_j(σ) − s_j(σ′)), ∂W_ij = (i/2)(σ_i s_j(σ) − σ′_i s_j(σ′)),
+ *      ∂U_ik = (i/2)(σ_i − σ′_i) S_k.
+ * They are summed in factorised form, so that a pair with n terms costs O(n·N·(n_h + n_a) + n²·n_a)
+ * rather than n² full gradients (the tests hold the result to finite differences of the NLL). In log ρ̃(a, b) and its
+ * gradient only the auxiliary units couple a and b; the rest is ½[G(a) ± G(b)] with G a function of
+ * one configuration. The weights are Hermitian (w(b, a) = w(a, b)*, as is the auxiliary units'
+ * complex sigmoid S_k), so Re Σ_ab w(a, b) ½[G(a) + G(b)] = Σ_a Re r(a) G(a) with the row sums
+ * r(a) = Σ_b w(a, b), the phase's Re Σ w (i/2)[G(a) − G(b)] = −Σ_a Im r(a) G(a), and the auxiliary
+ * terms the same with r_k(a) = Σ_b w(a, b) S_k(a, b).
  */
 export function densityDataGradient(
   model: DensityRbm,
@@ -27,91 +42,197 @@ export function densityDataGradient(
   weight: number,
   grad: Float64Array,
 ): number {
-  const N = table.nQubits;
-  const P = model.params.length;
-  const gRe = new Float64Array(P);
-  const gIm = new Float64Array(P);
-  const acc = new Float64Array(P);
+  const N = table.nQubits,
+    nH = model.nHidden,
+    nA = model.nAux,
+    H = nH + nA;
+  const A = model.amplitude,
+    Ph = model.phase;
+  const oB = N * H,
+    oC = oB + N,
+    oPhase = A.params.length;
   // Shots that repeat a (basis, outcome) pair are evaluated once, with their summed weight.
   const pairWeight = new Map<number, number>();
   for (let r = 0; r < count; r++) {
     const p = table.pairOfShot[shots[r]];
     pairWeight.set(p, (pairWeight.get(p) ?? 0) + weight);
   }
-  const config = (k: number) => table.configs.subarray(k * N, (k + 1) * N);
+  let maxTerms = 0;
+  for (const p of pairWeight.keys()) maxTerms = Math.max(maxTerms, table.termStart[p + 1] - table.termStart[p]);
+  // Per configuration of a pair: g of both RBMs, the hidden sigmoids, and the auxiliary fields.
+  const gA = new Float64Array(maxTerms),
+    gP = new Float64Array(maxTerms),
+    sA = new Float64Array(maxTerms * nH),
+    sP = new Float64Array(maxTerms * nH),
+    uA = new Float64Array(maxTerms * nA),
+    uP = new Float64Array(maxTerms * nA);
+  // Per pair of configurations: log ρ̃ (re, im), the weights, and S_k.
+  const n2 = maxTerms * maxTerms;
+  const lRe = new Float64Array(n2),
+    lIm = new Float64Array(n2),
+    wRe = new Float64Array(n2),
+    wIm = new Float64Array(n2),
+    sRe = new Float64Array(n2 * nA),
+    sIm = new Float64Array(n2 * nA);
+  const rRe = new Float64Array(maxTerms),
+    rIm = new Float64Array(maxTerms),
+    rkRe = new Float64Array(maxTerms * nA),
+    rkIm = new Float64Array(maxTerms * nA);
+  const configs = table.configs;
   let data = 0;
   for (const [p, w] of pairWeight) {
     const k0 = table.termStart[p];
     const n = table.termStart[p + 1] - k0;
-    // log ρ̃ of every (σ′, σ″) of the pair, shifted by the largest real part so that nothing overflows.
-    const logs: { re: number; im: number }[] = [];
-    let max = -Infinity;
     for (let a = 0; a < n; a++) {
-      for (let b = 0; b < n; b++) {
-        const l = model.logRho(config(k0 + a), config(k0 + b));
-        logs.push(l);
-        if (l.re > max) max = l.re;
+      const o = (k0 + a) * N;
+      let ga = 0,
+        gp = 0;
+      for (let i = 0; i < N; i++) {
+        if (!configs[o + i]) continue;
+        ga += A.visibleBias[i];
+        gp += Ph.visibleBias[i];
+      }
+      for (let j = 0; j < nH; j++) {
+        let ta = A.hiddenBias[j],
+          tp = Ph.hiddenBias[j];
+        for (let i = 0; i < N; i++) {
+          if (!configs[o + i]) continue;
+          ta += A.weights[i * H + j];
+          tp += Ph.weights[i * H + j];
+        }
+        ga += softplus(ta);
+        gp += softplus(tp);
+        sA[a * nH + j] = 1 / (1 + Math.exp(-ta));
+        sP[a * nH + j] = 1 / (1 + Math.exp(-tp));
+      }
+      gA[a] = ga;
+      gP[a] = gp;
+      for (let k = 0; k < nA; k++) {
+        let xa = 0,
+          xp = 0;
+        for (let i = 0; i < N; i++) {
+          if (!configs[o + i]) continue;
+          xa += A.weights[i * H + nH + k];
+          xp += Ph.weights[i * H + nH + k];
+        }
+        uA[a * nA + k] = xa;
+        uP[a * nA + k] = xp;
       }
     }
-    // t = U_a U_b* ρ̃(a, b) e^{−max}; ρ̃_b = Σ t (real).
-    const tRe = new Float64Array(n * n);
-    const tIm = new Float64Array(n * n);
+    // log ρ̃(a, b) and S_k(a, b) for a ≤ b; (b, a) is the complex conjugate (ρ̃ and S are Hermitian).
+    let max = -Infinity;
+    for (let a = 0; a < n; a++) {
+      for (let b = a; b < n; b++) {
+        const q = a * n + b,
+          qt = b * n + a;
+        let re = 0.5 * (gA[a] + gA[b]),
+          im = 0.5 * (gP[a] - gP[b]);
+        for (let k = 0; k < nA; k++) {
+          const x = A.hiddenBias[nH + k] + 0.5 * (uA[a * nA + k] + uA[b * nA + k]),
+            phi = 0.5 * (uP[a * nA + k] - uP[b * nA + k]);
+          // With E = e^{x + iφ}: log(1 + E), and the complex sigmoid S = E/(1 + E) = 1/(1 + e^{−x − iφ}).
+          const c = Math.cos(phi),
+            sn = Math.sin(phi);
+          let yr: number, yi: number;
+          if (x > 30) {
+            const e = Math.exp(-x),
+              dr = 1 + e * c,
+              di = -e * sn,
+              d2 = dr * dr + di * di;
+            re += x + 0.5 * Math.log(d2);
+            im += phi + Math.atan2(di, dr);
+            yr = dr / d2;
+            yi = -di / d2;
+          } else {
+            const e = Math.exp(x),
+              er = e * c,
+              ei = e * sn,
+              dr = 1 + er,
+              d2 = dr * dr + ei * ei;
+            re += 0.5 * Math.log(d2);
+            im += Math.atan2(ei, dr);
+            // E/(1 + E) = E (1 + E)* / |1 + E|²
+            yr = (er * dr + ei * ei) / d2;
+            yi = (ei * dr - er * ei) / d2;
+          }
+          sRe[q * nA + k] = yr;
+          sIm[q * nA + k] = yi;
+          sRe[qt * nA + k] = yr;
+          sIm[qt * nA + k] = -yi;
+        }
+        lRe[q] = lRe[qt] = re;
+        lIm[q] = im;
+        lIm[qt] = -im;
+        if (re > max) max = re;
+      }
+    }
+    // t = U_a U_b* ρ̃(a, b) e^{−max}, Hermitian too; ρ̃_b = Σ t (real); w = t / ρ̃_b.
     let total = 0;
     for (let a = 0; a < n; a++) {
-      for (let b = 0; b < n; b++) {
+      for (let b = a; b < n; b++) {
         const q = a * n + b;
         const ur = table.uRe[k0 + a] * table.uRe[k0 + b] + table.uIm[k0 + a] * table.uIm[k0 + b]; // U_a U_b*
         const ui = table.uIm[k0 + a] * table.uRe[k0 + b] - table.uRe[k0 + a] * table.uIm[k0 + b];
-        const m = Math.exp(logs[q].re - max);
-        const rr = m * Math.cos(logs[q].im);
-        const ri = m * Math.sin(logs[q].im);
-        tRe[q] = ur * rr - ui * ri;
-        tIm[q] = ur * ri + ui * rr;
-        total += tRe[q];
+        const m = Math.exp(lRe[q] - max);
+        const rr = m * Math.cos(lIm[q]);
+        const ri = m * Math.sin(lIm[q]);
+        wRe[q] = ur * rr - ui * ri;
+        wIm[q] = ur * ri + ui * rr;
+        if (b === a) total += wRe[q];
+        else {
+          wRe[b * n + a] = wRe[q];
+          wIm[b * n + a] = -wIm[q];
+          total += 2 * wRe[q];
+        }
       }
     }
     if (!(total > 0)) {
       throw new QstError(`a shot in basis ${table.bases[table.basisOfPair[p]]} has zero probability under the model`);
     }
-    acc.fill(0);
+    rRe.fill(0, 0, n);
+    rIm.fill(0, 0, n);
+    rkRe.fill(0, 0, n * nA);
+    rkIm.fill(0, 0, n * nA);
     for (let a = 0; a < n; a++) {
       for (let b = 0; b < n; b++) {
         const q = a * n + b;
-        const wRe = tRe[q] / total;
-        const wIm = tIm[q] / total;
-        if (wRe === 0 && wIm === 0) continue;
-        logRhoGradient(model, config(k0 + a), config(k0 + b), gRe, gIm);
-        for (let k = 0; k < P; k++) acc[k] += wRe * gRe[k] - wIm * gIm[k];
+        const xr = wRe[q] / total,
+          xi = wIm[q] / total;
+        rRe[a] += xr;
+        rIm[a] += xi;
+        for (let k = 0; k < nA; k++) {
+          const yr = sRe[q * nA + k],
+            yi = sIm[q * nA + k];
+          rkRe[a * nA + k] += xr * yr - xi * yi;
+          rkIm[a * nA + k] += xr * yi + xi * yr;
+        }
       }
     }
-    for (let k = 0; k < P; k++) grad[k] -= w * acc[k];
+    // grad −= w · Re Σ w(a, b) ∂ log ρ̃(a, b), configuration by configuration.
+    for (let a = 0; a < n; a++) {
+      const o = (k0 + a) * N;
+      const ca = -w * rRe[a],
+        cp = w * rIm[a]; // −w · (−Im r(a))
+      for (let j = 0; j < nH; j++) {
+        grad[oC + j] += ca * sA[a * nH + j];
+        grad[oPhase + oC + j] += cp * sP[a * nH + j];
+      }
+      for (let i = 0; i < N; i++) {
+        if (!configs[o + i]) continue;
+        grad[oB + i] += ca;
+        grad[oPhase + oB + i] += cp;
+        for (let j = 0; j < nH; j++) {
+          grad[i * H + j] += ca * sA[a * nH + j];
+          grad[oPhase + i * H + j] += cp * sP[a * nH + j];
+        }
+        for (let k = 0; k < nA; k++) {
+          grad[i * H + nH + k] -= w * rkRe[a * nA + k];
+          grad[oPhase + i * H + nH + k] += w * rkIm[a * nA + k];
+        }
+      }
+      for (let k = 0; k < nA; k++) grad[oC + nH + k] -= w * rkRe[a * nA + k];
+    }
     data -= w * (Math.log(total) + max);
   }
   return data;
-}
-
-/** grad += weight · ⟨∂ log ρ̃(σ, σ)⟩_{ρ(σ,σ)} by enumerating the 2^N diagonal elements; returns log Z. */
-export function addExactDensityModelAverage(model: DensityRbm, weight: number, grad: Float64Array): number {
-  const N = model.nVisible,
-    dim = 2 ** N,
-    P = model.params.length;
-  const logDiag = new Float64Array(dim);
-  const configs = Array.from({ length: dim }, (_, s) =>
-    Uint8Array.from({ length: N }, (_, i) => (s >>> (N - 1 - i)) & 1),
-  );
-  let max = -Infinity;
-  for (let s = 0; s < dim; s++) {
-    logDiag[s] = model.logRho(configs[s], configs[s]).re;
-    if (logDiag[s] > max) max = logDiag[s];
-  }
-  let z = 0;
-  for (let s = 0; s < dim; s++) z += Math.exp(logDiag[s] - max);
-  const gRe = new Float64Array(P),
-    gIm = new Float64Array(P);
-  for (let s = 0; s < dim; s++) {
-    const p = Math.exp(logDiag[s] - max) / z;
-    logRhoGradient(model, configs[s], configs[s], gRe, gIm);
-    for (let k = 0; k < P; k++) grad[k] += weight * p * gRe[k];
-  }
-  return Math.log(z) + max;
 }

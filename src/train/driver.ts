@@ -15,12 +15,20 @@
  */
 import { QstError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
-import { RbmWaveFunction, type ModelKind } from "../nn/wavefunction.js";
+import type { DensityRbm } from "../nn/density.js";
+import { createModel, type Model, type ModelKind } from "../nn/model.js";
+import type { RbmWaveFunction } from "../nn/wavefunction.js";
 import { dataGradient, type DataGradient } from "./gradients.js";
 import type { MixingSummary } from "./mixing.js";
 import { modelAverage, type ChainState, type ModelAverage } from "./model-average.js";
 import { makeOptimizer, type Optimizer, type OptimizerState } from "./optimizers.js";
-import { learningRateAt, resolveOptions, type TrainOptions, type TrainOptionsInput } from "./options.js";
+import {
+  COMPLEX_DEFAULTS,
+  learningRateAt,
+  resolveOptions,
+  type TrainOptions,
+  type TrainOptionsInput,
+} from "./options.js";
 import { ShotBlocks, type ShotBlock } from "./shots.js";
 import type { ShotSource } from "../physics/measurements.js";
 
@@ -46,6 +54,8 @@ export interface DriverState extends ChainState {
   rng: number[];
   /** Hidden units of the phase RBM (complex model). */
   nHiddenPhase?: number;
+  /** Auxiliary units (density model). */
+  nAux?: number;
 }
 
 /** How a run ended: all epochs done, or stopped early by a callback (with its reason). */
@@ -61,13 +71,13 @@ export interface RunEnd {
   error?: unknown;
 }
 
-export interface Callback {
+export interface Callback<M extends Model = Model> {
   /** Before the first epoch of run(). */
-  onStart?(driver: Driver): void | Promise<void>;
+  onStart?(driver: Driver<M>): void | Promise<void>;
   /** After every epoch; may add fields to the record and call driver.requestStop(). */
-  onEpochEnd?(driver: Driver, record: EpochRecord): void | Promise<void>;
+  onEpochEnd?(driver: Driver<M>, record: EpochRecord): void | Promise<void>;
   /** Once at the end: completed, stopped early, or failed (e.g. diverged). */
-  onEnd?(driver: Driver, end: RunEnd): void | Promise<void>;
+  onEnd?(driver: Driver<M>, end: RunEnd): void | Promise<void>;
 }
 
 export class TrainingDivergedError extends QstError {
@@ -77,8 +87,9 @@ export class TrainingDivergedError extends QstError {
   }
 }
 
-export class Driver {
-  readonly model: RbmWaveFunction;
+/** M: the model the kind makes (RbmWaveFunction for positive and complex, DensityRbm for density). */
+export class Driver<M extends Model = Model> {
+  readonly model: M;
   readonly options: TrainOptions;
   readonly shots: ShotBlocks;
   /** Draws the initial parameters, the chains' seeds and the order of the shots. */
@@ -107,19 +118,17 @@ export class Driver {
   constructor(kind: ModelKind, shots: ShotBlocks, options: TrainOptions, state?: DriverState) {
     if (kind === "positive" && !shots.zBasisOnly) {
       throw new QstError(
-        "the shots were measured in rotated (X/Y) bases, but a positive RBM (ψ = sqrt(p)) only describes Z-basis statistics and cannot learn phases; train the complex model (--model complex)",
+        "the shots were measured in rotated (X/Y) bases, but a positive RBM (ψ = sqrt(p)) only describes Z-basis statistics and cannot learn phases; train the complex model (--model complex) or, for a mixed state, the density model (--model density)",
       );
     }
     this.options = options;
     this.shots = shots;
     this.rng = new Rng(options.seed);
     const N = shots.nQubits;
-    this.model = new RbmWaveFunction(
-      N,
-      options.nHidden,
-      kind === "complex" ? (options.nHiddenPhase ?? options.nHidden) : null,
-    );
+    this.model = createModel(kind, N, options) as M;
     this.model.randomise(this.rng);
+    if (this.model.kind === "density" && !state && options.warmStart === "pure")
+      startFromPureState(this.model, shots, options);
     this.average = modelAverage(this.model.amplitude, options, this.rng);
     this.optimizer = makeOptimizer(options.optimizer, this.model.params.length, options.momentum);
     this.order = new Uint32Array(shots.blockShots);
@@ -219,7 +228,7 @@ export class Driver {
    * handler, ends the run early with requestStop(); the event loop gets a turn after every epoch
    * so that signals are noticed.
    */
-  async run(callbacks: readonly Callback[] = []): Promise<RunResult> {
+  async run(callbacks: readonly Callback<M>[] = []): Promise<RunResult> {
     for (const cb of callbacks) await cb.onStart?.(this);
     try {
       while (this.epoch < this.options.epochs) {
@@ -271,7 +280,8 @@ export class Driver {
       optimizer: this.optimizer.getState(),
       ...this.average.getState(),
       rng: this.rng.getState(),
-      ...(this.model.phase ? { nHiddenPhase: this.model.phase.nHidden } : {}),
+      ...(this.model.kind === "complex" ? { nHiddenPhase: this.model.phase!.nHidden } : {}),
+      ...(this.model.kind === "density" ? { nAux: this.model.nAux } : {}),
     };
   }
 
@@ -297,18 +307,74 @@ export class Driver {
   }
 }
 
+/** Epochs of the pure-state warm start of the density model (the complex model's default). */
+export const WARM_START_EPOCHS = COMPLEX_DEFAULTS.epochs;
+
+/**
+ * The density model's warm start. Its U = 0 subspace is the complex wavefunction with the same hidden
+ * units (ρ̃ = ψψ* with log ψ = ½g_λ + (i/2)g_μ), so a complex model trained on the same shots, with
+ * the same seed, gives the hidden part; the auxiliary couplings keep their random start and grow as far
+ * as the data ask for mixing. From random parameters the auxiliary units can instead learn which
+ * branch of a cat state was measured, and the training stalls at the classical mixture (pure GHZ3:
+ * F ≈ 0.50 for two seeds of three; docs/density.md).
+ */
+function startFromPureState(model: DensityRbm, shots: ShotBlocks, options: TrainOptions): void {
+  const pure = new Driver<RbmWaveFunction>(
+    "complex",
+    shots,
+    resolveOptions("complex", model.nVisible, {
+      nHidden: model.nHidden,
+      epochs: WARM_START_EPOCHS,
+      seed: options.seed,
+      batchSize: options.batchSize,
+      chains: options.chains,
+      k: options.k,
+      negativePhase: options.negativePhase,
+    }),
+  );
+  while (pure.epoch < pure.options.epochs) pure.runEpoch();
+  const H = model.nHidden + model.nAux;
+  for (const [from, to] of [
+    [pure.model.amplitude, model.amplitude],
+    [pure.model.phase!, model.phase],
+  ] as const) {
+    to.visibleBias.set(from.visibleBias);
+    to.hiddenBias.set(from.hiddenBias); // the first n_h of [c | d]
+    for (let i = 0; i < model.nVisible; i++)
+      to.weights.set(from.weights.subarray(i * model.nHidden, (i + 1) * model.nHidden), i * H);
+  }
+}
+
 /**
  * A driver for measurement data with qst's defaults: the complex model when some shots were
- * measured in rotated bases, else the positive one (unless `model` says which), and the options
- * completed and checked by resolveOptions.
+ * measured in rotated bases, else the positive one (unless `model` says which: "density" for a mixed
+ * state), and the options completed and checked by resolveOptions.
  */
 export function driverFor(
-  data: { samples: Uint8Array; bases: Uint8Array | null; nQubits: number } | ShotSource | ShotBlocks,
+  data: DriverData,
+  input: TrainOptionsInput & { model: "density" },
+  state?: DriverState,
+): Driver<DensityRbm>;
+export function driverFor(
+  data: DriverData,
+  input?: TrainOptionsInput & { model?: "positive" | "complex" },
+  state?: DriverState,
+): Driver<RbmWaveFunction>;
+export function driverFor(
+  data: DriverData,
+  input?: TrainOptionsInput & { model?: ModelKind },
+  state?: DriverState,
+): Driver<Model>;
+export function driverFor(
+  data: DriverData,
   input: TrainOptionsInput & { model?: ModelKind } = {},
   state?: DriverState,
-): Driver {
+): Driver<Model> {
   const shots = data instanceof ShotBlocks ? data : new ShotBlocks(data, data.nQubits);
   const { model, ...partial } = input;
   const kind = model ?? (shots.zBasisOnly ? "positive" : "complex");
-  return new Driver(kind, shots, resolveOptions(kind, shots.nQubits, partial), state);
+  return new Driver(kind, shots, resolveOptions(kind, shots.nQubits, partial, shots.nShots), state);
 }
+
+/** What a driver trains on: shots in memory, a streamed source, or blocks made from either. */
+export type DriverData = { samples: Uint8Array; bases: Uint8Array | null; nQubits: number } | ShotSource | ShotBlocks;

@@ -4,12 +4,17 @@
  *   - ZBasisGradient: a positive model on Z-basis shots. Float64 WebAssembly SIMD
  *     (src/kernels/gradient.ts), which takes the chains' rows in the same pass as the batch's;
  *   - RotatedGradient: any model on shots in rotated bases (src/train/rotated-gradient.ts), the
- *     amplitude and phase parts at once.
+ *     amplitude and phase parts at once;
+ *   - DensityGradient: the purification RBM (src/train/density-gradient.ts), whose diagonal is the
+ *     marginal of its amplitude RBM, so the model term is the same ModelAverage.
  */
 import { gradientWorkspace } from "../kernels/gradient.js";
+import type { DensityRbm } from "../nn/density.js";
+import type { Model } from "../nn/model.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
+import { densityDataGradient } from "./density-gradient.js";
 import type { ModelAverage } from "./model-average.js";
-import { RotatedDataGradient, buildRotatedShotTable } from "./rotated-gradient.js";
+import { RotatedDataGradient, type RotatedShotTable, buildRotatedShotTable } from "./rotated-gradient.js";
 import type { ShotBlock } from "./shots.js";
 
 export interface DataGradient {
@@ -20,10 +25,11 @@ export interface DataGradient {
   compute(batch: Uint32Array, count: number, average: ModelAverage, grad: Float64Array): void;
 }
 
-/** The data gradient of `wf` on one block of shots. */
-export function dataGradient(wf: RbmWaveFunction, block: ShotBlock): DataGradient {
-  if (!wf.phase && !block.bases) return new ZBasisGradient(wf, block.samples);
-  return new RotatedGradient(wf, block);
+/** The data gradient of `model` on one block of shots. */
+export function dataGradient(model: Model, block: ShotBlock): DataGradient {
+  if (model.kind === "density") return new DensityGradient(model, block);
+  if (!model.phase && !block.bases) return new ZBasisGradient(model, block.samples);
+  return new RotatedGradient(model, block);
 }
 
 const NO_CHAINS = new Uint8Array(0);
@@ -79,5 +85,23 @@ class RotatedGradient implements DataGradient {
       this.data.accumulate(batch, count, 1 / count, grad);
       average.addTo(-1, grad.subarray(0, this.wf.amplitude.params.length));
     }
+  }
+}
+
+class DensityGradient implements DataGradient {
+  private readonly table: RotatedShotTable;
+
+  constructor(
+    private readonly model: DensityRbm,
+    block: ShotBlock,
+  ) {
+    this.table = buildRotatedShotTable(block.samples, block.bases, model.nVisible);
+  }
+
+  compute(batch: Uint32Array, count: number, average: ModelAverage, grad: Float64Array): void {
+    grad.fill(0);
+    densityDataGradient(this.model, this.table, batch, count, 1 / count, grad);
+    // ∂ log tr ρ̃ = ⟨∂ log ρ̃(σ, σ)⟩ = −⟨∂F_λ⟩ of the amplitude RBM, whose parameters lead the vector.
+    average.addTo(-1, grad.subarray(0, this.model.amplitude.params.length));
   }
 }

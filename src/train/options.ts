@@ -3,7 +3,7 @@
  * The same options serve every member of the wavefunction family.
  */
 import { QstError } from "../core/errors.js";
-import type { ModelKind } from "../nn/wavefunction.js";
+import type { ModelKind } from "../nn/model.js";
 import type { OptimizerName } from "./optimizers.js";
 
 /**
@@ -15,10 +15,12 @@ export type NegativePhase = "pcd" | "cd" | "pt" | "exact" | "auto";
 const NEGATIVE_PHASES: readonly NegativePhase[] = ["auto", "pcd", "cd", "pt", "exact"];
 
 export interface TrainOptions {
-  /** Hidden units of the amplitude RBM (default: N). */
+  /** Hidden units of the amplitude RBM (default: N; density model 2N). */
   nHidden: number;
   /** Hidden units of the phase RBM, complex model only (default: nHidden). */
   nHiddenPhase?: number;
+  /** Auxiliary units of the purification, density model only (default: 2N, DENSITY_DEFAULTS). */
+  nAux?: number;
   epochs: number;
   batchSize: number;
   /** Persistent chains for the negative phase (CD: chains = batch size, restarted at the batch). */
@@ -43,6 +45,11 @@ export interface TrainOptions {
   seed: number;
   /** Exact metrics every this many epochs when ground truth exists (0 = only at the end). */
   evalEvery: number;
+  /**
+   * Density model: start from the pure state that fits the shots ("pure", the default: a complex
+   * wavefunction trained first, src/train/driver.ts) or from random parameters ("none").
+   */
+  warmStart?: "pure" | "none";
 }
 
 /** Defaults, chosen by measurement on the TFIM chain N = 10, h = 1, 10^4 shots (docs/training.md). */
@@ -68,6 +75,14 @@ export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
  */
 export const COMPLEX_DEFAULTS = { epochs: 100, learningRate: 0.05 };
 
+/**
+ * The density model's own defaults, measured on QuCumber's tutorial-3 data (W state, N = 2, 900 shots)
+ * and a depolarised GHZ3 (27 000 shots) (docs/density.md): a smaller step than the pure models (larger
+ * ones end in worse optima on GHZ3), n_h = n_a = 2N, and at least `minUpdates` optimiser steps, so a
+ * small file gets more epochs (tutorial 3: 445) than a large one (GHZ3: the minimum, 100).
+ */
+export const DENSITY_DEFAULTS = { epochs: 100, learningRate: 0.02, hiddenPerQubit: 2, minUpdates: 4000 };
+
 /** The exact negative phase is offered up to this many qubits (2^16 configurations per update). */
 export const MAX_EXACT_NEGATIVE_PHASE_QUBITS = 16;
 
@@ -85,9 +100,24 @@ export const EXACT_NEGATIVE_PHASE_AUTO_MAX = 12;
 export type TrainOptionsInput = Partial<TrainOptions> & { method?: "pcd" | "cd" };
 
 /** Complete, checked options for a model of this kind on N qubits. */
-export function resolveOptions(kind: ModelKind, nVisible: number, partial: TrainOptionsInput = {}): TrainOptions {
+export function resolveOptions(
+  kind: ModelKind,
+  nVisible: number,
+  partial: TrainOptionsInput = {},
+  nShots?: number,
+): TrainOptions {
   const { method, ...given } = stripUndefined(partial);
-  const kindDefaults = kind === "complex" ? COMPLEX_DEFAULTS : {};
+  const kindDefaults: Partial<TrainOptions> =
+    kind === "complex"
+      ? COMPLEX_DEFAULTS
+      : kind === "density"
+        ? {
+            epochs: DENSITY_DEFAULTS.epochs,
+            learningRate: DENSITY_DEFAULTS.learningRate,
+            nHidden: DENSITY_DEFAULTS.hiddenPerQubit * nVisible,
+            nAux: DENSITY_DEFAULTS.hiddenPerQubit * nVisible,
+          }
+        : {};
   if (method !== undefined && method !== "pcd" && method !== "cd")
     throw new QstError(`--method must be pcd or cd, got ${method}`);
   let negativePhase = given.negativePhase ?? "auto";
@@ -96,19 +126,30 @@ export function resolveOptions(kind: ModelKind, nVisible: number, partial: Train
       throw new QstError(`--method cd restarts the chains at the data; it cannot be combined with --negative-phase pt`);
     if (negativePhase !== "exact") negativePhase = "cd";
   }
-  // enumeration costs less than the chains' sweeps for small complex models (docs/complex.md)
-  if (negativePhase === "auto" && kind === "complex" && nVisible <= EXACT_NEGATIVE_PHASE_AUTO_MAX)
+  // enumeration costs less than the chains' sweeps for small complex and density models (docs/complex.md)
+  if (negativePhase === "auto" && kind !== "positive" && nVisible <= EXACT_NEGATIVE_PHASE_AUTO_MAX)
     negativePhase = "exact";
-  const o: TrainOptions = { ...DEFAULTS, ...kindDefaults, nHidden: nVisible, ...given, negativePhase } as TrainOptions;
+  const o: TrainOptions = { ...DEFAULTS, nHidden: nVisible, ...kindDefaults, ...given, negativePhase } as TrainOptions;
+  if (kind === "density" && given.epochs === undefined && nShots !== undefined && nShots > 0) {
+    const perEpoch = Math.ceil(nShots / o.batchSize);
+    o.epochs = Math.max(DENSITY_DEFAULTS.epochs, Math.ceil(DENSITY_DEFAULTS.minUpdates / perEpoch));
+  }
   if (kind === "complex") o.nHiddenPhase ??= o.nHidden;
   else if (o.nHiddenPhase !== undefined)
     throw new QstError(`--phase-hidden is for the complex model (data with X/Y bases)`);
+  if (kind !== "density" && o.nAux !== undefined)
+    throw new QstError(`--aux is for the density model (--model density)`);
+  if (kind === "density") o.warmStart ??= "pure";
+  else if (o.warmStart !== undefined) throw new QstError(`--warm-start is for the density model (--model density)`);
+  if (o.warmStart !== undefined && o.warmStart !== "pure" && o.warmStart !== "none")
+    throw new QstError(`--warm-start must be pure or none, got ${String(o.warmStart)}`);
   const positiveInt = (name: keyof TrainOptions) => {
     const v = o[name] as number;
     if (!Number.isInteger(v) || v < 1) throw new QstError(`--${kebab(name)} must be a positive integer, got ${v}`);
   };
   (["nHidden", "epochs", "batchSize", "chains", "k"] as const).forEach(positiveInt);
   if (kind === "complex") positiveInt("nHiddenPhase");
+  if (kind === "density") positiveInt("nAux");
   if (!Number.isInteger(o.evalEvery) || o.evalEvery < 0)
     throw new QstError(`--eval-every must be an integer ≥ 0, got ${o.evalEvery}`);
   if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate))
@@ -141,6 +182,7 @@ function kebab(s: string): string {
   const special: Record<string, string> = {
     nHidden: "hidden",
     nHiddenPhase: "phase-hidden",
+    nAux: "aux",
     batchSize: "batch",
     learningRate: "lr",
   };
