@@ -9,15 +9,17 @@ import {
   impossibleMetric,
   logZEstimate,
   MAX_ENUMERATION_SITES,
+  MAX_DENSITY_QUBITS,
   MAX_EXACT_QUBITS,
   type Metrics,
+  type Model,
   QstError,
   type RbmWaveFunction,
   stateVector,
 } from "../../src/index.js";
 import { peekShape, readMeasurements } from "../../src/io/measurement-file.js";
 import { isEnsembleFolder, type LoadedEnsemble, loadEnsemble } from "../../src/io/ensemble.js";
-import { loadModel } from "../../src/io/model-file.js";
+import { loadAnyModel } from "../../src/io/model-file.js";
 import { fmt, handler, printDataWarnings, printJson } from "../common.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 
@@ -37,7 +39,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       .positional("model", { type: "string", describe: "model file written by qst train", demandOption: true })
       .positional("data", {
         type: "string",
-        describe: "measurement file (its /psi is the ground truth)",
+        describe: "measurement file (its /psi or /rho is the ground truth)",
         demandOption: true,
       })
       .option("logz", {
@@ -57,20 +59,25 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     const ensemble = isEnsembleFolder(args.model) ? loadEnsemble(args.model) : null;
     const full = ensemble?.members.find((x) => x.index === 0);
     ensure(!ensemble || full, `${args.model}: member 0 (the model on all shots) is missing; train it with --member 0`);
-    const { wavefunction } = full ?? loadModel(args.model);
+    const { model } = full ? { model: full.wavefunction as Model } : loadAnyModel(args.model);
     // Past enumeration (or with --logz ais) the NLL of the shots needs only free energies and log Z by
     // AIS, and /psi is not read.
     const shape = await peekShape(args.data, readOptionsFrom(args));
     const enumerate = args.logz === "exact" || (args.logz === "auto" && (shape?.nQubits ?? 0) <= MAX_EXACT_QUBITS);
     const data = await readMeasurements(args.data, { ...readOptionsFrom(args), skipPsi: !enumerate });
     ensure(
-      data.nQubits === wavefunction.nVisible,
-      `${args.data}: has N = ${data.nQubits} qubits but the model ${args.model} has ${wavefunction.nVisible}`,
+      data.nQubits === model.nVisible,
+      `${args.data}: has N = ${data.nQubits} qubits but the model ${args.model} has ${model.nVisible}`,
+    );
+    ensure(
+      (model.kind !== "density" && !data.rho) || data.nQubits <= MAX_DENSITY_QUBITS,
+      `${args.model}: density-matrix metrics form 2^N × 2^N matrices; N = ${data.nQubits} is above the limit of ${MAX_DENSITY_QUBITS}`,
     );
     // Diagnostics of the Monte Carlo estimates (AIS, fidelity past enumeration), printed with the result.
     const warnings: string[] = [];
-    const metricsOf = (wf: RbmWaveFunction): Metrics => {
+    const metricsOf = (wf: Model): Metrics => {
       if (enumerate) return evaluateModel(wf, data);
+      ensure(wf.kind !== "density", `${args.model}: a density model is evaluated by enumeration only (--logz exact)`);
       ensure(
         wf.kind === "positive" && data.bases === null,
         `${args.model}: past enumeration qst evaluates positive models on Z-basis shots only (N = ${data.nQubits} > ${MAX_EXACT_QUBITS})`,
@@ -80,8 +87,8 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       const nll = heldOutNll(wf, data, z);
       return { logZ: z.logZ, logZ_stderr: z.stderr, nll: nll.nll, nll_stderr: nll.stderr };
     };
-    const m: Metrics = metricsOf(wavefunction);
-    if (ensemble) Object.assign(m, ensembleSummary(ensemble, wavefunction, metricsOf, warnings));
+    const m: Metrics = metricsOf(model);
+    if (ensemble) Object.assign(m, ensembleSummary(ensemble, full!.wavefunction, metricsOf, warnings));
     const impossible = impossibleMetric(m);
     if (impossible) {
       throw new QstError(
@@ -95,7 +102,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     else {
       if (m.fidelity !== undefined)
         process.stdout.write(`fidelity   ${fmt(m.fidelity, 6)}\nKL         ${fmt(m.kl, 6)}\n`);
-      else process.stdout.write(`(${args.data} has no ground-truth /psi: fidelity and KL need it)\n`);
+      else process.stdout.write(`(${args.data} has no ground truth /psi or /rho: fidelity and KL need it)\n`);
+      if (m.trace_distance !== undefined) process.stdout.write(`trace distance ${fmt(m.trace_distance, 6)}\n`);
+      if (m.purity !== undefined)
+        process.stdout.write(
+          `purity     ${fmt(m.purity, 6)}${m.purity_true !== undefined ? ` (ground truth ${fmt(m.purity_true, 6)})` : ""}\n`,
+        );
       const pm = (e: number | undefined) => (e ? ` ± ${fmt(e, 6)}` : "");
       process.stdout.write(
         `NLL/shot   ${fmt(m.nll, 6)}${pm(m.nll_stderr)}\nlog Z      ${fmt(m.logZ, 6)}${pm(m.logZ_stderr)}\n`,

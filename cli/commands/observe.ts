@@ -22,10 +22,18 @@ import {
   parseObservable,
   stateExpectation,
   type StateVector,
+  densityEstimatorView,
+  densityExpectation,
+  densityMatrixOf,
+  type DensityMatrix,
+  MAX_DENSITY_QUBITS,
+  type Model,
+  RENYI_OF_MIXED_STATE,
+  type WaveFunction,
 } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
 import { isEnsembleFolder, loadEnsemble } from "../../src/io/ensemble.js";
-import { loadModel } from "../../src/io/model-file.js";
+import { loadAnyModel } from "../../src/io/model-file.js";
 import { fmt, handler, parseSites, printJson } from "../common.js";
 import { checkAtMost, checkDrawn, MAX_CHAINS } from "../limits.js";
 import {
@@ -156,18 +164,24 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     const ensemble = isEnsembleFolder(args.model) ? loadEnsemble(args.model) : null;
     const full = ensemble?.members.find((m) => m.index === 0);
     ensure(!ensemble || full, `${args.model}: member 0 (the model on all shots) is missing; train it with --member 0`);
-    const { file: modelFile, wavefunction: wf } = full ?? loadModel(args.model);
+    const { file: modelFile, model } = full
+      ? { file: full.file, model: full.wavefunction as Model }
+      : loadAnyModel(args.model);
+    // A density model's local estimators average over ρ(σ, σ) and give tr(ρO) (src/nn/density.ts).
+    const wf: WaveFunction = model.kind === "density" ? densityEstimatorView(model) : model;
     const N = wf.nVisible;
     checkDrawn(args.samples, N, "--samples");
 
     // Ground truth, if asked for, is read before the (possibly long) sampling so that a bad file fails fast.
     let truth: StateVector | null = null;
+    let truthRho: DensityMatrix | null = null;
     let exactFile: Description | undefined;
     if (args.exact) {
       const data = await readMeasurements(args.exact, { ...readOptionsFrom(args), skipShots: true });
-      ensure(data.psi, `${args.exact}: has no ground-truth /psi, which --exact needs`);
+      ensure(data.psi || data.rho, `${args.exact}: has no ground truth (/psi or /rho), which --exact needs`);
       ensure(data.nQubits === N, `${args.exact}: has N = ${data.nQubits} qubits but the model ${args.model} has ${N}`);
       truth = data.psi;
+      truthRho = data.rho ?? null;
       exactFile = { file: args.exact, attributes: data.attributes };
     }
 
@@ -202,6 +216,10 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     );
     const observables: Observable[] = names.map((name) =>
       parseObservable(name, { nSites: N, hamiltonian, lattice, sites, block }),
+    );
+    ensure(
+      model.kind !== "density" || observables.every((o) => o.kind !== "renyi2"),
+      `${args.model}: holds a density model; ${RENYI_OF_MIXED_STATE}`,
     );
 
     const estimates = estimateObservables(wf, observables, {
@@ -246,12 +264,20 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     let exactData: (number | undefined)[] = observables.map(() => undefined);
     let exactModel: (number | undefined)[] = observables.map(() => undefined);
     let modelNote: string | undefined;
-    if (truth) {
-      exactData = observables.map((o) => stateExpectation(truth!, N, o));
-      if (N <= MAX_ENUMERATION_SITES) {
-        const psiModel = enumerateWaveFunction(wf);
+    if (truth || truthRho) {
+      // /rho rules when a file has both: it is the state that was measured.
+      exactData = observables.map((o) =>
+        truthRho ? densityExpectation(truthRho, N, o) : stateExpectation(truth!, N, o),
+      );
+      const limit = model.kind === "density" ? MAX_DENSITY_QUBITS : MAX_ENUMERATION_SITES;
+      if (N > limit) modelNote = `the model's exact values need N ≤ ${limit} (N = ${N})`;
+      else if (model.kind === "density") {
+        const rhoModel = densityMatrixOf(model);
+        exactModel = observables.map((o) => densityExpectation(rhoModel, N, o));
+      } else {
+        const psiModel = enumerateWaveFunction(model);
         exactModel = observables.map((o) => stateExpectation(psiModel, N, o));
-      } else modelNote = `the model's exact values need N ≤ ${MAX_ENUMERATION_SITES} (N = ${N})`;
+      }
     }
 
     const result: Record<string, unknown> = {};
@@ -293,7 +319,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       printJson(result);
       return;
     }
-    process.stdout.write(table(names, estimates, exactModel, exactData, truth !== null) + "\n");
+    process.stdout.write(table(names, estimates, exactModel, exactData, truth !== null || truthRho !== null) + "\n");
     process.stdout.write(
       `${estimates[0].nSamples} samples = ${estimates[0].nChains} chains × ${samplesPerChain}, burn-in ${args["burn-in"]}, thin ${args.thin}, seed ${args.seed}` +
         (hamiltonian ? `; H = ${hamiltonian.name}` : "") +

@@ -9,7 +9,7 @@ import {
   sampleTempered,
 } from "../../src/index.js";
 import { writeMeasurements } from "../../src/io/measurement-file.js";
-import { loadModel } from "../../src/io/model-file.js";
+import { loadAnyModel } from "../../src/io/model-file.js";
 import { handler, printJson } from "../common.js";
 import { checkAtMost, checkDrawn, MAX_CHAINS } from "../limits.js";
 import { checkOutputs } from "../outputs.js";
@@ -64,13 +64,15 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       refuseExisting: !args.force,
       existingHint: "qst sample replaces a file only with --force",
     });
-    const { wavefunction } = loadModel(args.model);
-    checkDrawn(args.n, wavefunction.nVisible, "--n");
+    // Z-basis shots: of |ψ|² for a wavefunction, of the diagonal ρ(σ, σ) for a density model; both are
+    // the marginal of the amplitude RBM.
+    const { model } = loadAnyModel(args.model);
+    checkDrawn(args.n, model.nVisible, "--n");
     const chains = Math.min(args.chains, args.n);
     const perChain = Math.ceil(args.n / chains);
     const sampling = { chains, samplesPerChain: perChain, burnIn: args["burn-in"], thin: args.thin };
     let tempered = args.tempering === "on";
-    let drawn = (tempered ? sampleTempered : sampleChains)(wavefunction.amplitude, sampling, new Rng(args.seed));
+    let drawn = (tempered ? sampleTempered : sampleChains)(model.amplitude, sampling, new Rng(args.seed));
     let convergence = magnetizationConvergence(drawn);
     if (!convergence.converged && args.tempering === "auto") {
       // chains stuck in different modes of |ψ|² (e.g. a GHZ model): draw again with tempering
@@ -78,7 +80,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
         `qst: the Gibbs chains disagree on the magnetisation (R̂ = ${convergence.rhat.toFixed(2)}): drawing again with parallel tempering\n`,
       );
       tempered = true;
-      drawn = sampleTempered(wavefunction.amplitude, sampling, new Rng(args.seed));
+      drawn = sampleTempered(model.amplitude, sampling, new Rng(args.seed));
       convergence = magnetizationConvergence(drawn);
     }
     if (!convergence.converged) {
@@ -87,7 +89,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
           `the shots over-represent some modes of |ψ|²; use a larger --thin${tempered ? "" : " or --tempering on"}\n`,
       );
     }
-    const N = wavefunction.nVisible;
+    const N = model.nVisible;
     // Interleave the chains (shot m from chain m mod C) so that any prefix mixes all chains.
     const samples = new Uint8Array(args.n * N);
     for (let m = 0; m < args.n; m++) {
@@ -103,6 +105,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
       psi: null,
       attributes: {
         source: "qst sample",
+        model_kind: model.kind,
         model_file: args.model,
         N,
         seed: args.seed,

@@ -11,6 +11,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
   type Callback,
   COMPLEX_DEFAULTS,
+  DENSITY_DEFAULTS,
   DEFAULTS,
   Driver,
   type DriverState,
@@ -27,6 +28,7 @@ import {
   EXACT_NEGATIVE_PHASE_AUTO_MAX,
   exactMetrics,
   finiteValues,
+  MAX_DENSITY_QUBITS,
   MAX_EXACT_QUBITS,
   MixingAlarm,
   type ModelKind,
@@ -76,7 +78,9 @@ interface TrainArgs {
   seed?: number;
   "weight-decay"?: number;
   "eval-every"?: number;
-  model?: "auto" | "positive" | "complex";
+  model?: "auto" | "positive" | "complex" | "density";
+  aux?: number;
+  "warm-start"?: "pure" | "none";
   out?: string;
   log?: string;
   checkpoint?: string;
@@ -100,6 +104,7 @@ interface TrainArgs {
   "bases-path"?: string;
   "psi-path"?: string;
   psi?: string;
+  rho?: string;
   "bases-file"?: string;
 }
 
@@ -114,14 +119,17 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   builder: (y: Argv) =>
     dataOptions(y)
       .positional("data", { type: "string", describe: "measurement file (HDF5, or QuCumber text)", demandOption: true })
-      .option("hidden", { type: "number", describe: "hidden units (default: N, the number of qubits)" })
+      .option("hidden", {
+        type: "number",
+        describe: "hidden units (default: N, the number of qubits; density model 2N)",
+      })
       .option("epochs", {
         type: "number",
-        describe: `passes over the data (default ${DEFAULTS.epochs}; complex model ${COMPLEX_DEFAULTS.epochs})`,
+        describe: `passes over the data (default ${DEFAULTS.epochs}; complex model ${COMPLEX_DEFAULTS.epochs}; density model ${DENSITY_DEFAULTS.epochs}, or more so that there are ${DENSITY_DEFAULTS.minUpdates} updates)`,
       })
       .option("lr", {
         type: "number",
-        describe: `learning rate (default ${DEFAULTS.learningRate}; complex model ${COMPLEX_DEFAULTS.learningRate})`,
+        describe: `learning rate (default ${DEFAULTS.learningRate}; complex model ${COMPLEX_DEFAULTS.learningRate}; density model ${DENSITY_DEFAULTS.learningRate})`,
       })
       .option("optimizer", { choices: ["sgd", "adam"] as const, describe: `optimiser (default ${DEFAULTS.optimizer})` })
       .option("momentum", { type: "number", describe: `SGD momentum (default ${DEFAULTS.momentum})` })
@@ -149,9 +157,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         describe: `exact fidelity/KL/NLL every E epochs when N is small enough (default ${DEFAULTS.evalEvery}; 0 = only at the end)`,
       })
       .option("model", {
-        choices: ["auto", "positive", "complex"] as const,
+        choices: ["auto", "positive", "complex", "density"] as const,
         default: "auto" as const,
-        describe: "wavefunction model: auto picks complex when the file has X/Y bases",
+        describe:
+          "model: auto picks density when the file has a density matrix /rho (a mixed state), else complex when it has X/Y bases, else positive",
       })
       .option("out", {
         type: "string",
@@ -167,11 +176,20 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("negative-phase", {
         choices: ["auto", "pcd", "cd", "pt", "exact"] as const,
         default: "auto" as const,
-        describe: `the model average ⟨∂F⟩: persistent chains (pcd), CD-k chains restarted at the data (cd), persistent chains with parallel tempering (pt), or enumeration of 2^N states (exact, N ≤ 16); auto = pcd that switches to pt when its chains are measured not to mix (exact for the complex model when N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX})`,
+        describe: `the model average ⟨∂F⟩: persistent chains (pcd), CD-k chains restarted at the data (cd), persistent chains with parallel tempering (pt), or enumeration of 2^N states (exact, N ≤ 16); auto = pcd that switches to pt when its chains are measured not to mix (exact for the complex and density models when N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX})`,
       })
       .option("phase-hidden", {
         type: "number",
         describe: "complex model: hidden units of the phase RBM (default: --hidden)",
+      })
+      .option("aux", {
+        type: "number",
+        describe: "density model: auxiliary units of the purification (default: 2N)",
+      })
+      .option("warm-start", {
+        choices: ["pure", "none"] as const,
+        describe:
+          "density model: start from the pure state that fits the shots (pure, the default: a complex model is trained first) or from random parameters (none)",
       })
       .option("stream", {
         type: "boolean",
@@ -255,6 +273,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       [
         { path: args.data, what: "data file" },
         ...(args.psi ? [{ path: args.psi, what: "psi file" }] : []),
+        ...(args.rho ? args.rho.split(",").map((f) => ({ path: f.trim(), what: "rho file" })) : []),
         ...(args["bases-file"] ? [{ path: args["bases-file"], what: "bases file" }] : []),
         ...(args.resume ? [{ path: args.resume, what: "checkpoint to resume", mayBe: "--checkpoint" }] : []),
       ],
@@ -277,7 +296,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const resumed = args.resume ? readCheckpoint(args.resume) : null;
   const kind: ModelKind =
     args.model === "auto" || args.model === undefined
-      ? (resumed?.file.kind ?? (hasBases ? "complex" : "positive"))
+      ? (resumed?.file.kind ?? (data.rho ? "density" : hasBases ? "complex" : "positive"))
       : args.model;
   ensure(
     !resumed || resumed.file.kind === kind,
@@ -293,10 +312,13 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           ...resumed.options,
           epochs: args.epochs ?? resumed.options.epochs,
           nHiddenPhase: resumed.state.nHiddenPhase ?? resumed.options.nHiddenPhase,
+          nAux: resumed.state.nAux ?? resumed.options.nAux,
         }
       : {
           nHidden: args.hidden,
           nHiddenPhase: args["phase-hidden"],
+          nAux: args.aux,
+          warmStart: args["warm-start"],
           epochs: args.epochs,
           learningRate: args.lr,
           optimizer: args.optimizer,
@@ -311,6 +333,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           evalEvery: args["eval-every"],
           negativePhase: args["negative-phase"],
         },
+    data.nShots,
   );
   if (resumed) {
     ensure(
@@ -344,7 +367,9 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     else process.stdout.write(`${r.written.length} member(s) of ${r.members} written to ${out}\n`);
     return;
   }
-  const exactPossible = data.nQubits <= MAX_EXACT_QUBITS && args.exact;
+  // Density metrics form 2^N × 2^N matrices, so they stop at a smaller N than the pure ones.
+  const exactLimit = kind === "density" || data.rho ? MAX_DENSITY_QUBITS : MAX_EXACT_QUBITS;
+  const exactPossible = data.nQubits <= exactLimit && args.exact;
   ensure(
     Number.isInteger(args["checkpoint-every"]) && args["checkpoint-every"] >= 0,
     `--checkpoint-every must be an integer ≥ 0`,
@@ -377,7 +402,9 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
 
   printDataWarnings(data); // after every check, so that a refusal stays one line
   const progress = new Progress(options.epochs, "training", args.quiet);
-  const evaluation = new EvaluateEvery(options.evalEvery, (d) => exactMetrics(d.model, trainingShots, data.psi));
+  const evaluation = new EvaluateEvery(options.evalEvery, (d) =>
+    exactMetrics(d.model, trainingShots, data.psi, data.rho ?? null),
+  );
   // Held-out and (past enumeration) training NLL with log Z exact or by AIS: the fit without ground truth.
   const likelihood = likelihoodCallback(
     args,
@@ -444,7 +471,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   if (!exactPossible && !args.quiet) {
     process.stderr.write(
       args.exact
-        ? `qst: N = ${data.nQubits} > ${MAX_EXACT_QUBITS}: exact fidelity/KL/NLL skipped (enumeration of 2^N states; /psi not read)\n`
+        ? `qst: N = ${data.nQubits} > ${exactLimit}: exact fidelity/KL/NLL skipped (enumeration of 2^N states${exactLimit === MAX_DENSITY_QUBITS ? ", 2^N × 2^N density matrices" : "; /psi not read"})\n`
         : "qst: --no-exact: exact fidelity/KL/NLL skipped, /psi not read\n",
     );
   }
@@ -456,7 +483,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const metrics: Record<string, number> = {
     ...(exactPossible
       ? exactNow
-        ? finiteValues(exactMetrics(driver.model, trainingShots, data.psi))
+        ? finiteValues(exactMetrics(driver.model, trainingShots, data.psi, data.rho ?? null))
         : evaluation.last
       : {}),
     ...(likelihood ? (best?.best ? finiteValues(likelihood.compute(driver)) : likelihood.last) : {}),
@@ -482,7 +509,17 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     process.stdout.write(`model written to ${out} (log: ${logPath})\n`);
     process.stdout.write(`epochs ${driver.epoch}, training time ${fmt(result.train_time_s, 2)} s\n`);
     if (metrics.fidelity !== undefined)
-      process.stdout.write(`fidelity ${fmt(metrics.fidelity, 6)}   KL ${fmt(metrics.kl, 6)}\n`);
+      process.stdout.write(
+        `fidelity ${fmt(metrics.fidelity, 6)}   KL ${fmt(metrics.kl, 6)}` +
+          (metrics.trace_distance !== undefined ? `   trace distance ${fmt(metrics.trace_distance, 6)}` : "") +
+          "\n",
+      );
+    if (metrics.purity !== undefined)
+      process.stdout.write(
+        `purity ${fmt(metrics.purity, 6)}` +
+          (metrics.purity_true !== undefined ? ` (ground truth ${fmt(metrics.purity_true, 6)})` : "") +
+          "\n",
+      );
     if (metrics.nll !== undefined)
       process.stdout.write(
         `NLL per shot ${fmt(metrics.nll, 6)}${metrics.nll_stderr ? ` ± ${fmt(metrics.nll_stderr, 6)}` : ""}\n`,
