@@ -26,6 +26,9 @@ import { dataGradient } from "../src/train/gradients.js";
 import { modelAverage } from "../src/train/model-average.js";
 import { resolveOptions } from "../src/train/options.js";
 import { ShotBlocks } from "../src/train/shots.js";
+import path from "node:path";
+import { lastJson, qst } from "./helpers/cli.js";
+import { tempDir } from "./helpers/files.js";
 
 function randomModel(nV: number, nH: number, nA: number, seed: number, scale = 0.6): DensityRbm {
   const m = new DensityRbm(nV, nH, nA);
@@ -197,5 +200,58 @@ describe("training a density model", () => {
     const fc = exactMetrics(dc.model, g, null, g.rho).fidelity!;
     expect(fc).toBeGreaterThan(0.95);
     expect(Math.abs(fd - fc)).toBeLessThan(0.02);
+  });
+});
+
+describe("density models through the command line", () => {
+  it("train picks the density model on /rho; evaluate, sample and observe use it; renyi2 is refused", () => {
+    const dir = tempDir();
+    const p = (f: string) => path.join(dir, f);
+    expect(
+      qst(["generate", "w", "-N", "2", "--global-noise", "0.5", "--samples", "2700", "--seed", "3", "--out", p("w.h5")])
+        .status,
+    ).toBe(0);
+    const t = qst(["train", p("w.h5"), "--out", p("w.model.json"), "--json", "--quiet"]);
+    expect(t.status, t.stderr).toBe(0);
+    const r = lastJson(t.stdout);
+    expect(r.kind).toBe("density");
+    expect(r.negative_phase).toBe("exact");
+    expect(r.epochs).toBe(149); // at least 4000 updates: ⌈4000 / 27⌉
+    expect(r.fidelity).toBeGreaterThan(0.97);
+    expect(r.trace_distance).toBeLessThan(0.2);
+    // purity of (1 − p)|W⟩⟨W| + p I/4 at p = 0.5: (1 − p)² + (2p − p²)/4 = 0.4375
+    expect(r.purity_true).toBeCloseTo(0.4375, 12);
+
+    const e = lastJson(qst(["evaluate", p("w.model.json"), p("w.h5"), "--json"]).stdout);
+    for (const k of ["fidelity", "kl", "trace_distance", "purity", "nll"]) expect(e[k]).toBeCloseTo(r[k], 10);
+
+    const s = qst(["sample", p("w.model.json"), "--n", "400", "--out", p("s.h5"), "--json"]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(lastJson(s.stdout).N).toBe(2);
+
+    const o = qst([
+      "observe",
+      p("w.model.json"),
+      "--observable",
+      "xx,zz",
+      "--sites",
+      "0,1",
+      "--exact",
+      p("w.h5"),
+      "--json",
+    ]);
+    expect(o.status, o.stderr).toBe(0);
+    const obs = lastJson(o.stdout);
+    // the noisy W state: ⟨X0X1⟩ = ⟨Y0Y1⟩ = (1 − p) = 0.5 and ⟨Z0Z1⟩ = −(1 − p) = −0.5
+    expect(obs.xx.exactData).toBeCloseTo(0.5, 10);
+    expect(obs.zz.exactData).toBeCloseTo(-0.5, 10);
+    for (const k of ["xx", "zz"]) {
+      expect(Math.abs(obs[k].mean - obs[k].exactModel)).toBeLessThan(4 * obs[k].stderr + 1e-9);
+      expect(Math.abs(obs[k].exactModel - obs[k].exactData)).toBeLessThan(0.1);
+    }
+    const renyi = qst(["observe", p("w.model.json"), "--observable", "renyi2", "--block", "0"]);
+    expect(renyi.status).not.toBe(0);
+    expect(renyi.stderr.trim().split("\n")).toHaveLength(1);
+    expect(renyi.stderr).toMatch(/holds a density model; renyi2/);
   });
 });
