@@ -9,7 +9,6 @@ import path from "node:path";
 import zlib from "node:zlib";
 import h5wasm from "h5wasm/node";
 import { describe, expect, it } from "vitest";
-import { QstError } from "../src/core/errors.js";
 import { Rng } from "../src/core/rng.js";
 import { openMeasurementStream, readMeasurements, writeMeasurements } from "../src/io/measurement-file.js";
 import { allPauliBases } from "../src/physics/bases.js";
@@ -17,6 +16,7 @@ import { basisProbabilities, type DensityMatrix, pureDensityMatrix, purity } fro
 import { densityProbabilities } from "../src/physics/measurements.js";
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir, writeRawHdf5 } from "./helpers/files.js";
+import { refusal } from "./helpers/errors.js";
 
 const dir = tempDir("qst-density-io-");
 const p = (name: string) => {
@@ -104,19 +104,6 @@ function expectMatrix(
     expect(Math.abs(rho!.re[k] - re[k]), `re[${k}]`).toBeLessThanOrEqual(tol);
     expect(Math.abs(rho!.im[k] - im[k]), `im[${k}]`).toBeLessThanOrEqual(tol);
   }
-}
-
-/** The QstError a promise rejects with: one line, starting with the name of the file at fault. */
-async function refusal(promise: Promise<unknown>, file: string): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(QstError);
-  const message = (error as Error).message;
-  expect(message.startsWith(`${file}: `) || message.startsWith(`${file} and `), message).toBe(true);
-  expect(message).not.toContain("\n");
-  return message;
 }
 
 /**

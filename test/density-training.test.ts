@@ -29,12 +29,10 @@ import { ShotBlocks } from "../src/train/shots.js";
 import path from "node:path";
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir } from "./helpers/files.js";
+import { randomDensityModel } from "./helpers/density.js";
 
 function randomModel(nV: number, nH: number, nA: number, seed: number, scale = 0.6): DensityRbm {
-  const m = new DensityRbm(nV, nH, nA);
-  const rng = new Rng(seed);
-  for (let k = 0; k < m.params.length; k++) m.params[k] = scale * rng.normal();
-  return m;
+  return randomDensityModel(nV, nH, nA, seed, scale);
 }
 
 /** tr(ρ P) for a Pauli string by hand: Σ_σ ρ(σ, σ′) ⟨σ′|P|σ⟩ with P|σ⟩ = phase · |σ ⊕ x⟩. */

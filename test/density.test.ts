@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Rng } from "../src/core/rng.js";
-import { DensityRbm, densityMatrixOf } from "../src/nn/density.js";
+import { type DensityRbm, densityMatrixOf } from "../src/nn/density.js";
 import { allPauliBases, rotateToBasis } from "../src/physics/bases.js";
 import { generateMixedDataset, wState } from "../src/physics/generate.js";
 import { densityDataGradient } from "../src/train/density-gradient.js";
@@ -25,12 +25,10 @@ import {
 } from "../src/physics/density-matrix.js";
 import { sampleDensityMeasurements } from "../src/physics/measurements.js";
 import { chiSquare } from "./helpers/chi-square.js";
+import { randomDensityModel } from "./helpers/density.js";
 
 function randomModel(nV: number, nH: number, nA: number, seed: number, scale = 0.7): DensityRbm {
-  const m = new DensityRbm(nV, nH, nA);
-  const rng = new Rng(seed);
-  for (let k = 0; k < m.params.length; k++) m.params[k] = scale * rng.normal();
-  return m;
+  return randomDensityModel(nV, nH, nA, seed, scale);
 }
 
 function randomState(dim: number, seed: number): { re: Float64Array; im: Float64Array } {

@@ -8,7 +8,6 @@ import zlib from "node:zlib";
 import { parts } from "../src/core/state-vector.js";
 import { memoryShotSource } from "../src/physics/measurements.js";
 import { describe, expect, it } from "vitest";
-import { QstError } from "../src/core/errors.js";
 import {
   openMeasurementStream,
   peekShape,
@@ -19,6 +18,7 @@ import {
 import { Rng } from "../src/core/rng.js";
 import { lastJson, qst } from "./helpers/cli.js";
 import { addLinks, tempDir, writeRawHdf5, type RawDataset, type RawLink } from "./helpers/files.js";
+import { refusal } from "./helpers/errors.js";
 
 const dir = tempDir("qst-hardening-");
 const p = (name: string) => {
@@ -64,19 +64,6 @@ function writeZoo(name: string): string {
   const file = p(name);
   fs.writeFileSync(file, zlib.gunzipSync(Buffer.from(H5PY_ZOO.replace(/\s/g, ""), "base64")));
   return file;
-}
-
-/** The QstError a promise rejects with: one line, starting with the file's name. */
-async function refusal(promise: Promise<unknown>, file: string): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(QstError);
-  const message = (error as Error).message;
-  expect(message.split("\n")).toHaveLength(1);
-  expect(message.startsWith(file + ":")).toBe(true);
-  return message;
 }
 
 /** A case: makes its file (returning its path), the options to read it with, and what the message says. */

@@ -523,11 +523,7 @@ function badBasis(where: string, code: number, shot: number, qubit: number): nev
 function readPsi(ds: H5Dataset, file: string, name: string, nQubits: number): StateVector {
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
-  const compound = isComplexCompound(meta);
-  ensure(
-    compound || meta.type === H5T_FLOAT || meta.type === H5T_INTEGER,
-    `${file}: '${name}' must hold real numbers or h5py complex ones, but its type is ${describeType(meta)}`,
-  );
+  const compound = checkNumeric(meta, file, name);
   ensure(
     nQubits <= MAX_PSI_QUBITS,
     `${file}: '${name}' for N = ${nQubits} qubits would need 2^${nQubits} amplitudes; qst reads exact states only up to N = ${MAX_PSI_QUBITS}`,
@@ -602,6 +598,16 @@ function rhoTooLarge(where: string, nQubits: number): string | null {
   );
 }
 
+/** Ground truth holds real numbers or h5py complex ones; returns whether they are complex (a compound). */
+function checkNumeric(meta: H5Dataset["metadata"], file: string, name: string): boolean {
+  const compound = isComplexCompound(meta);
+  ensure(
+    compound || meta.type === H5T_FLOAT || meta.type === H5T_INTEGER,
+    `${file}: '${name}' must hold real numbers or h5py complex ones, but its type is ${describeType(meta)}`,
+  );
+  return compound;
+}
+
 /** 2^N for messages: the number when it is exact, else "2^N". */
 function dimText(nQubits: number): string {
   return nQubits <= 30 ? String(2 ** nQubits) : `2^${nQubits}`;
@@ -615,11 +621,7 @@ function dimText(nQubits: number): string {
 function readRho(ds: H5Dataset, file: string, name: string, nQubits: number, warnings: string[]): DensityMatrix | null {
   const meta = ds.metadata;
   const shape = ds.shape ?? [];
-  const compound = isComplexCompound(meta);
-  ensure(
-    compound || meta.type === H5T_FLOAT || meta.type === H5T_INTEGER,
-    `${file}: '${name}' must hold real numbers or h5py complex ones, but its type is ${describeType(meta)}`,
-  );
+  const compound = checkNumeric(meta, file, name);
   const dim = 2 ** nQubits;
   const pairs = !compound && shape.length === 3 && shape[2] === 2;
   const D = dimText(nQubits);
