@@ -167,7 +167,16 @@ export {
   openMeasurementStream,
   type ReadOptions,
 } from "./io/measurement-file.js";
-export { loadModel, readModelFile, saveModelFile, modelFile, wavefunctionOf, type ModelFile } from "./io/model-file.js";
+export {
+  loadAnyModel,
+  loadModel,
+  modelOf,
+  readModelFile,
+  saveModelFile,
+  modelFile,
+  wavefunctionOf,
+  type ModelFile,
+} from "./io/model-file.js";
 export { JsonlLog, Checkpointer } from "./io/training-files.js";
 export {
   loadEnsemble,

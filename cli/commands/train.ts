@@ -352,6 +352,10 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   }
   if (ensemble) {
     ensure(
+      kind !== "density",
+      `--bootstrap ensembles are for pure models; ${args.data} is trained as a density model (it has /rho, or --model density was given)`,
+    );
+    ensure(
       !streamed && !resumed && validation === null,
       "--bootstrap trains from shots in memory, without --resume or --validation",
     );

@@ -1109,6 +1109,9 @@ export const TRAINING_METRICS: Record<string, Omit<MetricDef, "transform"> & { t
     transform: (v) => 1 - v,
   },
   kl: { key: "kl", label: "KL divergence", axisTitle: "KL divergence", log: true },
+  // density models (docs/density.md)
+  trace_distance: { key: "trace_distance", label: "Trace distance", axisTitle: "Trace distance ½‖ρ − σ‖₁", log: true },
+  purity: { key: "purity", label: "Purity tr ρ²", axisTitle: "Purity tr ρ²", log: false },
   grad_norm: { key: "grad_norm", label: "Gradient norm", axisTitle: "Gradient norm ‖g‖", log: true },
   lr: { key: "lr", label: "Learning rate", axisTitle: "Learning rate η", log: true },
 };
