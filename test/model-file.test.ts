@@ -68,7 +68,7 @@ describe("model files", () => {
     [
       "an unknown kind",
       (m) => (m.kind = "tensor-network"),
-      /unknown model kind "tensor-network" \(known: positive, complex\)/,
+      /unknown model kind "tensor-network" \(known: positive, complex, density\)/,
     ],
     ["a complex model without its phase", (m) => (m.kind = "complex"), /a complex model needs "rbms"/],
   ];
