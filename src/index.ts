@@ -48,6 +48,8 @@ export {
   basisProbabilities,
   depolarise,
   depolariseEachQubit,
+  hermitianEigenvalues,
+  mixtureAverage,
   pureDensityMatrix,
   purity,
   traceDistance,

@@ -252,4 +252,27 @@ describe("density models through the command line", () => {
     expect(renyi.stderr.trim().split("\n")).toHaveLength(1);
     expect(renyi.stderr).toMatch(/holds a density model; renyi2/);
   });
+
+  it("qst exact on a mixed file: tr(ρO), purity and entropy of a depolarised GHZ3 in closed form", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "g.h5");
+    const p = 0.2;
+    expect(
+      qst(["generate", "ghz", "-N", "3", "--global-noise", `${p}`, "--samples", "270", "--out", file]).status,
+    ).toBe(0);
+    const r = qst(["exact", file, "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const e = lastJson(r.stdout);
+    // (1 − p)|GHZ⟩⟨GHZ| + p I/8: ⟨|M|⟩/N = (1 − p) + p · ½ (|M|/N is 1 on 2 configurations, ⅓ on 6),
+    // ⟨Z_i Z_j⟩ = 1 − p, ⟨X_i⟩ = ⟨X_i X_j⟩ = 0, eigenvalues 1 − p + p/8 once and p/8 seven times.
+    expect(e.abs_magnetization).toBeCloseTo(1 - p + p / 2, 12);
+    expect(e.zz_nn).toBeCloseTo(1 - p, 12);
+    expect(e.xx_nn).toBeCloseTo(0, 12);
+    expect(e.sx).toBeCloseTo(0, 12);
+    expect(e.purity).toBeCloseTo((1 - p + p / 8) ** 2 + 7 * (p / 8) ** 2, 12);
+    const big = 1 - p + p / 8,
+      small = p / 8;
+    expect(e.entropy).toBeCloseTo(-big * Math.log(big) - 7 * small * Math.log(small), 10);
+    expect(e.renyi2).toBeUndefined();
+  });
 });

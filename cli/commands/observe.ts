@@ -29,6 +29,7 @@ import {
   MAX_DENSITY_QUBITS,
   type Model,
   RENYI_OF_MIXED_STATE,
+  purity,
   type WaveFunction,
 } from "../../src/index.js";
 import { readMeasurements } from "../../src/io/measurement-file.js";
@@ -181,7 +182,8 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       ensure(data.psi || data.rho, `${args.exact}: has no ground truth (/psi or /rho), which --exact needs`);
       ensure(data.nQubits === N, `${args.exact}: has N = ${data.nQubits} qubits but the model ${args.model} has ${N}`);
       truth = data.psi;
-      truthRho = data.rho ?? null;
+      // a mixed /rho is the state that was measured; a pure one beside /psi is the same state as /psi
+      truthRho = data.rho && (!data.psi || purity(data.rho) < 1 - 1e-9) ? data.rho : null;
       exactFile = { file: args.exact, attributes: data.attributes };
     }
 
