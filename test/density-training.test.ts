@@ -18,7 +18,12 @@ import {
 import { modelFile, modelOf, wavefunctionOf } from "../src/io/model-file.js";
 import { DensityRbm, densityEstimatorView, densityMatrixOf } from "../src/nn/density.js";
 import { logProbabilities } from "../src/nn/enumeration.js";
-import { mixtureAverage, pureDensityMatrix, type DensityMatrix } from "../src/physics/density-matrix.js";
+import {
+  mixtureAverage,
+  pureDensityMatrix,
+  type DensityMatrix,
+  uhlmannFidelity,
+} from "../src/physics/density-matrix.js";
 import { generateMixedDataset } from "../src/physics/generate.js";
 import { heisenberg, chain } from "../src/physics/hamiltonians.js";
 import { Driver, driverFor } from "../src/train/driver.js";
@@ -98,6 +103,18 @@ describe("the density model as a member of the family", () => {
     }
     expect(maxGrad).toBeGreaterThan(0.05);
     expect(maxErr).toBeLessThan(1e-7);
+  });
+
+  it("against a pure truth F = ⟨ψ|ρ|ψ⟩ equals the Uhlmann fidelity with |ψ⟩⟨ψ|", () => {
+    const m = randomModel(3, 2, 2, 14);
+    const rng = new Rng(15);
+    const re = Float64Array.from({ length: 8 }, () => rng.normal()),
+      im = Float64Array.from({ length: 8 }, () => rng.normal());
+    const n = Math.hypot(...re, ...im);
+    const psi = { re: re.map((x) => x / n), im: im.map((x) => x / n) };
+    const f = densityMetrics(m, null, { psi }).fidelity!;
+    expect(f).toBeGreaterThan(1e-3);
+    expect(f).toBeCloseTo(uhlmannFidelity(pureDensityMatrix(psi), densityMatrixOf(m)), 7);
   });
 
   it("a model file holds it exactly and a pure-state loader refuses it", () => {

@@ -108,6 +108,9 @@ interface TrainArgs {
   "bases-file"?: string;
 }
 
+/** From this N on, density-matrix metrics (model or ground truth) take tens of seconds each. */
+const SLOW_DENSITY_METRICS_QUBITS = 9;
+
 function stem(p: string): string {
   return path.basename(p).replace(/\.(h5|hdf5|txt|dat|json)$/i, "");
 }
@@ -406,7 +409,15 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
 
   printDataWarnings(data); // after every check, so that a refusal stays one line
   const progress = new Progress(options.epochs, "training", args.quiet);
-  const evaluation = new EvaluateEvery(options.evalEvery, (d) =>
+  // Density-matrix metrics diagonalise 2^(N+1) × 2^(N+1) matrices, a cost that grows as 8^N (N = 10:
+  // about two minutes): from SLOW_DENSITY_METRICS_QUBITS on they run at the end only, unless asked for.
+  const slowMetrics = exactPossible && exactLimit === MAX_DENSITY_QUBITS && data.nQubits >= SLOW_DENSITY_METRICS_QUBITS;
+  const evalEvery = slowMetrics && args["eval-every"] === undefined ? 0 : options.evalEvery;
+  if (slowMetrics && !args.quiet)
+    process.stderr.write(
+      `qst: density-matrix metrics at N = ${data.nQubits} take minutes (2^${data.nQubits} × 2^${data.nQubits} matrices): computed ${evalEvery === 0 ? "after the last epoch only (--eval-every E to ask for more)" : `every ${evalEvery} epochs`}\n`,
+    );
+  const evaluation = new EvaluateEvery(evalEvery, (d) =>
     exactMetrics(d.model, trainingShots, data.psi, data.rho ?? null),
   );
   // Held-out and (past enumeration) training NLL with log Z exact or by AIS: the fit without ground truth.

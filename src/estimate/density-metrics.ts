@@ -9,7 +9,7 @@
  * F = ⟨ψ|ρ|ψ⟩). A pure model against a mixed truth gets the same metrics through its |ψ⟩⟨ψ|.
  */
 import { ensure } from "../core/errors.js";
-import type { StateVector } from "../core/state-vector.js";
+import { parts, type StateVector } from "../core/state-vector.js";
 import { densityMatrixOf, type DensityRbm } from "../nn/density.js";
 import { indexOf, logPartitionFunction, stateVector } from "../nn/enumeration.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
@@ -38,7 +38,8 @@ export function metricsOfDensity(rho: DensityMatrix, logZ: number, shots: Shots 
   const target = truth.rho ?? (truth.psi ? pureDensityMatrix(truth.psi) : null);
   if (target) {
     ensure(target.dim === rho.dim, `the ground truth is ${target.dim} × ${target.dim} but the model needs 2^${N}`);
-    out.fidelity = uhlmannFidelity(target, rho);
+    // Against a pure state F = ⟨ψ|ρ|ψ⟩ exactly, in O(4^N) instead of two diagonalisations.
+    out.fidelity = !truth.rho && truth.psi ? expectationIn(truth.psi, rho) : uhlmannFidelity(target, rho);
     out.trace_distance = traceDistance(target, rho);
     out.purity_true = purity(target);
   }
@@ -75,6 +76,30 @@ export function metricsOfDensity(rho: DensityMatrix, logZ: number, shots: Shots 
     out.kl = kl;
   }
   return out;
+}
+
+/** ⟨ψ|ρ|ψ⟩ (real for Hermitian ρ). */
+function expectationIn(psi: StateVector, rho: DensityMatrix): number {
+  const { re, im } = parts(psi);
+  const d = rho.dim;
+  let f = 0;
+  for (let a = 0; a < d; a++) {
+    const ar = re[a],
+      ai = im ? im[a] : 0;
+    // (ρψ)_a, then Re ψ_a* (ρψ)_a
+    let xr = 0,
+      xi = 0;
+    for (let b = 0; b < d; b++) {
+      const br = re[b],
+        bi = im ? im[b] : 0,
+        rr = rho.re[a * d + b],
+        ri = rho.im[a * d + b];
+      xr += rr * br - ri * bi;
+      xi += rr * bi + ri * br;
+    }
+    f += ar * xr + ai * xi;
+  }
+  return f;
 }
 
 function checkSize(N: number): void {
