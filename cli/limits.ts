@@ -10,6 +10,8 @@ import { MAX_MODEL_PARAMETERS } from "../src/io/model-file.js";
 export const MAX_HIDDEN = 65536;
 /** Most Gibbs chains (training, sample, observe). */
 export const MAX_CHAINS = 65536;
+/** From this N on, density-matrix metrics (a density model, or a /rho truth) take tens of seconds each. */
+export const SLOW_DENSITY_METRICS_QUBITS = 9;
 /** Most 0/1 values drawn at once by qst sample and observe (samples × N): what qst loads whole. */
 export const MAX_DRAWN_VALUES = MAX_LOAD_BYTES;
 

@@ -21,6 +21,7 @@ import { peekShape, readMeasurements } from "../../src/io/measurement-file.js";
 import { isEnsembleFolder, type LoadedEnsemble, loadEnsemble } from "../../src/io/ensemble.js";
 import { loadAnyModel } from "../../src/io/model-file.js";
 import { fmt, handler, printDataWarnings, printJson } from "../common.js";
+import { SLOW_DENSITY_METRICS_QUBITS } from "../limits.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
 
 interface EvaluateArgs {
@@ -87,6 +88,10 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       const nll = heldOutNll(wf, data, z);
       return { logZ: z.logZ, logZ_stderr: z.stderr, nll: nll.nll, nll_stderr: nll.stderr };
     };
+    if (enumerate && (model.kind === "density" || data.rho) && data.nQubits >= SLOW_DENSITY_METRICS_QUBITS)
+      process.stderr.write(
+        `qst: density-matrix metrics at N = ${data.nQubits} diagonalise 2^${data.nQubits} × 2^${data.nQubits} matrices: this takes a minute or more\n`,
+      );
     const m: Metrics = metricsOf(model);
     if (ensemble) Object.assign(m, ensembleSummary(ensemble, full!.wavefunction, metricsOf, warnings));
     const impossible = impossibleMetric(m);

@@ -58,7 +58,7 @@ import {
 import { Checkpointer, JsonlLog } from "../../src/io/training-files.js";
 import { fmt, handler, printDataWarnings, printJson } from "../common.js";
 import { trainEnsemble } from "../ensemble.js";
-import { checkModelSize } from "../limits.js";
+import { SLOW_DENSITY_METRICS_QUBITS, checkModelSize } from "../limits.js";
 import { checkOutputs } from "../outputs.js";
 import { Progress } from "../progress.js";
 import { dataOptions, readOptionsFrom } from "./shared-options.js";
@@ -107,9 +107,6 @@ interface TrainArgs {
   rho?: string;
   "bases-file"?: string;
 }
-
-/** From this N on, density-matrix metrics (model or ground truth) take tens of seconds each. */
-const SLOW_DENSITY_METRICS_QUBITS = 9;
 
 function stem(p: string): string {
   return path.basename(p).replace(/\.(h5|hdf5|txt|dat|json)$/i, "");
