@@ -270,6 +270,16 @@ describe("density models through the command line", () => {
     expect(renyi.stderr).toMatch(/holds a density model; renyi2/);
   });
 
+  it("warns that Z-basis shots alone leave a density model's coherences undetermined", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "z.h5");
+    expect(qst(["generate", "tfim", "-N", "4", "--samples", "400", "--out", file]).status).toBe(0);
+    const r = qst(["train", file, "--model", "density", "--epochs", "1", "--out", path.join(dir, "m.json"), "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*Z-basis shots only, which fix the diagonal of ρ but none of its coherences/);
+    expect(lastJson(r.stdout).warnings[0]).toMatch(/Z-basis shots only/);
+  });
+
   it("qst exact on a mixed file: tr(ρO), purity and entropy of a depolarised GHZ3 in closed form", () => {
     const dir = tempDir();
     const file = path.join(dir, "g.h5");

@@ -405,6 +405,13 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   });
 
   printDataWarnings(data); // after every check, so that a refusal stays one line
+  // Doubts about the result that are not errors: printed now, and under "warnings" in --json.
+  const doubts: string[] = [];
+  if (kind === "density" && !hasBases)
+    doubts.push(
+      `${args.data} has Z-basis shots only, which fix the diagonal of ρ but none of its coherences: the density model's off-diagonal elements are not determined by the data (measure in X/Y bases too)`,
+    );
+  if (!args.quiet) for (const d of doubts) process.stderr.write(`qst: warning: ${d}\n`);
   const progress = new Progress(options.epochs, "training", args.quiet);
   // Density-matrix metrics diagonalise 2^(N+1) × 2^(N+1) matrices, a cost that grows as 8^N (N = 10:
   // about two minutes): from SLOW_DENSITY_METRICS_QUBITS on they run at the end only, unless asked for.
@@ -512,7 +519,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     ...negativePhaseFields(driver),
     ...(mixingAlarm.alarm ? { mixing_alarm: mixingAlarm.alarm } : {}),
-    ...(likelihood?.warnings.length ? { warnings: likelihood.warnings } : {}),
+    ...(doubts.length || likelihood?.warnings.length ? { warnings: [...doubts, ...(likelihood?.warnings ?? [])] } : {}),
     ...metrics,
   };
   for (const w of likelihood?.warnings ?? []) process.stderr.write(`qst: warning: ${w}\n`);
