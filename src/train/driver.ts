@@ -127,8 +127,12 @@ export class Driver<M extends Model = Model> {
     const N = shots.nQubits;
     this.model = createModel(kind, N, options) as M;
     this.model.randomise(this.rng);
-    if (this.model.kind === "density" && !state && options.warmStart === "pure")
+    if (this.model.kind === "density" && !state && options.warmStart === "pure") {
+      // part of the training: its time counts (a checkpoint carries it on in `elapsed`)
+      const t0 = performance.now();
       startFromPureState(this.model, shots, options);
+      this.elapsed = (performance.now() - t0) / 1000;
+    }
     this.average = modelAverage(this.model.amplitude, options, this.rng);
     this.optimizer = makeOptimizer(options.optimizer, this.model.params.length, options.momentum);
     this.order = new Uint32Array(shots.blockShots);
