@@ -282,7 +282,7 @@ async function main() {
   const note =
     "NLL per shot of the training shots under qst's model and under the true ρ: where qst's is lower, the model fits " +
     "the shots better than the state they came from, and the rest of the infidelity is the shots' noise. " +
-    `${SEEDS.length} seed(s) per row; qst's time is the longest of them, training only (exact metrics excluded), ` +
+    `${SEEDS.length} seed(s) per row; qst's time is the longest of them, training with the density model's warm start (exact metrics excluded), ` +
     `QuCumber's the time its script reports, measured in the same run on ${os.cpus()[0]?.model.trim()} ` +
     `(${os.cpus().length} cores). Regenerate with \`node dist/scripts/fig-density.js\`.`;
   const table = markdownTable(
