@@ -90,7 +90,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     };
     if (enumerate && (model.kind === "density" || data.rho) && data.nQubits >= SLOW_DENSITY_METRICS_QUBITS)
       process.stderr.write(
-        `qst: density-matrix metrics at N = ${data.nQubits} diagonalise 2^${data.nQubits} × 2^${data.nQubits} matrices: this takes a minute or more\n`,
+        `qst: density-matrix metrics at N = ${data.nQubits} diagonalise 2^${data.nQubits} × 2^${data.nQubits} matrices: this takes tens of seconds\n`,
       );
     const m: Metrics = metricsOf(model);
     if (ensemble) Object.assign(m, ensembleSummary(ensemble, full!.wavefunction, metricsOf, warnings));

@@ -414,12 +414,12 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   if (!args.quiet) for (const d of doubts) process.stderr.write(`qst: warning: ${d}\n`);
   const progress = new Progress(options.epochs, "training", args.quiet);
   // Density-matrix metrics diagonalise 2^(N+1) × 2^(N+1) matrices, a cost that grows as 8^N (N = 10:
-  // about two minutes): from SLOW_DENSITY_METRICS_QUBITS on they run at the end only, unless asked for.
+  // tens of seconds): from SLOW_DENSITY_METRICS_QUBITS on they run at the end only, unless asked for.
   const slowMetrics = exactPossible && exactLimit === MAX_DENSITY_QUBITS && data.nQubits >= SLOW_DENSITY_METRICS_QUBITS;
   const evalEvery = slowMetrics && args["eval-every"] === undefined ? 0 : options.evalEvery;
   if (slowMetrics && !args.quiet)
     process.stderr.write(
-      `qst: density-matrix metrics at N = ${data.nQubits} take minutes (2^${data.nQubits} × 2^${data.nQubits} matrices): computed ${evalEvery === 0 ? "after the last epoch only (--eval-every E to ask for more)" : `every ${evalEvery} epochs`}\n`,
+      `qst: density-matrix metrics at N = ${data.nQubits} take tens of seconds (2^${data.nQubits} × 2^${data.nQubits} matrices): computed ${evalEvery === 0 ? "after the last epoch only (--eval-every E to ask for more)" : `every ${evalEvery} epochs`}\n`,
     );
   const evaluation = new EvaluateEvery(evalEvery, (d) =>
     exactMetrics(d.model, trainingShots, data.psi, data.rho ?? null),
