@@ -98,7 +98,7 @@ export const exactCommand: CommandModule<object, ExactArgs> = {
     if (rho) {
       // Block entropies of a mixed state mix entanglement with the noise: the state's own instead.
       out.purity = purity(rho);
-      out.entropy = -[...hermitianEigenvalues(rho)].reduce((s, l) => (l > 1e-15 ? s + l * Math.log(l) : s), 0);
+      out.entropy = exact.entropyOfSpectrum(hermitianEigenvalues(rho));
     } else {
       out.block = `${block[0]}-${block[block.length - 1]}`;
       out.renyi2 = exact.renyi2(data.psi!, block);

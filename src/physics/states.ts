@@ -351,11 +351,18 @@ function spectrumOf(psi: StateVector, blockSites: readonly number[], where: stri
 
 /** Von Neumann entropy S = −Tr ρ_A ln ρ_A of the block (natural log). */
 export function vonNeumann(psi: StateVector, blockSites: readonly number[]): number {
-  const lam = spectrumOf(psi, blockSites, "vonNeumann");
+  return entropyOfSpectrum(spectrumOf(psi, blockSites, "vonNeumann"));
+}
+
+/** −Σ λ ln λ of the eigenvalues of a density matrix (a reduced one, or a mixed state's own). */
+export function entropyOfSpectrum(lam: ArrayLike<number>): number {
   let s = 0;
   // Eigenvalues below ~1e-15 are round-off (they may even be slightly negative); their
-  // contribution λ ln λ is below 1e-13 anyway. λ within round-off of 1 is a product state.
-  for (const l of lam) if (l > 1e-15 && l < 1 - 1e-15) s -= l * Math.log(l);
+  // contribution λ ln λ is below 1e-13 anyway. λ within round-off of 1 is a pure state.
+  for (let k = 0; k < lam.length; k++) {
+    const l = lam[k];
+    if (l > 1e-15 && l < 1 - 1e-15) s -= l * Math.log(l);
+  }
   return Math.max(0, s);
 }
 
