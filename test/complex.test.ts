@@ -28,6 +28,7 @@ import { applyHamiltonianComplex, chain, xxz } from "../src/physics/hamiltonians
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir, writeRawHdf5 } from "./helpers/files.js";
 import { addExactModelAverage } from "../src/nn/enumeration.js";
+import { finiteDifferenceError } from "./helpers/finite-differences.js";
 
 const dir = tempDir("qst-complex-");
 const p = (name: string) => path.join(dir, name);
@@ -305,20 +306,7 @@ describe("gradient of the rotated-basis NLL", () => {
     addExactModelAverage(amplitude, -1, grad.subarray(0, nA)); // exact negative phase: −⟨∂F_λ⟩
     const nll = exactNll(wf, shots.samples, shots.bases);
     expect(data + stateVector(wf).logZ).toBeCloseTo(nll, 12);
-    const h = 1e-5;
-    let maxErr = 0,
-      maxGrad = 0;
-    for (let k = 0; k < params.length; k++) {
-      const x = params[k];
-      params[k] = x + h;
-      const up = exactNll(wf, shots.samples, shots.bases);
-      params[k] = x - h;
-      const down = exactNll(wf, shots.samples, shots.bases);
-      params[k] = x;
-      const fd = (up - down) / (2 * h);
-      maxErr = Math.max(maxErr, Math.abs(fd - grad[k]));
-      maxGrad = Math.max(maxGrad, Math.abs(grad[k]));
-    }
+    const { maxErr, maxGrad } = finiteDifferenceError(params, grad, () => exactNll(wf, shots.samples, shots.bases));
     expect(maxGrad).toBeGreaterThan(0.05); // both RBMs' gradients are exercised
     expect(maxErr).toBeLessThan(1e-8);
     // The phase part is not trivially zero.

@@ -35,6 +35,7 @@ import path from "node:path";
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir } from "./helpers/files.js";
 import { randomDensityModel } from "./helpers/density.js";
+import { finiteDifferenceError } from "./helpers/finite-differences.js";
 
 function randomModel(nV: number, nH: number, nA: number, seed: number, scale = 0.6): DensityRbm {
   return randomDensityModel(nV, nH, nA, seed, scale);
@@ -88,19 +89,7 @@ describe("the density model as a member of the family", () => {
       nQubits: N,
     };
     const nll = () => densityMetrics(model, batchShots, {}).nll;
-    const h = 1e-5;
-    let maxErr = 0,
-      maxGrad = 0;
-    for (let k = 0; k < model.params.length; k++) {
-      const x = model.params[k];
-      model.params[k] = x + h;
-      const up = nll();
-      model.params[k] = x - h;
-      const down = nll();
-      model.params[k] = x;
-      maxErr = Math.max(maxErr, Math.abs((up - down) / (2 * h) - grad[k]));
-      maxGrad = Math.max(maxGrad, Math.abs(grad[k]));
-    }
+    const { maxErr, maxGrad } = finiteDifferenceError(model.params, grad, nll);
     expect(maxGrad).toBeGreaterThan(0.05);
     expect(maxErr).toBeLessThan(1e-7);
   });

@@ -26,6 +26,7 @@ import {
 import { sampleDensityMeasurements } from "../src/physics/measurements.js";
 import { chiSquare } from "./helpers/chi-square.js";
 import { randomDensityModel } from "./helpers/density.js";
+import { finiteDifferenceError } from "./helpers/finite-differences.js";
 
 function randomModel(nV: number, nH: number, nA: number, seed: number, scale = 0.7): DensityRbm {
   return randomDensityModel(nV, nH, nA, seed, scale);
@@ -219,19 +220,7 @@ describe("the NLL gradient of the purification RBM", () => {
     addExactModelAverage(model.amplitude, -1, grad.subarray(0, model.amplitude.params.length));
     const logZ = logPartitionFunction(model.amplitude);
     expect(data + logZ).toBeCloseTo(nll(), 10);
-    const h = 1e-5;
-    let maxErr = 0,
-      maxGrad = 0;
-    for (let k = 0; k < model.params.length; k++) {
-      const x = model.params[k];
-      model.params[k] = x + h;
-      const up = nll();
-      model.params[k] = x - h;
-      const down = nll();
-      model.params[k] = x;
-      maxErr = Math.max(maxErr, Math.abs((up - down) / (2 * h) - grad[k]));
-      maxGrad = Math.max(maxGrad, Math.abs(grad[k]));
-    }
+    const { maxErr, maxGrad } = finiteDifferenceError(model.params, grad, nll);
     expect(maxGrad).toBeGreaterThan(0.05);
     expect(maxErr).toBeLessThan(1e-7);
   });
