@@ -21,8 +21,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type DensityMatrix,
-  basisProbabilities,
-  groupShotsByBasis,
   type MeasurementData,
   type MixedDataset,
   type ModelKind,
@@ -34,6 +32,7 @@ import {
   writeMeasurements,
   writePlot,
 } from "../src/index.js";
+import { metricsOfDensity } from "../src/estimate/density-metrics.js";
 import { markdownTable, replaceBetweenMarkers } from "./lib/markdown.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -149,18 +148,7 @@ const range = (x: number[]) => (x.length === 1 ? f4(x[0]) : `${f4(Math.min(...x)
  * remove.
  */
 function trueNll(data: Data): number {
-  const N = data.nQubits,
-    M = data.samples.length / N;
-  let nll = 0;
-  for (const { basis, shots } of groupShotsByBasis(data.bases, M, N)) {
-    const p = basisProbabilities(data.rho, basis);
-    for (const m of shots) {
-      let k = 0;
-      for (let i = 0; i < N; i++) k = 2 * k + data.samples[m * N + i];
-      nll -= Math.log(p[k]);
-    }
-  }
-  return nll / M;
+  return metricsOfDensity(data.rho, 0, data, {}).nll;
 }
 
 /** A table row: qst's fidelities over the seeds, its epochs and longest time, and QuCumber's run (or why none). */

@@ -312,7 +312,7 @@ export class Driver<M extends Model = Model> {
 }
 
 /** Epochs of the pure-state warm start of the density model (the complex model's default). */
-export const WARM_START_EPOCHS = COMPLEX_DEFAULTS.epochs;
+const WARM_START_EPOCHS = COMPLEX_DEFAULTS.epochs;
 
 /**
  * The density model's warm start. Its U = 0 subspace is the complex wavefunction with the same hidden
