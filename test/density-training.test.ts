@@ -226,6 +226,11 @@ describe("density models through the command line", () => {
     // purity of (1 − p)|W⟩⟨W| + p I/4 at p = 0.5: (1 − p)² + (2p − p²)/4 = 0.4375
     expect(r.purity_true).toBeCloseTo(0.4375, 12);
 
+    // --no-exact leaves /rho unread, but the file's mixed state still decides the model
+    const blind = qst(["train", p("w.h5"), "--no-exact", "--epochs", "1", "--out", p("b.model.json"), "--json"]);
+    expect(blind.status, blind.stderr).toBe(0);
+    expect(lastJson(blind.stdout).kind).toBe("density");
+
     const e = lastJson(qst(["evaluate", p("w.model.json"), p("w.h5"), "--json"]).stdout);
     for (const k of ["fidelity", "kl", "trace_distance", "purity", "nll"]) expect(e[k]).toBeCloseTo(r[k], 10);
 

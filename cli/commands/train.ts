@@ -294,9 +294,11 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const hasBases = streamed ? streamed.shots.hasBases : data.bases !== null;
   const validation = validationSplit(args, data, streamed !== null);
   const resumed = args.resume ? readCheckpoint(args.resume) : null;
+  // A density matrix in the file means a mixed state, read or not (--no-exact leaves it unread).
+  const fileHasRho = Boolean(data.rho) || (shape?.hasRho ?? false) || readOptions.rhoFiles !== undefined;
   const kind: ModelKind =
     args.model === "auto" || args.model === undefined
-      ? (resumed?.file.kind ?? (data.rho ? "density" : hasBases ? "complex" : "positive"))
+      ? (resumed?.file.kind ?? (fileHasRho ? "density" : hasBases ? "complex" : "positive"))
       : args.model;
   ensure(
     !resumed || resumed.file.kind === kind,

@@ -1143,13 +1143,19 @@ export async function openMeasurementStream(file: string, options: ReadOptions =
 export async function peekShape(
   file: string,
   options: ReadOptions = {},
-): Promise<{ nShots: number; nQubits: number; hasBases: boolean } | null> {
+): Promise<{ nShots: number; nQubits: number; hasBases: boolean; hasRho: boolean } | null> {
   checkReadable(file);
   if (!isHdf5(file)) return null;
   return withHdf5(file, (f) => {
     const samplesPath = options.samplesPath ?? "samples";
     const psiDs = getDataset(f, file, options.psiPath ?? "psi", options.psiPath !== undefined);
     const { rows, cols } = shotShape(getDataset(f, file, samplesPath, true)!, file, samplesPath, psiDs);
-    return { nShots: rows, nQubits: cols, hasBases: getDataset(f, file, options.basesPath ?? "bases", false) !== null };
+    return {
+      nShots: rows,
+      nQubits: cols,
+      hasBases: getDataset(f, file, options.basesPath ?? "bases", false) !== null,
+      // whether there is a /rho, even when it is left unread (skipPsi): it decides the model
+      hasRho: getDataset(f, file, options.rhoPath ?? "rho", options.rhoPath !== undefined) !== null,
+    };
   });
 }
