@@ -28,11 +28,11 @@ import {
   driverFor,
   exactMetrics,
   generateMixedDataset,
+  metricsOfDensity,
   readMeasurements,
   writeMeasurements,
   writePlot,
 } from "../src/index.js";
-import { metricsOfDensity } from "../src/estimate/density-metrics.js";
 import { markdownTable, replaceBetweenMarkers } from "./lib/markdown.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

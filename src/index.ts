@@ -146,7 +146,7 @@ export {
   impossibleMetric,
   type Metrics,
 } from "./estimate/metrics.js";
-export { densityMetrics, type DensityTruth } from "./estimate/density-metrics.js";
+export { densityMetrics, metricsOfDensity, type DensityTruth } from "./estimate/density-metrics.js";
 export {
   aisLogPartitionFunction,
   logZEstimate,
