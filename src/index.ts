@@ -114,6 +114,7 @@ export { ShotBlocks, holdOut, bootstrapShots, bootstrapMember, halfSampleMember,
 export {
   estimateObservables,
   estimateObservable,
+  mixesPoorly,
   exactExpectation,
   stateExpectation,
   densityExpectation,
@@ -137,7 +138,13 @@ export {
   type Observable,
   type EstimationOptions,
 } from "./estimate/observables.js";
-export { fmtAbove, summarize, RHAT_THRESHOLD, type Summary } from "./estimate/statistics.js";
+export {
+  fmtAbove,
+  summarize,
+  RHAT_THRESHOLD,
+  MIN_CHAIN_LENGTH_IN_TAU,
+  type Summary,
+} from "./estimate/statistics.js";
 export {
   exactMetrics,
   evaluateModel,

@@ -17,6 +17,8 @@ import { exactMetrics } from "../src/estimate/metrics.js";
 import { driverFor, type DriverState } from "../src/train/driver.js";
 import { resolveOptions } from "../src/train/options.js";
 import { MixingAlarm } from "../src/train/callbacks.js";
+import { absMagnetization, estimateObservables, exactExpectation, magnetization } from "../src/estimate/observables.js";
+import { RbmWaveFunction } from "../src/nn/wavefunction.js";
 import { chiSquare, randomRbm } from "./helpers/chi-square.js";
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir } from "./helpers/files.js";
@@ -193,6 +195,32 @@ describe("negative phase options", () => {
   });
 });
 
+describe("estimates with tempering 'auto'", () => {
+  const opts = { chains: 16, samplesPerChain: 400, burnIn: 50, thin: 1, seed: 3 };
+  const observables = [magnetization(6), absMagnetization()];
+
+  it("keeps plain chains that mix, bit for bit", () => {
+    const wf = RbmWaveFunction.positive(randomRbm(6, 4, 2, 0.5, 0.3));
+    const auto = estimateObservables(wf, observables, { ...opts, tempering: "auto" });
+    const plain = estimateObservables(wf, observables, opts);
+    expect(auto.map((e) => e.tempered)).toEqual([false, false]);
+    expect(auto.map((e) => e.mean)).toEqual(plain.map((e) => e.mean));
+  });
+
+  it("draws again tempered when plain chains stay in their modes, and then meets the exact value", () => {
+    const wf = RbmWaveFunction.positive(bimodal());
+    const plain = estimateObservables(wf, observables, opts);
+    const exact = exactExpectation(wf, observables[0]);
+    // plain chains started at random fall into either mode and stay: R̂ of M ≫ 1
+    expect(plain[0].rhat).toBeGreaterThan(1.5);
+    const auto = estimateObservables(wf, observables, { ...opts, tempering: "auto" });
+    expect(auto[0].tempered).toBe(true);
+    expect(auto[0].rhat).toBeLessThan(1.05);
+    expect(Math.abs(auto[0].mean - exact)).toBeLessThan(4 * auto[0].stderr);
+    expect(auto[1].mean).toBeCloseTo(exactExpectation(wf, observables[1]), 1);
+  });
+});
+
 describe("training through tempering", () => {
   // the ordered TFIM: two magnetised halves that plain PCD chains cannot move between
   const data = generateDataset({ model: "tfim", N: 8, h: 0.2, boundary: "open", shots: 4000, seed: 1 });
@@ -306,5 +334,33 @@ describe("qst train and qst sample report the negative phase", () => {
     expect(s.status).toBe(0);
     expect(s.stderr).toMatch(/drawing again with parallel tempering/);
     expect(lastJson(s.stdout), s.stdout).toMatchObject({ tempered: true, converged: true });
+    // so does observe: the tempered chains' ⟨M⟩ is the model's exact one; plain ones disagree (R̂)
+    const obs = (t: string) =>
+      qst([
+        "observe",
+        p("m.json"),
+        "--observable",
+        "magnetization",
+        "--chains",
+        "20",
+        "--samples",
+        "4000",
+        "--burn-in",
+        "100",
+        "--exact",
+        p("d.h5"),
+        "--tempering",
+        t,
+        "--json",
+      ]);
+    const auto = obs("auto");
+    expect(auto.status, auto.stderr).toBe(0);
+    const a = lastJson(auto.stdout);
+    expect(a.sampler).toBe("tempered");
+    expect(a.sampler_note).toMatch(/did not mix/);
+    expect(Math.abs(a.magnetization.mean - a.magnetization.exactModel)).toBeLessThan(4 * a.magnetization.stderr);
+    const off = lastJson(obs("off").stdout);
+    expect(off.sampler).toBe("gibbs");
+    expect(off.magnetization.rhat).toBeGreaterThan(1.05);
   });
 });

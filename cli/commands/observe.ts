@@ -14,6 +14,8 @@ import {
   type Estimate,
   fmtAbove,
   RHAT_THRESHOLD,
+  MIN_CHAIN_LENGTH_IN_TAU,
+  MODE_RHAT_THRESHOLD,
   estimateObservables,
   finiteShotEstimate,
   MAX_ENUMERATION_SITES,
@@ -56,7 +58,7 @@ interface ObserveArgs extends SystemOptions {
   "burn-in": number;
   thin: number;
   seed: number;
-  tempering: boolean;
+  tempering: "auto" | "on" | "off";
   exact?: string;
   json: boolean;
 }
@@ -126,11 +128,10 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       .option("thin", { type: "number", default: 1, describe: "sweeps between kept samples", group: "Sampling:" })
       .option("seed", { type: "number", default: 1, describe: "random seed", group: "Sampling:" })
       .option("tempering", {
-        type: "boolean",
-        default: false,
+        choices: ["auto", "on", "off"] as const,
+        default: "auto" as const,
         group: "Sampling:",
-        describe:
-          "parallel tempering of the chains, for models whose |ψ|² has separated modes (GHZ-like; R̂ of M ≫ 1 without it)",
+        describe: `parallel tempering of the chains (on), none (off), or auto: drawn again tempered when plain chains do not mix (R̂ > ${MODE_RHAT_THRESHOLD}, or τ above 1/${MIN_CHAIN_LENGTH_IN_TAU} of a chain), as for GHZ-like or Heisenberg models`,
       })
       .option("exact", {
         type: "string",
@@ -230,7 +231,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       burnIn: args["burn-in"],
       thin: args.thin,
       seed: args.seed,
-      tempering: args.tempering,
+      tempering: tempering(args.tempering),
     });
 
     const halves = ensemble ? ensemble.members.filter((m) => m.index > 0) : [];
@@ -245,7 +246,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         burnIn: args["burn-in"],
         thin: args.thin,
         seed: args.seed + m.index,
-        tempering: args.tempering,
+        tempering: tempering(args.tempering),
       }),
     );
     // A half-sample member whose own chains are in doubt (R̂, τ, n_eff) makes the spread and bias
@@ -317,7 +318,15 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       };
     });
 
+    // Which chains the numbers came from, and why, so that a rerun with other options is comparable.
+    const tempered = estimates[0].tempered === true;
+    result.sampler = tempered ? "tempered" : "gibbs";
+    const autoNote =
+      tempered && args.tempering === "auto"
+        ? `the plain Gibbs chains did not mix (R̂ > ${MODE_RHAT_THRESHOLD} or τ > 1/${MIN_CHAIN_LENGTH_IN_TAU} of a chain), so these estimates come from tempered chains (--tempering off to keep the plain ones)`
+        : undefined;
     if (args.json) {
+      if (autoNote) result.sampler_note = autoNote;
       printJson(result);
       return;
     }
@@ -328,6 +337,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         "\n",
     );
     if (modelNote) process.stdout.write(`(${modelNote})\n`);
+    if (autoNote) process.stdout.write(`qst: ${autoNote}\n`);
     const k = names.indexOf("energy");
     if (k >= 0) {
       const p = perSite(estimates[k].mean, estimates[k].stderr, exactModel[k], exactData[k], N);
@@ -354,6 +364,10 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     }
   }),
 };
+
+function tempering(choice: ObserveArgs["tempering"]): boolean | "auto" {
+  return choice === "auto" ? "auto" : choice === "on";
+}
 
 function perSite(
   mean: number,

@@ -26,7 +26,8 @@ import { Rng } from "../core/rng.js";
 import * as states from "../physics/states.js";
 import { sampleChains, type ChainSamples } from "../sample/gibbs.js";
 import { sampleTempered } from "../sample/tempering.js";
-import { MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
+import { MIN_CHAIN_LENGTH_IN_TAU, MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
+import { MODE_RHAT_THRESHOLD } from "./convergence.js";
 import type { Complex, LocalEvaluator, RbmWaveFunction, WaveFunction } from "../nn/wavefunction.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -304,8 +305,12 @@ export interface EstimationOptions {
   /** Sweeps between kept samples. */
   thin: number;
   seed: number;
-  /** Parallel tempering of the chains (src/sample/tempering.ts), for multimodal |ψ|² (default: off). */
-  tempering?: boolean;
+  /**
+   * Parallel tempering of the chains (src/sample/tempering.ts), for multimodal |ψ|²: on, off
+   * (default), or "auto" (estimateObservables only): plain Gibbs chains first, drawn again with
+   * tempering when an estimate shows that they do not mix (`mixesPoorly`).
+   */
+  tempering?: boolean | "auto";
 }
 
 function checkEstimationOptions(o: EstimationOptions): void {
@@ -324,6 +329,7 @@ function checkEstimationOptions(o: EstimationOptions): void {
 /** Born samples of |ψ|²: Gibbs chains of wf.amplitude, chain-major. */
 export function sampleWaveFunction(wf: WaveFunction, options: EstimationOptions, rng?: Rng): ChainSamples {
   checkEstimationOptions(options);
+  ensure(options.tempering !== "auto", "tempering 'auto' decides from the estimates: use estimateObservables");
   const { chains, samplesPerChain, burnIn, thin } = options;
   return (options.tempering ? sampleTempered : sampleChains)(
     wf.amplitude,
@@ -689,6 +695,8 @@ export interface Estimate extends Summary {
   swap?: Summary;
   /** The real per-chain series the summary was computed from. */
   series: Float64Array[];
+  /** Whether the samples came from tempered chains (set by estimateObservables). */
+  tempered?: boolean;
 }
 
 /**
@@ -770,10 +778,27 @@ export function estimateObservables(
   options: EstimationOptions,
 ): Estimate[] {
   for (const o of observables) validateObservable(o, wf.nVisible);
-  const rng = new Rng(options.seed);
-  const samples = sampleWaveFunction(wf, options, rng);
-  const replica = observables.some((o) => o.kind === "renyi2") ? sampleWaveFunction(wf, options, rng) : undefined;
-  return observables.map((o) => estimateObservable(wf, o, samples, replica));
+  const draw = (tempered: boolean): Estimate[] => {
+    const o = { ...options, tempering: tempered };
+    const rng = new Rng(options.seed);
+    const samples = sampleWaveFunction(wf, o, rng);
+    const replica = observables.some((x) => x.kind === "renyi2") ? sampleWaveFunction(wf, o, rng) : undefined;
+    return observables.map((x) => ({ ...estimateObservable(wf, x, samples, replica), tempered }));
+  };
+  if (options.tempering !== "auto") return draw(options.tempering === true);
+  const plain = draw(false);
+  return plain.some(mixesPoorly) ? draw(true) : plain;
+}
+
+/**
+ * Whether an estimate's chains do not mix: they disagree (R̂ above MODE_RHAT_THRESHOLD, the gross
+ * check of modes, e.g. a GHZ model's branches) or decorrelate too slowly (τ above 1/50 of the chain,
+ * e.g. the Heisenberg amplitude, whose S^z = 0 configurations block Gibbs connects only through other
+ * sectors). Chains shorter than 100 samples are judged on R̂ alone: there τ is too coarse to tell.
+ */
+export function mixesPoorly(e: Summary): boolean {
+  const n = e.nSamples / e.nChains;
+  return e.rhat > MODE_RHAT_THRESHOLD || (n >= 2 * MIN_CHAIN_LENGTH_IN_TAU && n / e.tau < MIN_CHAIN_LENGTH_IN_TAU);
 }
 
 // ---------------------------------------------------------------------------------------------
