@@ -165,8 +165,11 @@ export { fidelityEstimate, type FidelityEstimate, type FidelityOptions } from ".
 export {
   combineMembers,
   finiteShotEstimate,
+  zeroVarianceEnergy,
   type EnsembleEstimate,
   type FiniteShotEstimate,
+  type VariancePoint,
+  type ZeroVarianceEstimate,
 } from "./estimate/ensemble.js";
 
 // io: measurement files, model files, training logs and checkpoints, plots

@@ -132,6 +132,11 @@ describe("ensembles on the command line", () => {
     expect(e.total).toBeGreaterThan(5 * e.stderr); // the reconstruction's error dominates the sampling error
     expect(Math.abs(e.mean - e.exactData)).toBeLessThan(2 * e.total);
     expect(e.memberWarnings).toBeUndefined();
+    // the energy at zero variance, through the full model and the two half-sample models
+    expect(e.energyVariance.mean).toBeGreaterThan(0);
+    expect(e.zeroVariance).toMatchObject({ points: 3, dof: 1 });
+    expect(Math.abs(e.zeroVariance.value - e.exactData)).toBeLessThan(2 * e.zeroVariance.total);
+    expect(e.zeroVariance.total).toBeLessThan(e.total);
     // Too few samples for the members' own error bars: their warnings come out with the estimate.
     const few = ["observe", p("jobs"), "--observable", "energy", "--samples", "40", "--chains", "4", "--burn-in", "0"];
     const fj = lastJson(qst([...few, "--json"]).stdout).energy;

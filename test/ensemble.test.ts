@@ -2,7 +2,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { combineMembers, finiteShotEstimate } from "../src/estimate/ensemble.js";
+import {
+  combineMembers,
+  finiteShotEstimate,
+  zeroVarianceEnergy,
+  type VariancePoint,
+} from "../src/estimate/ensemble.js";
+import { energy, estimateObservables, stateExpectation } from "../src/estimate/observables.js";
+import { generateDataset } from "../src/physics/generate.js";
+import { buildModel } from "../src/physics/generate.js";
+import { driverFor } from "../src/train/driver.js";
+import { holdOut } from "../src/train/shots.js";
 import { loadEnsemble, memberFileName, readManifest, writeManifest } from "../src/io/ensemble.js";
 import { modelFile, saveModelFile } from "../src/io/model-file.js";
 import { Rng } from "../src/core/rng.js";
@@ -83,6 +93,94 @@ describe("combining the members' estimates", () => {
     expect(e.within).toBeCloseTo(Math.sqrt((0.09 + 0.16 + 0.09 + 0.16) / 4), 14);
     expect(e.total).toBeCloseTo(Math.hypot(e.between, e.within), 14);
     expect(() => combineMembers([1], [0.1])).toThrow(/at least 2 members/);
+  });
+});
+
+describe("the energy extrapolated to zero variance", () => {
+  it("recovers a known line's intercept, and its stated error covers it at the nominal rate", () => {
+    // Points E = E0 + c σ² with Gaussian noise of the stated sizes in both coordinates, as from
+    // one full model (smallest σ²) and four half-sample models.
+    const E0 = -12.38,
+      c = 0.15;
+    const rng = new Rng(11);
+    const z: number[] = [];
+    for (let trial = 0; trial < 400; trial++) {
+      const points: VariancePoint[] = [0.1, 0.2, 0.22, 0.25, 0.21].map((v, i) => {
+        const energyError = i === 0 ? 0.003 : 0.004,
+          varianceError = 0.004;
+        return {
+          energy: E0 + c * v + energyError * rng.normal(),
+          energyError,
+          variance: v + varianceError * rng.normal(),
+          varianceError,
+        };
+      });
+      const e = zeroVarianceEnergy(points);
+      z.push((e.value - E0) / e.total);
+    }
+    const within2 = z.filter((x) => Math.abs(x) <= 2).length / z.length;
+    const sd = Math.sqrt(z.reduce((s, x) => s + x * x, 0) / z.length);
+    // the Birge factor only widens the error, so the z-scores have sd ≤ 1 and cover ≥ 95 %
+    expect(within2).toBeGreaterThan(0.93);
+    expect(sd).toBeGreaterThan(0.6);
+    expect(sd).toBeLessThan(1.1);
+  });
+
+  it("widens its error when the points scatter more than their errors (Birge ratio), and warns on a falling line", () => {
+    const on = [0.1, 0.2, 0.3, 0.4].map((v) => ({
+      energy: -5 + 0.2 * v,
+      energyError: 0.001,
+      variance: v,
+      varianceError: 0,
+    }));
+    const exact = zeroVarianceEnergy(on);
+    expect(exact.value).toBeCloseTo(-5, 10);
+    expect(exact.slope).toBeCloseTo(0.2, 10);
+    expect(exact.warnings).toEqual([]);
+    const scattered = on.map((p, i) => ({ ...p, energy: p.energy + (i % 2 ? 0.01 : -0.01) }));
+    const e = zeroVarianceEnergy(scattered);
+    expect(e.chi2 / e.dof).toBeGreaterThan(10);
+    expect(e.total).toBeGreaterThan(3 * exact.total);
+    const falling = on.map((p) => ({ ...p, energy: -5 - 0.2 * p.variance }));
+    expect(zeroVarianceEnergy(falling).warnings[0]).toMatch(/does not fall as the variance falls/);
+    expect(() => zeroVarianceEnergy(on.slice(0, 2))).toThrow(/at least 3/);
+    expect(() => zeroVarianceEnergy(on.map((p) => ({ ...p, variance: 0.2 })))).toThrow(/do not differ/);
+  });
+
+  it("TFIM chain N = 8: trained models extrapolate to the exact ground-state energy, past the full model's bias", async () => {
+    const data = generateDataset({ model: "tfim", N: 8, h: 1, boundary: "open", shots: 4000, seed: 17 });
+    const { hamiltonian } = buildModel({ model: "tfim", N: 8, h: 1, lattice: "chain", boundary: "open" });
+    const H = energy(hamiltonian);
+    const E0 = stateExpectation(data.psi, 8, H);
+    const point = async (shots: typeof data | ReturnType<typeof holdOut>["heldOut"], seed: number) => {
+      const driver = driverFor(shots, { seed });
+      await driver.run();
+      const [e] = estimateObservables(driver.model, [H], {
+        chains: 10,
+        samplesPerChain: 1000,
+        burnIn: 100,
+        thin: 1,
+        seed,
+      });
+      return {
+        energy: e.mean,
+        energyError: e.stderr,
+        variance: e.localVariance!.mean,
+        varianceError: e.localVariance!.stderr,
+      };
+    };
+    const points = [await point(data, 1)];
+    for (let i = 0; i < 4; i++) {
+      const s = memberSeeds(1, i);
+      points.push(await point(holdOut(data, 0.5, s.resample).heldOut, s.train));
+    }
+    const zv = zeroVarianceEnergy(points);
+    const fullBias = points[0].energy - E0;
+    expect(fullBias).toBeGreaterThan(5 * points[0].energyError); // the bias the Gibbs error bar misses
+    expect(Math.abs(zv.value - E0)).toBeLessThan(fullBias / 2);
+    expect(Math.abs(zv.value - E0)).toBeLessThan(2.5 * zv.total);
+    expect(zv.total).toBeLessThan(0.003 * Math.abs(E0));
+    expect(zv.slope).toBeGreaterThan(0);
   });
 });
 

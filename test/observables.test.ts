@@ -18,11 +18,20 @@
  */
 import { describe, expect, it } from "vitest";
 import { QstError } from "../src/core/errors.js";
-import { chain, square, tfim, xxz, type Hamiltonian, type Pauli } from "../src/physics/hamiltonians.js";
+import {
+  applyHamiltonianComplex,
+  chain,
+  square,
+  tfim,
+  xxz,
+  type Hamiltonian,
+  type Pauli,
+} from "../src/physics/hamiltonians.js";
 import {
   absMagnetization,
   correlation,
   energy,
+  enumerateWaveFunction,
   estimateObservable,
   estimateObservables,
   exactExpectation,
@@ -289,6 +298,41 @@ describe("local evaluator ratios", () => {
         }
       }
       expect(worst).toBeLessThan(1e-12);
+    });
+  }
+});
+
+describe("the energy variance from the local estimator", () => {
+  // ⟨H²⟩ − ⟨H⟩² computed independently: H applied to the enumerated state vector.
+  function exactVariance(wf: RbmWaveFunction, H: Hamiltonian): number {
+    const psi = enumerateWaveFunction(wf);
+    const x = typeof psi === "object" && "re" in psi ? psi : { re: psi, im: new Float64Array(psi.length) };
+    const y = { re: new Float64Array(x.re.length), im: new Float64Array(x.re.length) };
+    applyHamiltonianComplex(H, x, y);
+    let e = 0,
+      e2 = 0;
+    for (let k = 0; k < x.re.length; k++) {
+      e += x.re[k] * y.re[k] + x.im[k] * y.im[k];
+      e2 += y.re[k] ** 2 + y.im[k] ** 2;
+    }
+    return e2 - e * e;
+  }
+  for (const [label, wf, H] of [
+    ["positive, TFIM", positiveWf(7), tfim(chain(N, "open"), { h: 0.9 })],
+    ["complex, XXZ", complexWf(8), xxz(chain(N, "periodic"), { delta: 0.6 })],
+  ] as const) {
+    it(`${label}: localVariance is ⟨H²⟩ − ⟨H⟩² within 4σ`, () => {
+      const [e] = estimateObservables(wf, [energy(H)], {
+        chains: 8,
+        samplesPerChain: 3000,
+        burnIn: 100,
+        thin: 1,
+        seed: 9,
+      });
+      const exact = exactVariance(wf, H);
+      expect(exact).toBeGreaterThan(0.1);
+      expect(Math.abs(e.localVariance!.mean - exact)).toBeLessThan(4 * e.localVariance!.stderr);
+      expect(e.localVariance!.stderr).toBeLessThan(0.05 * exact);
     });
   }
 });

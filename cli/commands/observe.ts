@@ -18,6 +18,8 @@ import {
   MODE_RHAT_THRESHOLD,
   estimateObservables,
   finiteShotEstimate,
+  zeroVarianceEnergy,
+  type ZeroVarianceEstimate,
   MAX_ENUMERATION_SITES,
   type Observable,
   OBSERVABLE_NAMES,
@@ -263,6 +265,20 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         )
       : null;
 
+    // The energy extrapolated to zero variance through the full and half-sample models (pure states:
+    // the local estimator's variance is then ⟨H²⟩ − ⟨H⟩²), for data from an eigenstate of H.
+    const kEnergy = names.indexOf("energy");
+    const point = (e: Estimate) => ({
+      energy: e.mean,
+      energyError: e.stderr,
+      variance: e.localVariance!.mean,
+      varianceError: e.localVariance!.stderr,
+    });
+    const zeroVariance: ZeroVarianceEstimate | undefined =
+      ensemble && kEnergy >= 0 && model.kind !== "density"
+        ? zeroVarianceEnergy([estimates[kEnergy], ...memberEstimates.map((e) => e[kEnergy])].map(point))
+        : undefined;
+
     // Exact values: in the data's psi, and in the model's own normalised ψ_λ (enumerated once).
     let exactData: (number | undefined)[] = observables.map(() => undefined);
     let exactModel: (number | undefined)[] = observables.map(() => undefined);
@@ -304,7 +320,13 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         ...(observables[k].kind === "renyi2" ? { block: (observables[k] as { block: number[] }).block } : {}),
         ...(exactModel[k] !== undefined ? { exactModel: exactModel[k] } : {}),
         ...(exactData[k] !== undefined ? { exactData: exactData[k] } : {}),
-        ...(name === "energy" ? { perSite: perSite(e.mean, e.stderr, exactModel[k], exactData[k], N) } : {}),
+        ...(name === "energy"
+          ? {
+              perSite: perSite(e.mean, e.stderr, exactModel[k], exactData[k], N),
+              ...(model.kind !== "density" ? { energyVariance: e.localVariance } : {}),
+              ...(zeroVariance ? { zeroVariance } : {}),
+            }
+          : {}),
         ...(withReconstruction
           ? {
               total: withReconstruction[k].total,
@@ -346,6 +368,11 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
           (truth ? `, exact (model) ${fmt(p.exactModel, 5)}, exact (data) ${fmt(p.exactData, 5)}` : "") +
           "\n",
       );
+      const v = estimates[k].localVariance;
+      if (v && model.kind !== "density")
+        process.stdout.write(
+          `energy variance ⟨H²⟩ − ⟨H⟩² = ${fmt(v.mean, 5)} ± ${fmt(v.stderr, 5)} (0 in an eigenstate of H)\n`,
+        );
     }
     if (withReconstruction) {
       process.stdout.write(
@@ -357,9 +384,16 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
           `  ${name}: ${fmt(r.value, 5)} ± ${fmt(r.total, 5)} (random ${fmt(r.random, 5)}, sampling ${fmt(r.sampling, 5)}, finite-shot bias ≤ ${fmt(r.bias, 5)})\n`,
         );
       });
+      if (zeroVariance)
+        process.stdout.write(
+          `  energy at zero variance, if the data come from an eigenstate of H: ${fmt(zeroVariance.value, 5)} ± ${fmt(zeroVariance.total, 5)} ` +
+            `(dE/dσ² = ${fmt(zeroVariance.slope, 3)}, χ²/dof = ${fmt(zeroVariance.chi2 / zeroVariance.dof, 2)} over ${zeroVariance.points} models)\n`,
+        );
     }
     for (let k = 0; k < names.length; k++) {
-      for (const w of [...estimates[k].warnings, ...memberWarnings[k]])
+      const extra =
+        k === kEnergy && zeroVariance ? zeroVariance.warnings.map((w) => `zero-variance extrapolation: ${w}`) : [];
+      for (const w of [...estimates[k].warnings, ...memberWarnings[k], ...extra])
         process.stdout.write(`warning: ${names[k]}: ${w}\n`);
     }
   }),

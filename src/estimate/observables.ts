@@ -691,6 +691,13 @@ export interface Estimate extends Summary {
   /** Mean and error of the imaginary part of the local estimator: should be 0 within errors. */
   imagMean?: number;
   imagStderr?: number;
+  /**
+   * For a sum of Pauli strings: the mean of |O_loc − ⟨O⟩|² with its error. For a pure state this is
+   * exactly the quantum variance ⟨O²⟩ − ⟨O⟩² (Σ_σ |ψ(σ)|² |O_loc(σ)|² = ‖Oψ‖²), so for the energy it
+   * is 0 in an eigenstate of H (the zero-variance principle; src/estimate/ensemble.ts uses it). For a
+   * density model's estimator it has no such meaning.
+   */
+  localVariance?: { mean: number; stderr: number };
   /** For renyi2: the summary of the swap estimator, whose mean is Tr ρ_A² = e^{−S₂}. */
   swap?: Summary;
   /** The real per-chain series the summary was computed from. */
@@ -729,7 +736,19 @@ export function estimateObservable(
           `the imaginary part of the local estimator averages ${si.mean.toPrecision(3)} ± ${si.stderr.toPrecision(2)}, not 0: the samples may not follow |ψ|²`,
         );
       }
-      return { name: obs.name, kind: obs.kind, ...s, warnings, imagMean: si.mean, imagStderr: si.stderr, series: re };
+      // |O_loc − ⟨O⟩|² averages to ⟨O†O⟩ − ⟨O⟩² for a pure state: Σ_σ |ψ(σ)|² |O_loc(σ)|² = ‖Oψ‖².
+      const deviation = re.map((c, k) => c.map((x, t) => (x - s.mean) ** 2 + im[k][t] ** 2));
+      const v = summarize(deviation);
+      return {
+        name: obs.name,
+        kind: obs.kind,
+        ...s,
+        warnings,
+        imagMean: si.mean,
+        imagStderr: si.stderr,
+        localVariance: { mean: v.mean, stderr: v.stderr },
+        series: re,
+      };
     }
     case "renyi2": {
       ensure(replica, "the Rényi-2 (swap) estimator needs a second, independent set of samples");
