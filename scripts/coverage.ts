@@ -239,7 +239,8 @@ async function main(): Promise<void> {
     ]),
   );
   const byQuantity = (q: string) => rows.filter((r) => r.quantity === q);
-  const quantities = method === "half" ? [ZERO_VARIANCE, "energy", "abs_magnetization"] : ["energy", "abs_magnetization"];
+  const quantities =
+    method === "half" ? [ZERO_VARIANCE, "energy", "abs_magnetization"] : ["energy", "abs_magnetization"];
   const summary = quantities.map((q) => {
     const rs = byQuantity(q);
     return `${QUANTITY[q].replaceAll("\\", "")}: ${rs.filter((r) => r.covered).length} of ${rs.length} within 2σ`;
