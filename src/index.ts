@@ -105,6 +105,7 @@ export {
   finiteValues,
 } from "./train/callbacks.js";
 export { TemperedChains, sampleTempered, type TemperingState } from "./sample/tempering.js";
+export { ExchangeMoves } from "./sample/exchange.js";
 export { magnetizationConvergence, MODE_RHAT_THRESHOLD, type ChainConvergence } from "./estimate/convergence.js";
 export type { MixingSummary } from "./train/mixing.js";
 export type { NegativePhaseReport } from "./train/model-average.js";

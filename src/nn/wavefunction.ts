@@ -75,6 +75,27 @@ export class FreeEnergyDifference {
     for (let j = 0; j < this.theta.length; j++) this.expTheta[j] = Math.exp(this.theta[j]);
   }
 
+  /** Flips `sites[0..count)` of the current state (after a move is accepted), updating θ and e^θ. */
+  flip(sites: ArrayLike<number>, count: number): void {
+    const { nHidden: nH, weights: W } = this.rbm;
+    for (let s = 0; s < count; s++) {
+      const i = sites[s],
+        d = this.state[i] ? -1 : 1;
+      this.state[i] ^= 1;
+      for (let j = 0; j < nH; j++) this.theta[j] += d * W[i * nH + j];
+    }
+    for (let j = 0; j < nH; j++) this.expTheta[j] = Math.exp(this.theta[j]);
+  }
+
+  /** Takes the e^{±W} cache again, after the RBM's parameters changed (e.g. an optimiser step). */
+  refreshWeights(): void {
+    const W = this.rbm.weights;
+    for (let k = 0; k < W.length; k++) {
+      this.expW[k] = Math.exp(W[k]);
+      this.expMinusW[k] = Math.exp(-W[k]);
+    }
+  }
+
   /** −F(v′) + F(v) for v′ = v with `sites[0..count)` flipped (sites assumed distinct). */
   minusDeltaF(sites: ArrayLike<number>, count: number): number {
     const { nHidden: nH, weights: W, visibleBias: b } = this.rbm;
