@@ -56,6 +56,11 @@ const CASES: { name: string; data: string; args: string[] }[] = [
   {
     name: "complex pcd (heisenberg N8)",
     data: "heisenberg_chain_N8_torlai.h5",
+    args: ["--negative-phase", "pcd", "--epochs", "2", "--phase-hidden", "6", "--exchange", "off"],
+  },
+  {
+    name: "complex pcd with exchange moves (heisenberg N8)",
+    data: "heisenberg_chain_N8_torlai.h5",
     args: ["--negative-phase", "pcd", "--epochs", "2", "--phase-hidden", "6"],
   },
 ];

@@ -95,6 +95,7 @@ interface TrainArgs {
   member?: number;
   stream?: boolean;
   "negative-phase": "auto" | "pcd" | "cd" | "pt" | "exact";
+  exchange: "auto" | "on" | "off";
   "phase-hidden"?: number;
   json: boolean;
   quiet: boolean;
@@ -177,6 +178,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         choices: ["auto", "pcd", "cd", "pt", "exact"] as const,
         default: "auto" as const,
         describe: `the model average ⟨∂F⟩: persistent chains (pcd), CD-k chains restarted at the data (cd), persistent chains with parallel tempering (pt), or enumeration of 2^N states (exact, N ≤ 16); auto = pcd that switches to pt when its chains are measured not to mix (exact for the complex and density models when N ≤ ${EXACT_NEGATIVE_PHASE_AUTO_MAX})`,
+      })
+      .option("exchange", {
+        choices: ["auto", "on", "off"] as const,
+        default: "auto" as const,
+        describe:
+          "exchange moves of the chains (swap two unlike spins, Metropolis) after each update's Gibbs sweeps; auto: when every Z-basis shot has the same number of ones (one magnetisation sector, e.g. a Heisenberg ground state)",
       })
       .option("phase-hidden", {
         type: "number",
@@ -314,6 +321,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           ...resumed.options,
           epochs: args.epochs ?? resumed.options.epochs,
           nHiddenPhase: resumed.state.nHiddenPhase ?? resumed.options.nHiddenPhase,
+          // checkpoints from before exchange moves continue without them
+          exchange: resumed.options.exchange ?? "off",
           nAux: resumed.state.nAux ?? resumed.options.nAux,
         }
       : {
@@ -334,6 +343,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           weightDecay: args["weight-decay"],
           evalEvery: args["eval-every"],
           negativePhase: args["negative-phase"],
+          exchange: args.exchange,
         },
     data.nShots,
   );
@@ -555,7 +565,10 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       ? `, ${result.pt_betas.length} temperatures, swap rates ${result.pt_swap_rates?.map((r) => fmt(r, 2)).join(" ")}`
       : "";
     const from = result.pt_from_epoch !== undefined ? ` (auto, from epoch ${result.pt_from_epoch + 1})` : "";
-    process.stdout.write(`negative phase ${result.negative_phase}${from}${pt}\n`);
+    const exchange = result.exchange_moves
+      ? `; exchange moves${result.exchange_moves.from_epoch > 0 ? ` from epoch ${result.exchange_moves.from_epoch + 1}` : ""}${args.exchange === "auto" ? " (the shots lie in one magnetisation sector)" : ""}, acceptance ${fmt(result.exchange_moves.acceptance, 2)}`
+      : "";
+    process.stdout.write(`negative phase ${result.negative_phase}${from}${pt}${exchange}\n`);
   }
 }
 
@@ -566,6 +579,7 @@ function negativePhaseFields(driver: Driver) {
     negative_phase: r.negativePhase,
     ...(r.switchedAtEpoch !== undefined ? { pt_from_epoch: r.switchedAtEpoch } : {}),
     ...(r.betas ? { pt_betas: r.betas, pt_swap_rates: r.swapRates } : {}),
+    ...(r.exchange ? { exchange_moves: { from_epoch: r.exchange.fromEpoch, acceptance: r.exchange.acceptance } } : {}),
   };
 }
 

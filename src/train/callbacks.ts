@@ -137,6 +137,10 @@ export class MixingAlarm implements Callback {
   onEpochEnd(driver: Driver, record: EpochRecord): void {
     const report = driver.average.report(),
       mixing = driver.mixing;
+    if (report.exchange && report.exchange.fromEpoch === record.epoch && record.epoch > 0)
+      this.write(
+        `qst: epoch ${record.epoch}: every Z-basis shot has the same number of ones (one magnetisation sector, where Gibbs sweeps move slowly); adding exchange moves to the chains`,
+      );
     if (report.switchedAtEpoch === record.epoch) {
       const why =
         mixing?.verdict ?? `the chains renew ${mixing?.renewal.toFixed(2)} as often as independent draws would`;

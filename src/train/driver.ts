@@ -20,6 +20,7 @@ import { createModel, type Model, type ModelKind } from "../nn/model.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
 import { dataGradient, type DataGradient } from "./gradients.js";
 import type { MixingSummary } from "./mixing.js";
+import { dataSector } from "./mixing.js";
 import { modelAverage, type ChainState, type ModelAverage } from "./model-average.js";
 import { makeOptimizer, type Optimizer, type OptimizerState } from "./optimizers.js";
 import {
@@ -133,7 +134,12 @@ export class Driver<M extends Model = Model> {
       startFromPureState(this.model, shots, options);
       this.elapsed = (performance.now() - t0) / 1000;
     }
-    this.average = modelAverage(this.model.amplitude, options, this.rng);
+    // Shots in memory tell at once whether they lie in one magnetisation sector (exchange moves);
+    // streamed ones are judged over the first epoch by the chains' monitor.
+    const block = shots.stream ? null : shots.load(0);
+    const inSector =
+      options.exchange === "auto" && block !== null && dataSector(block.samples, block.bases, block.rows, N) !== null;
+    this.average = modelAverage(this.model.amplitude, options, this.rng, inSector);
     this.optimizer = makeOptimizer(options.optimizer, this.model.params.length, options.momentum);
     this.order = new Uint32Array(shots.blockShots);
     this.batch = new Uint32Array(options.batchSize);
@@ -174,12 +180,13 @@ export class Driver<M extends Model = Model> {
       grad_norm: Math.sqrt(gradNorm2 / batches),
     };
     if (this.mixing && Number.isFinite(this.mixing.renewal)) record.renewal = this.mixing.renewal;
-    const { betas, swapRates } = this.average.report();
+    const { betas, swapRates, exchange } = this.average.report();
     if (betas && swapRates) {
       record.pt_replicas = betas.length;
       record.pt_swap_min = Math.min(...swapRates);
       record.pt_swap_max = Math.max(...swapRates);
     }
+    if (exchange && Number.isFinite(exchange.acceptance)) record.exchange_acceptance = exchange.acceptance;
     return record;
   }
 

@@ -23,6 +23,8 @@ export const SIGN_ALARM = 0.15;
 export const HAMMING_ALARM = 0.2;
 /** Renewal below this is slow enough for auto to temper (h = 0.5 TFIM chains: 0.7–0.8). */
 export const RENEWAL_SLOW = 0.9;
+/** Z-basis shots needed before the data are judged to lie in one magnetisation sector. */
+export const MIN_SECTOR_SHOTS = 100;
 
 export interface MixingSummary {
   renewal: number;
@@ -78,6 +80,15 @@ export class MixingMonitor {
       this.counting.set(key, (this.counting.get(key) ?? 0) + 1);
       this.dataShots++;
     }
+  }
+
+  /**
+   * The one Hamming weight that every Z-basis shot counted so far has, strictly between 0 and N: the
+   * data lie in a sector of fixed magnetisation (e.g. the Heisenberg chain's S^z = 0). Null when the
+   * weights differ, when fewer than MIN_SECTOR_SHOTS Z-basis shots were seen, or for a product state.
+   */
+  dataSector(): number | null {
+    return sectorOf(this.dataHamming, this.dataShots);
   }
 
   /** The chains' states to compare the next update's with, uncounted (a resumed run's restored chains). */
@@ -162,6 +173,31 @@ export class MixingMonitor {
     const verdict = problems.length ? problems.join("; ") : null;
     return { renewal, signData, signChains, hammingTV, verdict, slow: verdict !== null || renewal < RENEWAL_SLOW };
   }
+}
+
+/**
+ * The one Hamming weight of a histogram of Z-basis shots (index = number of ones), strictly between 0
+ * and N, or null: several weights, fewer than MIN_SECTOR_SHOTS shots, or a product state.
+ */
+function sectorOf(hamming: Float64Array, shots: number): number | null {
+  if (shots < MIN_SECTOR_SHOTS) return null;
+  const weights = [...hamming.keys()].filter((w) => hamming[w] > 0);
+  return weights.length === 1 && weights[0] > 0 && weights[0] < hamming.length - 1 ? weights[0] : null;
+}
+
+/** The magnetisation sector of the Z-basis rows among `nShots` shots (see sectorOf), by one pass over them. */
+export function dataSector(samples: Uint8Array, bases: Uint8Array | null, nShots: number, nV: number): number | null {
+  const hamming = new Float64Array(nV + 1);
+  let counted = 0;
+  for (let m = 0; m < nShots; m++) {
+    const at = m * nV;
+    if (bases && !isZRow(bases, at, nV)) continue;
+    let weight = 0;
+    for (let i = at; i < at + nV; i++) weight += samples[i];
+    hamming[weight]++;
+    counted++;
+  }
+  return sectorOf(hamming, counted);
 }
 
 function isZRow(bases: Uint8Array, at: number, n: number): boolean {

@@ -40,6 +40,12 @@ export interface TrainOptions {
    * (N ≤ MAX_EXACT_NEGATIVE_PHASE_QUBITS). Resolved "auto" is the monitored PCD.
    */
   negativePhase: NegativePhase;
+  /**
+   * Exchange moves of the chains (src/sample/exchange.ts) after every update's Gibbs sweeps: on, off,
+   * or auto: on from the second epoch when every Z-basis shot of the first has the same Hamming
+   * weight (the data lie in one magnetisation sector, where block Gibbs moves poorly).
+   */
+  exchange: "auto" | "on" | "off";
   /** L2 penalty on the weights of every RBM (0 = none). */
   weightDecay: number;
   seed: number;
@@ -64,6 +70,7 @@ export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
   schedule: "cosine",
   finalLearningRateFraction: 0.05,
   negativePhase: "auto",
+  exchange: "auto",
   weightDecay: 0,
   seed: 1234,
   evalEvery: 10,
@@ -169,6 +176,8 @@ export function resolveOptions(
       `--negative-phase exact enumerates 2^N configurations at every update; N = ${nVisible} is above the limit of ${MAX_EXACT_NEGATIVE_PHASE_QUBITS} (use pcd)`,
     );
   }
+  if (!["auto", "on", "off"].includes(o.exchange))
+    throw new QstError(`--exchange must be auto, on or off; got ${String(o.exchange)}`);
   if (o.negativePhase === "cd") o.chains = o.batchSize;
   return o;
 }
