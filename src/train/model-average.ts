@@ -95,8 +95,10 @@ export const PT_SWEEP_FACTOR = 2;
 
 /**
  * Exchange proposals per chain and update, in units of N. On the shipped Heisenberg set with a
- * sampled negative phase (`--negative-phase pcd`, 100 epochs) N proposals gave F = 0.92–0.99 over
- * four seeds and 3N gave 0.990–0.992 over two, where plain PCD gives 0.69–0.83 (docs/training.md).
+ * sampled negative phase (`--negative-phase pcd`, 100 epochs, moves from the first update) 3N gave
+ * F = 0.992–0.995 over four seeds; N gave 0.92–0.99 (moves from the first or second epoch); plain
+ * PCD 0.69–0.83 (docs/training.md). They run after the sweeps: each sweep starts from v, so the
+ * hidden states the moves leave stale are drawn afresh, also in the tempered replicas.
  */
 export const EXCHANGE_SWEEPS = 3;
 
