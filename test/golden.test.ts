@@ -61,7 +61,7 @@ const CASES: { name: string; data: string; args: string[] }[] = [
   {
     name: "complex pcd with exchange moves (heisenberg N8)",
     data: "heisenberg_chain_N8_torlai.h5",
-    args: ["--negative-phase", "pcd", "--epochs", "2", "--phase-hidden", "6"],
+    args: ["--negative-phase", "pcd", "--epochs", "1", "--phase-hidden", "6"],
   },
 ];
 
