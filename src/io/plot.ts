@@ -16,7 +16,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { Chart, registerables } from "chart.js";
 import type {
   ChartConfiguration,
   ChartDataset,
@@ -26,12 +25,38 @@ import type {
   Scale,
   ScriptableScaleContext,
 } from "chart.js";
-import { drawPoint } from "chart.js/helpers";
-import { createCanvas, GlobalFonts, PDFDocument, SvgExportFlag } from "@napi-rs/canvas";
 import { writeAtomicSync } from "../core/atomic.js";
 import { QstError, ensure } from "../core/errors.js";
 
-Chart.register(...registerables);
+/**
+ * Chart.js and the Skia canvas, loaded on the first render: importing them costs about 90 ms, which
+ * every command that draws nothing (and every library user who never plots) would otherwise pay.
+ */
+interface Renderer {
+  chart: typeof import("chart.js");
+  helpers: typeof import("chart.js/helpers");
+  canvas: typeof import("@napi-rs/canvas");
+}
+let renderer: Renderer | null = null;
+
+async function loadRenderer(): Promise<Renderer> {
+  if (!renderer) {
+    const [chart, helpers, canvas] = await Promise.all([
+      import("chart.js"),
+      import("chart.js/helpers"),
+      import("@napi-rs/canvas"),
+    ]);
+    chart.Chart.register(...chart.registerables);
+    renderer = { chart, helpers, canvas };
+  }
+  return renderer;
+}
+
+/** The renderer inside drawing code, which runs only after renderPlot has loaded it. */
+function lib(): Renderer {
+  if (!renderer) throw new Error("internal: the plot renderer is used before renderPlot loaded it");
+  return renderer;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -141,7 +166,7 @@ const DEJAVU_FACES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Obliq
 function registerFontFile(file: string, origin: string): void {
   ensure(fs.existsSync(file), `font file ${file} (from ${origin}) does not exist`);
   ensure(
-    GlobalFonts.registerFromPath(path.resolve(file), FONT_ALIAS) !== null,
+    lib().canvas.GlobalFonts.registerFromPath(path.resolve(file), FONT_ALIAS) !== null,
     `font file ${file} (from ${origin}) is not a font Skia can read`,
   );
 }
@@ -150,7 +175,8 @@ function registerFontFile(file: string, origin: string): void {
  * Makes sure plot text can be drawn, and says where the font comes from: "QST_PLOT_FONT",
  * "dejavu-fonts-ttf" (npm package) or "system". Throws a QstError when no font is available.
  */
-export function ensurePlotFonts(): string {
+export async function ensurePlotFonts(): Promise<string> {
+  await loadRenderer();
   if (fontSource) return fontSource;
   let source = "system";
   const fromEnv = process.env.QST_PLOT_FONT;
@@ -173,7 +199,7 @@ export function ensurePlotFonts(): string {
       source = "dejavu-fonts-ttf";
     }
   }
-  const ctx = createCanvas(64, 64).getContext("2d");
+  const ctx = lib().canvas.createCanvas(64, 64).getContext("2d");
   ctx.font = `20px ${FONT_STACK}`;
   ensure(
     ctx.measureText("Mψ").width > 0,
@@ -401,7 +427,7 @@ const legendSamples: Plugin<"scatter"> = {
       if (radius > 0) {
         ctx.fillStyle = String(ds.backgroundColor);
         ctx.lineWidth = Number(ds.pointBorderWidth ?? 1);
-        drawPoint(
+        lib().helpers.drawPoint(
           ctx,
           { pointStyle: ds.pointStyle as PointStyle, rotation: 0, radius, borderWidth: ctx.lineWidth },
           xc,
@@ -713,13 +739,15 @@ function buildConfig(
             padding: px(18),
             // Invisible boxes: legendSamples draws the samples.
             generateLabels: (chart) =>
-              Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => ({
-                ...item,
-                fillStyle: "rgba(0,0,0,0)",
-                strokeStyle: "rgba(0,0,0,0)",
-                lineWidth: 0,
-                lineDash: [],
-              })),
+              lib()
+                .chart.Chart.defaults.plugins.legend.labels.generateLabels(chart)
+                .map((item) => ({
+                  ...item,
+                  fillStyle: "rgba(0,0,0,0)",
+                  strokeStyle: "rgba(0,0,0,0)",
+                  lineWidth: 0,
+                  lineDash: [],
+                })),
           },
         },
         tooltip: { enabled: false },
@@ -736,7 +764,9 @@ export async function renderPlot(spec: PlotSpec, format: PlotFormat = "png"): Pr
     format === "png" || format === "svg" || format === "pdf",
     `plot: unknown format "${format}" (use png, svg or pdf)`,
   );
-  ensurePlotFonts();
+  await ensurePlotFonts();
+  const { Chart } = lib().chart;
+  const { createCanvas, PDFDocument, SvgExportFlag } = lib().canvas;
   const width = spec.width ?? DEFAULT_WIDTH;
   const height = spec.height ?? DEFAULT_HEIGHT;
 
