@@ -64,8 +64,9 @@ export class FreeEnergyDifference {
     this.deltaTheta = new Float64Array(rbm.nHidden);
     this.expDelta = new Float64Array(rbm.nHidden);
     this.state = new Uint8Array(rbm.nVisible);
-    this.expW = rbm.weights.map(Math.exp);
-    this.expMinusW = rbm.weights.map((w) => Math.exp(-w));
+    this.expW = new Float64Array(rbm.weights.length);
+    this.expMinusW = new Float64Array(rbm.weights.length);
+    this.refreshWeights();
   }
 
   setState(v: ArrayLike<number>, offset = 0): void {
