@@ -4,6 +4,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Rng } from "../src/core/rng.js";
 import { writeMeasurements } from "../src/io/measurement-file.js";
+import { memberFileName, writeManifest } from "../src/io/ensemble.js";
+import { modelFile, saveModelFile } from "../src/io/model-file.js";
+import { RBM } from "../src/nn/rbm.js";
+import { RbmWaveFunction } from "../src/nn/wavefunction.js";
 import { lastJson, qst } from "./helpers/cli.js";
 import { tempDir } from "./helpers/files.js";
 
@@ -152,5 +156,40 @@ describe("ensembles on the command line", () => {
     expect(ev.mutual_fidelity_mean).toBeGreaterThan(0.9);
     const bad = qst(["train", DATA, "--member", "1", "--out", p("x.json")]);
     expect(bad.stderr).toMatch(/--member is for ensembles: give --bootstrap K too/);
+  });
+});
+
+describe("qst observe on an ensemble whose energy has nothing to extrapolate", () => {
+  it("every model in an eigenstate (variance 0): the estimates stand, the extrapolation is a warning", () => {
+    // product states: all spins 0, an eigenstate of −Σ ZZ, so every local energy is the same
+    const folder = p("frozen");
+    writeManifest(folder, { members: 3, seed: 1, data: "d.h5", dataSha256: "abc" });
+    for (const i of [0, 1, 2]) {
+      const rbm = new RBM(4, 2);
+      rbm.visibleBias.fill(-40);
+      saveModelFile(
+        path.join(folder, memberFileName(i)),
+        modelFile(RbmWaveFunction.positive(rbm), { provenance: { qstVersion: "test", created: "now" } }),
+      );
+    }
+    const args = [
+      "observe",
+      folder,
+      "--observable",
+      "energy",
+      "--hamiltonian",
+      "tfim",
+      "-h",
+      "0",
+      "--lattice",
+      "chain",
+    ];
+    const r = qst([...args, "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const e = lastJson(r.stdout).energy;
+    expect(e.mean).toBe(-3);
+    expect(e.zeroVariance).toBeUndefined();
+    expect(e.zeroVarianceFailure).toMatch(/no extrapolation to zero variance: .*variances do not differ/);
+    expect(qst(args).stdout).toMatch(/^warning: energy: no extrapolation to zero variance/m);
   });
 });

@@ -9,6 +9,7 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
+  QstError,
   ensure,
   enumerateWaveFunction,
   type Estimate,
@@ -274,10 +275,17 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       variance: e.localVariance!.mean,
       varianceError: e.localVariance!.stderr,
     });
-    const zeroVariance: ZeroVarianceEstimate | undefined =
-      ensemble && kEnergy >= 0 && model.kind !== "density"
-        ? zeroVarianceEnergy([estimates[kEnergy], ...memberEstimates.map((e) => e[kEnergy])].map(point))
-        : undefined;
+    // A fit that cannot be made (e.g. every model's variance is 0) leaves the other results standing.
+    let zeroVariance: ZeroVarianceEstimate | undefined;
+    let zeroVarianceFailure: string | undefined;
+    if (ensemble && kEnergy >= 0 && model.kind !== "density") {
+      try {
+        zeroVariance = zeroVarianceEnergy([estimates[kEnergy], ...memberEstimates.map((e) => e[kEnergy])].map(point));
+      } catch (e) {
+        if (!(e instanceof QstError)) throw e;
+        zeroVarianceFailure = `no extrapolation to zero variance: ${e.message}`;
+      }
+    }
 
     // Exact values: in the data's psi, and in the model's own normalised ψ_λ (enumerated once).
     let exactData: (number | undefined)[] = observables.map(() => undefined);
@@ -325,6 +333,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
               perSite: perSite(e.mean, e.stderr, exactModel[k], exactData[k], N),
               ...(model.kind !== "density" ? { energyVariance: e.localVariance } : {}),
               ...(zeroVariance ? { zeroVariance } : {}),
+              ...(zeroVarianceFailure ? { zeroVarianceFailure } : {}),
             }
           : {}),
         ...(withReconstruction
@@ -392,7 +401,11 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     }
     for (let k = 0; k < names.length; k++) {
       const extra =
-        k === kEnergy && zeroVariance ? zeroVariance.warnings.map((w) => `zero-variance extrapolation: ${w}`) : [];
+        k !== kEnergy
+          ? []
+          : zeroVarianceFailure
+            ? [zeroVarianceFailure]
+            : (zeroVariance?.warnings.map((w) => `zero-variance extrapolation: ${w}`) ?? []);
       for (const w of [...estimates[k].warnings, ...memberWarnings[k], ...extra])
         process.stdout.write(`warning: ${names[k]}: ${w}\n`);
     }
