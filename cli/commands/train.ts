@@ -566,7 +566,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       : "";
     const from = result.pt_from_epoch !== undefined ? ` (auto, from epoch ${result.pt_from_epoch + 1})` : "";
     const exchange = result.exchange_moves
-      ? `; exchange moves${result.exchange_moves.from_epoch > 0 ? ` from epoch ${result.exchange_moves.from_epoch + 1}` : ""}${args.exchange === "auto" ? " (the shots lie in one magnetisation sector)" : ""}, acceptance ${fmt(result.exchange_moves.acceptance, 2)}`
+      ? `; exchange moves${result.exchange_moves.from_epoch > 0 ? ` from epoch ${result.exchange_moves.from_epoch + 1}` : ""}${options.exchange === "auto" ? " (the shots lie in one magnetisation sector)" : ""}, acceptance ${fmt(result.exchange_moves.acceptance, 2)}`
       : "";
     process.stdout.write(`negative phase ${result.negative_phase}${from}${pt}${exchange}\n`);
   }
