@@ -106,7 +106,15 @@ export {
 } from "./train/callbacks.js";
 export { TemperedChains, sampleTempered, type TemperingState } from "./sample/tempering.js";
 export { ExchangeMoves } from "./sample/exchange.js";
-export { magnetizationConvergence, MODE_RHAT_THRESHOLD, type ChainConvergence } from "./estimate/convergence.js";
+export {
+  AUTO_BURN_IN_DEFAULTS,
+  autoBurnIn,
+  magnetizationConvergence,
+  MODE_RHAT_THRESHOLD,
+  type AutoBurnInOptions,
+  type ChainConvergence,
+} from "./estimate/convergence.js";
+export type { AdaptiveBurnIn, BurnIn, BurnInDecision, BurnInReport } from "./sample/burn-in.js";
 export type { MixingSummary } from "./train/mixing.js";
 export type { NegativePhaseReport } from "./train/model-average.js";
 export { ShotBlocks, holdOut, bootstrapShots, bootstrapMember, halfSampleMember, memberSeeds } from "./train/shots.js";
@@ -116,6 +124,7 @@ export {
   estimateObservables,
   estimateObservable,
   mixesPoorly,
+  burnInWarning,
   exactExpectation,
   stateExpectation,
   densityExpectation,

@@ -49,7 +49,14 @@ import {
   resolveLattice,
   type SystemOptions,
 } from "../system.js";
-import { dataOptions, readOptionsFrom } from "./shared-options.js";
+import {
+  burnInJson,
+  burnInOption,
+  dataOptions,
+  describeBurnIn,
+  parseBurnIn,
+  readOptionsFrom,
+} from "./shared-options.js";
 
 interface ObserveArgs extends SystemOptions {
   model: string;
@@ -58,7 +65,7 @@ interface ObserveArgs extends SystemOptions {
   block?: string;
   samples: number;
   chains: number;
-  "burn-in": number;
+  "burn-in": string | number;
   thin: number;
   seed: number;
   tempering: "auto" | "on" | "off";
@@ -74,7 +81,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
   describe:
     "Estimate observables of a trained model from Gibbs samples, with autocorrelation-aware error bars, τ and R̂",
   builder: (y: Argv) =>
-    dataOptions(y, true)
+    burnInOption(dataOptions(y, true), "Sampling:")
       .positional("model", { type: "string", describe: "model file written by qst train", demandOption: true })
       .option("observable", {
         type: "string",
@@ -122,12 +129,6 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         describe: "independent Gibbs chains (≥ 2 for R̂ between chains)",
         group: "Sampling:",
       })
-      .option("burn-in", {
-        type: "number",
-        default: 500,
-        describe: "sweeps discarded at the start of each chain",
-        group: "Sampling:",
-      })
       .option("thin", { type: "number", default: 1, describe: "sweeps between kept samples", group: "Sampling:" })
       .option("seed", { type: "number", default: 1, describe: "random seed", group: "Sampling:" })
       .option("tempering", {
@@ -154,7 +155,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       );
     int(args.chains, 1, "chains");
     int(args.samples, 1, "samples");
-    int(args["burn-in"], 0, "burn-in");
+    const burnIn = parseBurnIn(args["burn-in"]);
     int(args.thin, 1, "thin");
     ensure(Number.isSafeInteger(args.seed), `--seed must be an integer, got ${args.seed}`);
     const samplesPerChain = Math.ceil(args.samples / args.chains);
@@ -231,7 +232,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     const estimates = estimateObservables(wf, observables, {
       chains: args.chains,
       samplesPerChain,
-      burnIn: args["burn-in"],
+      burnIn,
       thin: args.thin,
       seed: args.seed,
       tempering: tempering(args.tempering),
@@ -246,7 +247,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
       estimateObservables(m.wavefunction, observables, {
         chains: args.chains,
         samplesPerChain,
-        burnIn: args["burn-in"],
+        burnIn,
         thin: args.thin,
         seed: args.seed + m.index,
         tempering: tempering(args.tempering),
@@ -352,6 +353,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     // Which chains the numbers came from, and why, so that a rerun with other options is comparable.
     const tempered = estimates[0].tempered === true;
     result.sampler = tempered ? "tempered" : "gibbs";
+    result.burn_in = burnInJson(estimates[0].burnIn, burnIn);
     const autoNote =
       tempered && args.tempering === "auto"
         ? `the plain Gibbs chains did not mix (R̂ > ${MODE_RHAT_THRESHOLD} or τ > 1/${MIN_CHAIN_LENGTH_IN_TAU} of a chain), so these estimates come from tempered chains (--tempering off to keep the plain ones)`
@@ -363,7 +365,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     }
     process.stdout.write(table(names, estimates, exactModel, exactData, truth !== null || truthRho !== null) + "\n");
     process.stdout.write(
-      `${estimates[0].nSamples} samples = ${estimates[0].nChains} chains × ${samplesPerChain}, burn-in ${args["burn-in"]}, thin ${args.thin}, seed ${args.seed}` +
+      `${estimates[0].nSamples} samples = ${estimates[0].nChains} chains × ${samplesPerChain}, burn-in ${describeBurnIn(estimates[0].burnIn, burnIn)}, thin ${args.thin}, seed ${args.seed}` +
         (hamiltonian ? `; H = ${hamiltonian.name}` : "") +
         "\n",
     );

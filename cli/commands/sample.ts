@@ -1,6 +1,8 @@
 /** qst sample MODEL --n M --out FILE: Gibbs samples of |ψ_λ|² written in the measurement format. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
+  autoBurnIn,
+  burnInWarning,
   ensure,
   magnetizationConvergence,
   MODE_RHAT_THRESHOLD,
@@ -11,6 +13,7 @@ import {
 import { writeMeasurements } from "../../src/io/measurement-file.js";
 import { loadAnyModel } from "../../src/io/model-file.js";
 import { handler, printJson } from "../common.js";
+import { burnInJson, burnInOption, parseBurnIn } from "./shared-options.js";
 import { checkAtMost, checkDrawn, MAX_CHAINS } from "../limits.js";
 import { checkOutputs } from "../outputs.js";
 
@@ -19,7 +22,7 @@ interface SampleArgs {
   n: number;
   out: string;
   chains: number;
-  "burn-in": number;
+  "burn-in": string | number;
   thin: number;
   seed: number;
   tempering: "auto" | "on" | "off";
@@ -31,12 +34,11 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
   command: "sample <model>",
   describe: "Draw Z-basis shots from a trained model by block Gibbs sampling and write them as a measurement file",
   builder: (y: Argv) =>
-    y
+    burnInOption(y)
       .positional("model", { type: "string", describe: "model file written by qst train", demandOption: true })
       .option("n", { type: "number", demandOption: true, describe: "number of shots to draw" })
       .option("out", { type: "string", demandOption: true, describe: "HDF5 file to write" })
       .option("chains", { type: "number", default: 100, describe: "independent Gibbs chains" })
-      .option("burn-in", { type: "number", default: 500, describe: "sweeps discarded at the start of each chain" })
       .option("thin", { type: "number", default: 2, describe: "sweeps between kept samples" })
       .option("seed", { type: "number", default: 1, describe: "random seed" })
       .option("tempering", {
@@ -54,10 +56,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     ensure(Number.isInteger(args.n) && args.n > 0, `--n must be a positive integer, got ${args.n}`);
     ensure(Number.isInteger(args.chains) && args.chains > 0, `--chains must be a positive integer, got ${args.chains}`);
     ensure(Number.isInteger(args.thin) && args.thin > 0, `--thin must be a positive integer, got ${args.thin}`);
-    ensure(
-      Number.isInteger(args["burn-in"]) && args["burn-in"] >= 0,
-      `--burn-in must be an integer ≥ 0, got ${args["burn-in"]}`,
-    );
+    const burnIn = parseBurnIn(args["burn-in"]);
     ensure(Number.isSafeInteger(args.seed), `--seed must be an integer, got ${args.seed}`);
     checkAtMost(args.chains, MAX_CHAINS, "--chains");
     checkOutputs([{ path: args.out, flag: "--out" }], [{ path: args.model, what: "model file" }], {
@@ -70,15 +69,21 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     checkDrawn(args.n, model.nVisible, "--n");
     const chains = Math.min(args.chains, args.n);
     const perChain = Math.ceil(args.n / chains);
-    const sampling = { chains, samplesPerChain: perChain, burnIn: args["burn-in"], thin: args.thin };
+    const sampling = {
+      chains,
+      samplesPerChain: perChain,
+      burnIn: burnIn === "auto" ? autoBurnIn() : burnIn,
+      thin: args.thin,
+    };
     let tempered = args.tempering === "on";
     let drawn = (tempered ? sampleTempered : sampleChains)(model.amplitude, sampling, new Rng(args.seed));
     let convergence = magnetizationConvergence(drawn);
-    if (!convergence.converged && args.tempering === "auto") {
-      // chains stuck in different modes of |ψ|² (e.g. a GHZ model): draw again with tempering
-      process.stderr.write(
-        `qst: the Gibbs chains disagree on the magnetisation (R̂ = ${convergence.rhat.toFixed(2)}): drawing again with parallel tempering\n`,
-      );
+    if ((!convergence.converged || drawn.burnIn?.converged === false) && args.tempering === "auto") {
+      // chains stuck in different modes of |ψ|² (e.g. a GHZ model), or that never settle: draw again tempered
+      const why = !convergence.converged
+        ? `disagree on the magnetisation (R̂ = ${convergence.rhat.toFixed(2)})`
+        : "did not settle within the burn-in's limit";
+      process.stderr.write(`qst: the Gibbs chains ${why}: drawing again with parallel tempering\n`);
       tempered = true;
       drawn = sampleTempered(model.amplitude, sampling, new Rng(args.seed));
       convergence = magnetizationConvergence(drawn);
@@ -89,6 +94,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
           `the shots over-represent some modes of |ψ|²; use a larger --thin${tempered ? "" : " or --tempering on"}\n`,
       );
     }
+    if (drawn.burnIn?.converged === false) process.stderr.write(`qst: warning: ${burnInWarning(drawn.burnIn)}\n`);
     const N = model.nVisible;
     // Interleave the chains (shot m from chain m mod C) so that any prefix mixes all chains.
     const samples = new Uint8Array(args.n * N);
@@ -110,7 +116,8 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
         N,
         seed: args.seed,
         chains,
-        burn_in: args["burn-in"],
+        burn_in: drawn.burnIn?.sweeps ?? 0,
+        burn_in_rule: String(burnIn),
         thin: args.thin,
         tempered: tempered ? 1 : 0,
       },
@@ -123,6 +130,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
         tempered,
         rhat_magnetization: convergence.rhat,
         converged: convergence.converged,
+        burn_in: burnInJson(drawn.burnIn, burnIn),
       });
     else process.stdout.write(`${args.n} shots of N = ${N} qubits written to ${args.out}\n`);
   }),

@@ -25,9 +25,10 @@ import { parts, type StateVector } from "../core/state-vector.js";
 import { Rng } from "../core/rng.js";
 import * as states from "../physics/states.js";
 import { sampleChains, type ChainSamples } from "../sample/gibbs.js";
+import type { BurnInReport } from "../sample/burn-in.js";
 import { sampleTempered } from "../sample/tempering.js";
-import { MIN_CHAIN_LENGTH_IN_TAU, MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
-import { MODE_RHAT_THRESHOLD } from "./convergence.js";
+import { fmtAbove, MIN_CHAIN_LENGTH_IN_TAU, MIN_SAMPLES_PER_CHAIN, summarize, type Summary } from "./statistics.js";
+import { AUTO_BURN_IN_DEFAULTS, autoBurnIn, MODE_RHAT_THRESHOLD } from "./convergence.js";
 import type { Complex, LocalEvaluator, RbmWaveFunction, WaveFunction } from "../nn/wavefunction.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -300,8 +301,11 @@ export interface EstimationOptions {
   chains: number;
   /** Samples kept per chain. */
   samplesPerChain: number;
-  /** Sweeps discarded at the start of every chain. */
-  burnIn: number;
+  /**
+   * Sweeps discarded at the start of every chain, or "auto": as many as the chains' free-energy trace
+   * shows are needed (`autoBurnIn`, src/estimate/convergence.ts), reported in `Estimate.burnIn`.
+   */
+  burnIn: number | "auto";
   /** Sweeps between kept samples. */
   thin: number;
   seed: number;
@@ -321,7 +325,7 @@ function checkEstimationOptions(o: EstimationOptions): void {
     );
   int(o.chains, 1, "the number of chains");
   int(o.samplesPerChain, MIN_SAMPLES_PER_CHAIN, "samples per chain");
-  int(o.burnIn, 0, "burn-in");
+  if (o.burnIn !== "auto") int(o.burnIn, 0, "burn-in");
   int(o.thin, 1, "thin");
   ensure(Number.isFinite(o.seed), () => `seed must be a finite number, got ${o.seed}`);
 }
@@ -330,7 +334,8 @@ function checkEstimationOptions(o: EstimationOptions): void {
 export function sampleWaveFunction(wf: WaveFunction, options: EstimationOptions, rng?: Rng): ChainSamples {
   checkEstimationOptions(options);
   ensure(options.tempering !== "auto", "tempering 'auto' decides from the estimates: use estimateObservables");
-  const { chains, samplesPerChain, burnIn, thin } = options;
+  const { chains, samplesPerChain, thin } = options;
+  const burnIn = options.burnIn === "auto" ? autoBurnIn() : options.burnIn;
   return (options.tempering ? sampleTempered : sampleChains)(
     wf.amplitude,
     { chains, samplesPerChain, burnIn, thin },
@@ -704,6 +709,8 @@ export interface Estimate extends Summary {
   series: Float64Array[];
   /** Whether the samples came from tempered chains (set by estimateObservables). */
   tempered?: boolean;
+  /** The burn-in that was run (set by estimateObservables): sweeps, and for "auto" its diagnostics. */
+  burnIn?: BurnInReport;
 }
 
 /**
@@ -802,11 +809,27 @@ export function estimateObservables(
     const rng = new Rng(options.seed);
     const samples = sampleWaveFunction(wf, o, rng);
     const replica = observables.some((x) => x.kind === "renyi2") ? sampleWaveFunction(wf, o, rng) : undefined;
-    return observables.map((x) => ({ ...estimateObservable(wf, x, samples, replica), tempered }));
+    const burnIn = samples.burnIn;
+    const unburnt = [samples, replica].find((s) => s?.burnIn && !s.burnIn.converged)?.burnIn;
+    return observables.map((x) => {
+      const e = estimateObservable(wf, x, samples, replica);
+      if (unburnt) e.warnings.push(burnInWarning(unburnt));
+      return { ...e, tempered, burnIn };
+    });
   };
   if (options.tempering !== "auto") return draw(options.tempering === true);
   const plain = draw(false);
-  return plain.some(mixesPoorly) ? draw(true) : plain;
+  return plain.some((e) => mixesPoorly(e) || e.burnIn?.converged === false) ? draw(true) : plain;
+}
+
+/** The warning for an adaptive burn-in that reached its limit with the chains still disagreeing or drifting. */
+export function burnInWarning(b: BurnInReport): string {
+  const rhat = b.rhat ?? Number.NaN;
+  const why =
+    rhat > MODE_RHAT_THRESHOLD
+      ? `the chains' free energies still disagree (R̂ = ${fmtAbove(rhat, MODE_RHAT_THRESHOLD)})`
+      : `${b.sweeps} sweeps are not ${AUTO_BURN_IN_DEFAULTS.tauMultiple} autocorrelation times of the free energy (τ ≈ ${Math.round(b.tauSweeps ?? Number.NaN)} sweeps)`;
+  return `the chains did not settle within the adaptive burn-in's limit: ${why}; the samples may still remember the random starts or sit in minor modes (try tempering)`;
 }
 
 /**

@@ -21,6 +21,7 @@ import type { RBM } from "../nn/rbm.js";
 import type { Rng } from "../core/rng.js";
 import { Arena, KERNEL_ABI, Layout, setContextField, writeContext } from "../kernels/wasm.js";
 import { kernelThreads, parallelFor } from "../kernels/pool.js";
+import { type BurnIn, type BurnInReport, runBurnIn } from "./burn-in.js";
 
 /**
  * Below this much work per step (chains·k·nV·nH) a step is not even tried on several threads; above
@@ -232,8 +233,11 @@ export interface SampleOptions {
   chains: number;
   /** Samples kept per chain. */
   samplesPerChain: number;
-  /** Sweeps discarded at the start of every chain. */
-  burnIn: number;
+  /**
+   * Sweeps discarded at the start of every chain, or an adaptive burn-in that runs until the
+   * chains' free-energy trace shows they have forgotten their random starts (src/sample/burn-in.ts).
+   */
+  burnIn: BurnIn;
   /** Sweeps between kept samples (1 keeps every sweep). */
   thin: number;
 }
@@ -244,6 +248,8 @@ export interface ChainSamples {
   nVisible: number;
   /** Chain-major: sample t of chain c at [(c*samplesPerChain + t) * nVisible, …). */
   samples: Uint8Array;
+  /** The burn-in that was run (sweeps, and for an adaptive one whether it converged). */
+  burnIn?: BurnInReport;
 }
 
 /**
@@ -253,17 +259,16 @@ export interface ChainSamples {
 export function sampleChains(rbm: RBM, options: SampleOptions, rng: Rng): ChainSamples {
   const { chains, samplesPerChain, burnIn, thin } = options;
   if (!(thin >= 1) || !Number.isInteger(thin)) throw new Error(`thin must be an integer ≥ 1, got ${thin}`);
-  if (!(burnIn >= 0) || !Number.isInteger(burnIn)) throw new Error(`burn-in must be an integer ≥ 0, got ${burnIn}`);
   if (!(samplesPerChain >= 0) || !Number.isInteger(samplesPerChain))
     throw new Error(`samples per chain must be an integer ≥ 0, got ${samplesPerChain}`);
   const nV = rbm.nVisible;
   const sampler = new GibbsSampler(rbm, chains, rng);
   const samples = new Uint8Array(chains * samplesPerChain * nV);
-  sampler.step(burnIn);
+  const report = runBurnIn(sampler, rbm, chains, burnIn);
   for (let t = 0; t < samplesPerChain; t++) {
     sampler.step(thin);
     const v = sampler.visible;
     for (let c = 0; c < chains; c++) samples.set(v.subarray(c * nV, (c + 1) * nV), (c * samplesPerChain + t) * nV);
   }
-  return { nChains: chains, samplesPerChain, nVisible: nV, samples };
+  return { nChains: chains, samplesPerChain, nVisible: nV, samples, burnIn: report };
 }

@@ -26,6 +26,7 @@
  */
 import type { Rng } from "../core/rng.js";
 import { RBM } from "../nn/rbm.js";
+import { runBurnIn } from "./burn-in.js";
 import { GibbsSampler, type ChainSamples, type SampleOptions } from "./gibbs.js";
 
 export interface LadderOptions {
@@ -327,20 +328,18 @@ function mean(x: readonly number[]): number {
 export function sampleTempered(rbm: RBM, options: SampleOptions, rng: Rng): ChainSamples {
   const { chains, samplesPerChain, burnIn, thin } = options;
   if (!(thin >= 1) || !Number.isInteger(thin)) throw new Error(`thin must be an integer ≥ 1, got ${thin}`);
-  if (!(burnIn >= 0) || !Number.isInteger(burnIn)) throw new Error(`burn-in must be an integer ≥ 0, got ${burnIn}`);
   const nV = rbm.nVisible;
   const pt = new TemperedChains(new GibbsSampler(rbm, chains, rng), rng.split(), undefined, {
     adaptAttempts: chains * 4,
   });
-  for (let done = 0; done < burnIn; done += thin) {
-    pt.step(Math.min(thin, burnIn - done));
-    pt.adapt();
-  }
+  // the β = 1 replicas' trace decides an adaptive burn-in; the ladder adapts every `thin` sweeps
+  const cold = { visible: pt.cold.visible, step: (k: number) => pt.step(k) };
+  const report = runBurnIn(cold, rbm, chains, burnIn, thin, () => pt.adapt());
   const samples = new Uint8Array(chains * samplesPerChain * nV),
     v = pt.cold.visible;
   for (let t = 0; t < samplesPerChain; t++) {
     pt.step(thin);
     for (let c = 0; c < chains; c++) samples.set(v.subarray(c * nV, (c + 1) * nV), (c * samplesPerChain + t) * nV);
   }
-  return { nChains: chains, samplesPerChain, nVisible: nV, samples };
+  return { nChains: chains, samplesPerChain, nVisible: nV, samples, burnIn: report };
 }
