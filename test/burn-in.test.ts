@@ -99,7 +99,7 @@ describe("sampling with the adaptive burn-in", () => {
     expect(s.burnIn!.sweeps).toBeGreaterThanOrEqual(20 * s.burnIn!.tauSweeps!);
     const p = logProbabilities(rbm).map(Math.exp),
       counts = new Float64Array(p.length);
-    for (let c = 0; c < o.chains; c++) counts[indexOf(s.samples, 6, (c * o.samplesPerChain) * 6)]++;
+    for (let c = 0; c < o.chains; c++) counts[indexOf(s.samples, 6, c * o.samplesPerChain * 6)]++;
     const { chi2, critical } = chiSquare(counts, p, o.chains);
     expect(chi2).toBeLessThan(critical);
   });
