@@ -9,7 +9,7 @@
  * the result agrees with the plain loops of accumulateFreeEnergyGradient to ~1e-15 relative.
  */
 import { kernelThreads, parallelFor } from "./pool.js";
-import { Arena, type RbmParameters, KERNEL_ABI, Layout, setContextField, writeContext } from "./wasm.js";
+import { Arena, type RbmParameters, KERNEL_ABI, Layout, writeContext } from "./wasm.js";
 
 /** Below this much work (samples·nV·nH) the gradient runs on one thread (above it, see pool.ts). */
 export const GRAD_THREAD_WORK = 2e5;
@@ -26,6 +26,8 @@ export class GradientWorkspace {
   private readonly w: Float64Array;
   private readonly raw: Float64Array;
   private readonly grad: Float64Array;
+  /** gctx.nQ, the one context field set per call: a view made once (setContextField makes one per call). */
+  private readonly nQField: Int32Array;
 
   constructor(nV: number, nH: number, capacity: number) {
     this.nV = nV;
@@ -78,6 +80,7 @@ export class GradientWorkspace {
     this.w = this.arena.f64(w, this.capacity);
     this.raw = this.arena.f64(raw, nV * nH + nV + nH);
     this.grad = this.arena.f64(grad, nV * nH + nV + nH);
+    this.nQField = this.arena.i32(gctx + 4 * KERNEL_ABI.gctx.fields.nQ.index, 1);
   }
 
   /**
@@ -113,7 +116,7 @@ export class GradientWorkspace {
     w.fill(-1 / nChains, count, n);
     w.fill(0, n, 4 * nQ);
     this.raw.set(rbm.params);
-    setContextField(this.arena, this.gctx, "gctx", "nQ", nQ);
+    this.nQField[0] = nQ; // an integer ≤ nQmax, checked above through the capacity
 
     const threads = n * nV * nH >= GRAD_THREAD_WORK ? kernelThreads() : 1;
     const a = this.arena,
