@@ -153,7 +153,9 @@ describe("the energy extrapolated to zero variance", () => {
     const H = energy(hamiltonian);
     const E0 = stateExpectation(data.psi, 8, H);
     const point = async (shots: typeof data | ReturnType<typeof holdOut>["heldOut"], seed: number) => {
-      const driver = driverFor(shots, { seed });
+      // uncentred training leaves the full model a bias well above its Gibbs error, which is what the
+      // extrapolation must get past (centred models are closer: 0.005 here, too close to test it on)
+      const driver = driverFor(shots, { seed, centering: false });
       await driver.run();
       const [e] = estimateObservables(driver.model, [H], {
         chains: 10,

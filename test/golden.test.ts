@@ -37,6 +37,7 @@ function parameterHash(modelFile: string): string {
 const CASES: { name: string; data: string; args: string[] }[] = [
   { name: "positive default (tfim N10 h1)", data: "tfim_chain_N10_h1.h5", args: [] },
   { name: "positive cd-k", data: "tfim_chain_N10_h1.h5", args: ["--method", "cd", "--epochs", "10"] },
+  { name: "positive uncentred", data: "tfim_chain_N10_h1.h5", args: ["--centering", "off", "--epochs", "10"] },
   {
     name: "positive exact negative phase",
     data: "tfim_chain_N10_h0.5.h5",

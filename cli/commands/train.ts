@@ -96,6 +96,7 @@ interface TrainArgs {
   stream?: boolean;
   "negative-phase": "auto" | "pcd" | "cd" | "pt" | "exact";
   exchange: "auto" | "on" | "off";
+  centering: "on" | "off";
   "phase-hidden"?: number;
   json: boolean;
   quiet: boolean;
@@ -184,6 +185,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         default: "auto" as const,
         describe:
           "exchange moves of the chains (swap two unlike spins, Metropolis) after each update's Gibbs sweeps; auto: when every Z-basis shot has the same number of ones (one magnetisation sector, e.g. a Heisenberg ground state)",
+      })
+      .option("centering", {
+        choices: ["on", "off"] as const,
+        default: "on" as const,
+        describe:
+          "centre the amplitude RBM's gradient on the units' means (Melchior et al. 2016): the noise of cat-like branches stays out of the weights (positive and complex models)",
       })
       .option("phase-hidden", {
         type: "number",
@@ -323,6 +330,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           nHiddenPhase: resumed.state.nHiddenPhase ?? resumed.options.nHiddenPhase,
           // checkpoints from before exchange moves continue without them
           exchange: resumed.options.exchange ?? "off",
+          // and those from before centring without it
+          centering: resumed.options.centering ?? false,
           nAux: resumed.state.nAux ?? resumed.options.nAux,
         }
       : {
@@ -344,6 +353,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           evalEvery: args["eval-every"],
           negativePhase: args["negative-phase"],
           exchange: args.exchange,
+          centering: args.centering === "on",
         },
     data.nShots,
   );

@@ -18,6 +18,7 @@ import { Rng } from "../core/rng.js";
 import type { DensityRbm } from "../nn/density.js";
 import { createModel, type Model, type ModelKind } from "../nn/model.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
+import { Centering, type CenteringState } from "./centering.js";
 import { dataGradient, type DataGradient } from "./gradients.js";
 import type { MixingSummary } from "./mixing.js";
 import { dataSector } from "./mixing.js";
@@ -57,6 +58,8 @@ export interface DriverState extends ChainState {
   nHiddenPhase?: number;
   /** Auxiliary units (density model). */
   nAux?: number;
+  /** The centring's offsets (absent when the run has no centring). */
+  centering?: CenteringState;
 }
 
 /** How a run ended: all epochs done, or stopped early by a callback (with its reason). */
@@ -111,6 +114,8 @@ export class Driver<M extends Model = Model> {
   private readonly order: Uint32Array;
   private readonly batch: Uint32Array;
   private readonly grad: Float64Array;
+  /** The amplitude RBM's centring (options.centering; never for the density model). */
+  private readonly centering: Centering | null;
 
   /**
    * A new model of `kind`, initialised from options.seed, on `shots`; with `state`, continued from a
@@ -144,6 +149,7 @@ export class Driver<M extends Model = Model> {
     this.order = new Uint32Array(shots.blockShots);
     this.batch = new Uint32Array(options.batchSize);
     this.grad = new Float64Array(this.model.params.length);
+    this.centering = options.centering && this.model.kind !== "density" ? new Centering(this.model.amplitude) : null;
     let perEpoch = 0;
     for (let b = 0; b < shots.nBlocks; b++) perEpoch += Math.ceil(shots.blockSize(b) / options.batchSize);
     this.totalSteps = options.epochs * perEpoch;
@@ -202,6 +208,7 @@ export class Driver<M extends Model = Model> {
       grad = this.grad;
     for (let m = 0; m < rows; m++) order[m] = m;
     this.rng.shuffle(order);
+    this.centering?.setVisibleOffsets(block.samples, block.bases, rows);
     let gradNorm2 = 0,
       lr = 0,
       batches = 0;
@@ -213,7 +220,9 @@ export class Driver<M extends Model = Model> {
       this.addWeightDecay(grad);
       for (let p = 0; p < grad.length; p++) gradNorm2 += grad[p] * grad[p];
       lr = learningRateAt(o, this.step, this.totalSteps);
+      this.centering?.centre(grad, block.samples, block.bases, batch, count);
       this.optimizer.update(this.model.params, grad, lr);
+      this.centering?.afterStep();
       this.average.afterUpdate();
       this.step++;
       batches++;
@@ -293,6 +302,7 @@ export class Driver<M extends Model = Model> {
       rng: this.rng.getState(),
       ...(this.model.kind === "complex" ? { nHiddenPhase: this.model.phase!.nHidden } : {}),
       ...(this.model.kind === "density" ? { nAux: this.model.nAux } : {}),
+      ...(this.centering ? { centering: this.centering.getState() } : {}),
     };
   }
 
@@ -315,6 +325,10 @@ export class Driver<M extends Model = Model> {
     this.optimizer.setState(s.optimizer);
     this.average.restore(s);
     this.rng.setState(s.rng);
+    if (this.centering) {
+      if (!s.centering) throw new QstError("the checkpoint has no centring state, but the options ask for centring");
+      this.centering.setState(s.centering);
+    }
   }
 }
 

@@ -14,6 +14,7 @@
  * Thresholds from measurements (docs/training.md): chains that mix (TFIM h ≥ 1) have renewal ≥ 0.98
  * and a Hamming-weight distance ≤ 0.10 from the second epoch on.
  */
+import { isZBasisRow } from "./shots.js";
 
 /** Renewal below this: the chains do not move between the data's configurations. */
 export const RENEWAL_ALARM = 0.5;
@@ -64,7 +65,7 @@ export class MixingMonitor {
     const nV = this.nV;
     for (let m = 0; m < count; m++) {
       const at = batch[m] * nV;
-      if (bases && !isZRow(bases, at, nV)) continue;
+      if (bases && !isZBasisRow(bases, at, nV)) continue;
       let weight = 0,
         key: string | number = 0;
       if (nV <= 48) {
@@ -191,18 +192,13 @@ export function dataSector(samples: Uint8Array, bases: Uint8Array | null, nShots
   let counted = 0;
   for (let m = 0; m < nShots; m++) {
     const at = m * nV;
-    if (bases && !isZRow(bases, at, nV)) continue;
+    if (bases && !isZBasisRow(bases, at, nV)) continue;
     let weight = 0;
     for (let i = at; i < at + nV; i++) weight += samples[i];
     hamming[weight]++;
     counted++;
   }
   return sectorOf(hamming, counted);
-}
-
-function isZRow(bases: Uint8Array, at: number, n: number): boolean {
-  for (let i = at; i < at + n; i++) if (bases[i] !== 90 /* Z */) return false;
-  return true;
 }
 
 function fmtRate(x: number): string {

@@ -46,6 +46,12 @@ export interface TrainOptions {
    * weight (the data lie in one magnetisation sector, where block Gibbs moves poorly).
    */
   exchange: "auto" | "on" | "off";
+  /**
+   * Centring of the amplitude RBM (src/train/centering.ts): the optimiser steps in coordinates
+   * centred on the units' means, which keeps the noise of cat-like branches out of the weights'
+   * gradient. On by default for the positive and complex models (the density model has no centring).
+   */
+  centering: boolean;
   /** L2 penalty on the weights of every RBM (0 = none). */
   weightDecay: number;
   seed: number;
@@ -71,6 +77,7 @@ export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
   finalLearningRateFraction: 0.05,
   negativePhase: "auto",
   exchange: "auto",
+  centering: true,
   weightDecay: 0,
   seed: 1234,
   evalEvery: 10,
@@ -178,7 +185,10 @@ export function resolveOptions(
   }
   if (!["auto", "on", "off"].includes(o.exchange))
     throw new QstError(`--exchange must be auto, on or off; got ${String(o.exchange)}`);
+  if (typeof o.centering !== "boolean")
+    throw new QstError(`centering must be true or false, got ${String(o.centering)}`);
   if (o.negativePhase === "cd") o.chains = o.batchSize;
+  if (kind === "density") o.centering = false; // its parameters are not one RBM's [W | b | c]
   return o;
 }
 

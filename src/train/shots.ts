@@ -159,3 +159,9 @@ export function halfSampleMember(shots: Shots, seed: number, i: number): { shots
   const s = memberSeeds(seed, i);
   return { shots: holdOut(shots, 0.5, s.resample).heldOut, trainSeed: s.train };
 }
+
+/** Whether shot row `at` (of n qubits) of a bases array was measured in Z on every qubit. */
+export function isZBasisRow(bases: Uint8Array, at: number, n: number): boolean {
+  for (let i = at; i < at + n; i++) if (bases[i] !== 90 /* Z */) return false;
+  return true;
+}
