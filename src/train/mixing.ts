@@ -6,9 +6,9 @@
  *     Chains that sample p_λ ≈ p_data independently from update to update have renewal ≈ 1; chains
  *     stuck in a mode (GHZ, the ordered TFIM) or on single configurations of a sector (the W
  *     state, Heisenberg's S^z = 0) have renewal ≪ 1.
- *   - the weights of the sign of M = Σ_i (2v_i − 1) (negative, zero, positive), and the total
- *     variation between the Hamming-weight histograms: a chain population in one magnetised half
- *     shows here even when the chains move within it.
+ *   - the balance of the sign of M = Σ_i (2v_i − 1), P(M < 0 | M ≠ 0), and the total variation
+ *     between the Hamming-weight histograms: a chain population in one magnetised half shows here
+ *     even when the chains move within it.
  * `verdict` names what disagrees beyond noise, or is null. The first epoch is not judged: the model
  * starts near uniform, so its chains differ from the data because it has not learnt them yet.
  * Thresholds from measurements (docs/training.md): chains that mix (TFIM h ≥ 1) have renewal ≥ 0.98
@@ -18,8 +18,10 @@ import { isZBasisRow } from "./shots.js";
 
 /** Renewal below this: the chains do not move between the data's configurations. */
 export const RENEWAL_ALARM = 0.5;
-/** Sign-of-M weights differing by more than this (and 4 binomial σ of the chains at one time). */
+/** Shares of M < 0 among M ≠ 0 differing by more than this (and 4 binomial σ of the chains at one time). */
 export const SIGN_ALARM = 0.15;
+/** The data's share of shots with M ≠ 0 below which the balance of the two signs is not judged. */
+const MIN_SIGNED_SHARE = 0.05;
 /** Hamming-weight histograms further apart than this in total variation. */
 export const HAMMING_ALARM = 0.2;
 /** Renewal below this is slow enough for auto to temper (h = 0.5 TFIM chains: 0.7–0.8). */
@@ -35,7 +37,7 @@ export interface MixingSummary {
   hammingTV: number;
   /** What disagrees beyond noise (the alarm), or null. */
   verdict: string | null;
-  /** Renewal below RENEWAL_SLOW, or a verdict: auto tempers. */
+  /** Renewal below RENEWAL_SLOW, or the magnetised halves out of balance: auto tempers. */
   slow: boolean;
 }
 
@@ -154,25 +156,32 @@ export class MixingMonitor {
     const problems: string[] = [];
     if (renewal < RENEWAL_ALARM)
       problems.push(`the chains renew ${fmtRate(renewal)} as often as independent draws would`);
-    // chains at one time: binomial noise of a weight p among `chains` independent states
+    // The balance of the two magnetised halves, P(M < 0 | M ≠ 0): chains caught in one half show here
+    // even when they move within it. Judged only where the data have both signs to speak of (the S^z = 0
+    // shots of a Heisenberg state have M = 0 throughout), against the binomial noise of the chains at
+    // one time that have M ≠ 0.
     const chains = this.chainStates / this.updates;
-    for (const [k, name] of [
-      [0, "M < 0"],
-      [2, "M > 0"],
-    ] as const) {
-      const d = Math.abs(signChains[k] - signData[k]);
-      const sigma = Math.sqrt(Math.max(signData[k] * (1 - signData[k]), 1e-4) / chains);
+    const dataSigned = signData[0] + signData[2],
+      chainsSigned = signChains[0] + signChains[2];
+    let halvesDisagree = false;
+    if (dataSigned >= MIN_SIGNED_SHARE && chainsSigned > 0) {
+      const pData = signData[0] / dataSigned,
+        pChains = signChains[0] / chainsSigned;
+      const sigma = Math.sqrt(Math.max(pData * (1 - pData), 1e-4) / Math.max(chains * chainsSigned, 1));
+      const d = Math.abs(pChains - pData);
       if (d > SIGN_ALARM && d > 4 * sigma) {
-        problems.push(
-          `weight of ${name}: ${fmtRate(signChains[k])} in the chains, ${fmtRate(signData[k])} in the data`,
-        );
-        break;
+        halvesDisagree = true;
+        problems.push(`share of M < 0 among M ≠ 0: ${fmtRate(pChains)} in the chains, ${fmtRate(pData)} in the data`);
       }
     }
     if (hammingTV > HAMMING_ALARM)
       problems.push(`Hamming-weight histograms differ by ${fmtRate(hammingTV)} (total variation)`);
     const verdict = problems.length ? problems.join("; ") : null;
-    return { renewal, signData, signChains, hammingTV, verdict, slow: verdict !== null || renewal < RENEWAL_SLOW };
+    // Tempering is for chains that do not move between modes: slow renewal, or one magnetised half
+    // over-represented. A Hamming-weight histogram that differs but chains that renew well mean a model
+    // that has not learnt the data yet (the W state, the complex model's first epochs), which tempering
+    // does not help: that goes to the alarm only.
+    return { renewal, signData, signChains, hammingTV, verdict, slow: renewal < RENEWAL_SLOW || halvesDisagree };
   }
 }
 
