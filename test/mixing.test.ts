@@ -44,6 +44,7 @@ describe("when auto tempers", () => {
     expect(s.renewal).toBeGreaterThan(0.7);
     expect(s.slow).toBe(true);
     expect(s.verdict).toMatch(/share of M < 0 among M ≠ 0: 1\.00 in the chains, 0\.50 in the data/);
+    expect(s.stuck).toMatch(/share of M < 0/); // what the alarm reports during training
   });
 
   it("data in the S^z = 0 sector, chains not yet confined to it but renewing: an alarm, not a switch", () => {
@@ -54,6 +55,7 @@ describe("when auto tempers", () => {
     expect(s.verdict).toMatch(/Hamming-weight histograms differ/);
     expect(s.verdict).not.toMatch(/share of M < 0/); // the data have M = 0 throughout: no balance to judge
     expect(s.slow).toBe(false);
+    expect(s.stuck).toBeNull(); // the alarm waits for the end of training
   });
 
   it("chains frozen on a few configurations: slow", () => {

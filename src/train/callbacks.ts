@@ -142,20 +142,24 @@ export class MixingAlarm implements Callback {
         `qst: epoch ${record.epoch}: every Z-basis shot has the same number of ones (one magnetisation sector, where Gibbs sweeps move slowly); adding exchange moves to the chains`,
       );
     if (report.switchedAtEpoch === record.epoch) {
-      const why =
-        mixing?.verdict ?? `the chains renew ${mixing?.renewal.toFixed(2)} as often as independent draws would`;
+      const why = mixing?.stuck ?? `the chains renew ${mixing?.renewal.toFixed(2)} as often as independent draws would`;
       this.write(`qst: epoch ${record.epoch}: the Gibbs chains do not mix (${why}); switching to parallel tempering`);
       this.flaggedBefore = false;
       return;
     }
-    const flagged = mixing?.verdict != null;
+    // Chains that do not move between modes are reported when it lasts two epochs. A histogram that
+    // differs while the chains renew is a model still learning, reported only if it lasts to the end.
+    const last = record.epoch === driver.options.epochs;
+    const flagged = mixing?.stuck != null || (last && mixing?.verdict != null);
     if (flagged) record.mixing_alarm = 1;
-    if (flagged && this.flaggedBefore && this.alarm === null) {
-      const hint =
-        report.negativePhase === "pt"
+    if (flagged && (this.flaggedBefore || last) && this.alarm === null) {
+      const stuck = mixing!.stuck != null;
+      const hint = !stuck
+        ? "the chains renew, so the model itself has not fitted the data: it may need more --epochs or --hidden units"
+        : report.negativePhase === "pt"
           ? "even the tempered chains disagree with the data: the model may need more --epochs or --hidden units"
           : "the chains may be stuck in some modes of p_λ, which biases the gradient: try --negative-phase pt (or auto)";
-      this.alarm = `epoch ${record.epoch}: the negative phase's chains disagree with the data: ${mixing!.verdict}`;
+      this.alarm = `epoch ${record.epoch}: the negative phase's chains disagree with the data: ${stuck ? mixing!.stuck : mixing!.verdict}`;
       this.write(`qst: warning: ${this.alarm}; ${hint}`);
     }
     this.flaggedBefore = flagged;

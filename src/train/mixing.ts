@@ -35,8 +35,15 @@ export interface MixingSummary {
   signData: number[];
   signChains: number[];
   hammingTV: number;
-  /** What disagrees beyond noise (the alarm), or null. */
+  /** What disagrees beyond noise, or null. */
   verdict: string | null;
+  /**
+   * The part of the verdict that says the chains do not move between modes (slow renewal, the
+   * magnetised halves out of balance), or null: what tempering is for, and what the alarm reports
+   * during training. The rest (a Hamming-weight histogram that differs while the chains renew) says
+   * the model has not fitted the data yet.
+   */
+  stuck: string | null;
   /** Renewal below RENEWAL_SLOW, or the magnetised halves out of balance: auto tempers. */
   slow: boolean;
 }
@@ -154,8 +161,8 @@ export class MixingMonitor {
     const distinct = 1 - this.dataCollisionRate;
     const renewal = distinct > 0.05 ? this.moved / this.compared / distinct : NaN;
     const problems: string[] = [];
-    if (renewal < RENEWAL_ALARM)
-      problems.push(`the chains renew ${fmtRate(renewal)} as often as independent draws would`);
+    const renewalProblem = `the chains renew ${fmtRate(renewal)} as often as independent draws would`;
+    if (renewal < RENEWAL_ALARM) problems.push(renewalProblem);
     // The balance of the two magnetised halves, P(M < 0 | M ≠ 0): chains caught in one half show here
     // even when they move within it. Judged only where the data have both signs to speak of (the S^z = 0
     // shots of a Heisenberg state have M = 0 throughout), against the binomial noise of the chains at
@@ -163,15 +170,15 @@ export class MixingMonitor {
     const chains = this.chainStates / this.updates;
     const dataSigned = signData[0] + signData[2],
       chainsSigned = signChains[0] + signChains[2];
-    let halvesDisagree = false;
+    let halvesProblem: string | null = null;
     if (dataSigned >= MIN_SIGNED_SHARE && chainsSigned > 0) {
       const pData = signData[0] / dataSigned,
         pChains = signChains[0] / chainsSigned;
       const sigma = Math.sqrt(Math.max(pData * (1 - pData), 1e-4) / Math.max(chains * chainsSigned, 1));
       const d = Math.abs(pChains - pData);
       if (d > SIGN_ALARM && d > 4 * sigma) {
-        halvesDisagree = true;
-        problems.push(`share of M < 0 among M ≠ 0: ${fmtRate(pChains)} in the chains, ${fmtRate(pData)} in the data`);
+        halvesProblem = `share of M < 0 among M ≠ 0: ${fmtRate(pChains)} in the chains, ${fmtRate(pData)} in the data`;
+        problems.push(halvesProblem);
       }
     }
     if (hammingTV > HAMMING_ALARM)
@@ -181,7 +188,16 @@ export class MixingMonitor {
     // over-represented. A Hamming-weight histogram that differs but chains that renew well mean a model
     // that has not learnt the data yet (the W state, the complex model's first epochs), which tempering
     // does not help: that goes to the alarm only.
-    return { renewal, signData, signChains, hammingTV, verdict, slow: renewal < RENEWAL_SLOW || halvesDisagree };
+    const stuckProblems = [renewal < RENEWAL_ALARM ? renewalProblem : null, halvesProblem].filter((x) => x !== null);
+    return {
+      renewal,
+      signData,
+      signChains,
+      hammingTV,
+      verdict,
+      stuck: stuckProblems.length ? stuckProblems.join("; ") : null,
+      slow: renewal < RENEWAL_SLOW || halvesProblem !== null,
+    };
   }
 }
 
