@@ -102,6 +102,7 @@ export {
   KeepBest,
   EarlyStopping,
   MixingAlarm,
+  LikelihoodWatch,
   finiteValues,
 } from "./train/callbacks.js";
 export { TemperedChains, sampleTempered, type TemperingState } from "./sample/tempering.js";

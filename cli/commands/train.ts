@@ -30,6 +30,7 @@ import {
   finiteValues,
   MAX_DENSITY_QUBITS,
   MAX_EXACT_QUBITS,
+  LikelihoodWatch,
   MixingAlarm,
   type ModelKind,
   QstError,
@@ -459,12 +460,21 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const mixingAlarm = new MixingAlarm((line) => {
     if (!args.quiet) process.stderr.write(line + "\n");
   });
+  // the model's mass leaving the data unseen by the chains (exact Z-basis NLL, N ≤ 20): one line
+  const inMemory = streamed ? null : (validation?.train ?? data);
+  const likelihoodWatch =
+    inMemory && kind !== "density"
+      ? new LikelihoodWatch(inMemory.samples, inMemory.bases, data.nQubits, options.evalEvery, (line) => {
+          if (!args.quiet) process.stderr.write(line + "\n");
+        })
+      : null;
   const callbacks: Callback[] = [
     ...(exactPossible ? [evaluation] : []),
     ...(likelihood ? [likelihood] : []),
     ...(best ? [best] : []),
     ...(args["early-stop"] !== undefined ? [new EarlyStopping("val_nll", args["early-stop"])] : []),
     mixingAlarm,
+    ...(likelihoodWatch?.active ? [likelihoodWatch] : []),
     new JsonlLog(logPath, resumed ? resumed.state.epoch : null),
     {
       onEpochEnd: (_d, record) =>
@@ -541,6 +551,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     ...negativePhaseFields(driver),
     ...(mixingAlarm.alarm ? { mixing_alarm: mixingAlarm.alarm } : {}),
+    ...(likelihoodWatch?.alarm ? { likelihood_alarm: likelihoodWatch.alarm } : {}),
     ...(doubts.length || likelihood?.warnings.length ? { warnings: [...doubts, ...(likelihood?.warnings ?? [])] } : {}),
     ...metrics,
   };

@@ -68,6 +68,11 @@ export interface ModelAverage {
   /** After each epoch: the chains' mixing over it (null when not measured), and auto's decision. */
   endEpoch(epoch: number): MixingSummary | null;
   report(): NegativePhaseReport;
+  /**
+   * Under negativePhase "auto", switch the chains to parallel tempering now (the likelihood watch saw
+   * the model's mass leave the data); false when not auto, already tempered, or not chains.
+   */
+  temperNow?(epoch: number): boolean;
   getState(): ChainState;
   restore(state: ChainState): void;
 }
@@ -202,6 +207,13 @@ class ChainAverage extends ChainsKept implements ModelAverage {
     }
     this.tempered.syncWeights();
     this.tempered.adapt();
+  }
+
+  temperNow(epoch: number): boolean {
+    if (this.options.negativePhase !== "auto" || this.tempered) return false;
+    this.switchedAtEpoch = epoch;
+    this.temper();
+    return true;
   }
 
   override endEpoch(epoch: number): MixingSummary | null {
