@@ -103,16 +103,18 @@ describe("centring is a change of coordinates", () => {
     const bases = Uint8Array.from([Z, Z, Z, X, X, X, Z, Z, Z, Z, Z, Z]);
     c.setVisibleOffsets(samples, bases, 4);
     expect(Array.from(c.mu)).toEqual([2 / 3, 1 / 3, 1]);
-    // λ relaxes towards the batch's σ(θ): with the parameters fixed, 2000 updates bring it there
-    const batch = Uint32Array.from([0, 2]);
-    for (let t = 0; t < 2000; t++) c.centre(new Float64Array(rbm.params.length), samples, bases, batch, 2);
+    // λ relaxes towards σ(θ) of the first Z-basis shot of each batch (shot 1 is in X and skipped):
+    // with the parameters fixed and the batches alternating, to the mean over shots 0 and 2
+    const batches = [Uint32Array.from([1, 0, 2]), Uint32Array.from([1, 2, 0])];
+    for (let t = 0; t < 4000; t++) c.centre(new Float64Array(rbm.params.length), samples, bases, batches[t % 2], 3);
     const theta = new Float64Array(2);
     const target = [0, 0];
     for (const m of [0, 2]) {
       rbm.hiddenActivation(samples, theta, m * 3);
       for (let j = 0; j < 2; j++) target[j] += 1 / (1 + Math.exp(-theta[j])) / 2;
     }
-    for (let j = 0; j < 2; j++) expect(c.lambda[j]).toBeCloseTo(target[j], 6);
+    // the moving average (rate 0.01) of two alternating values wobbles by about 0.005 of their difference
+    for (let j = 0; j < 2; j++) expect(c.lambda[j]).toBeCloseTo(target[j], 3);
   });
 });
 
