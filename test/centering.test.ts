@@ -26,7 +26,9 @@ function loss(rbm: RBM): number {
 function lossGradient(rbm: RBM): Float64Array {
   const g = new Float64Array(rbm.params.length),
     theta = new Float64Array(H);
-  weights.forEach((w, k) => accumulateFreeEnergyGradient(rbm, configs, k * N, w, g, theta));
+  weights.forEach((w, k) => {
+    accumulateFreeEnergyGradient(rbm, configs, k * N, w, g, theta);
+  });
   return g;
 }
 

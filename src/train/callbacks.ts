@@ -202,7 +202,8 @@ export class LikelihoodWatch implements Callback {
     for (let m = 0; m < n; m++) if (!bases || isZBasisRow(bases, m * nQubits, nQubits)) rows.push(m);
     this.nZ = rows.length;
     this.zShots = new Uint8Array(rows.length * nQubits);
-    rows.forEach((m, k) => this.zShots.set(samples.subarray(m * nQubits, (m + 1) * nQubits), k * nQubits));
+    for (let k = 0; k < rows.length; k++)
+      this.zShots.set(samples.subarray(rows[k] * nQubits, (rows[k] + 1) * nQubits), k * nQubits);
   }
 
   /** Whether the watch can run: Z-basis shots, and N small enough to enumerate. */
