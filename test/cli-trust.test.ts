@@ -140,7 +140,9 @@ describe("ensembles on the command line", () => {
     expect(e.energyVariance.mean).toBeGreaterThan(0);
     expect(e.zeroVariance).toMatchObject({ points: 3, dof: 1 });
     expect(Math.abs(e.zeroVariance.value - e.exactData)).toBeLessThan(2 * e.zeroVariance.total);
-    expect(e.zeroVariance.total).toBeLessThan(e.total);
+    // (with two half-samples the fit has one degree of freedom: an error estimated from the scatter is
+    // widened by t_{0.975,1}/z_{0.975} = 6.5, so it need not be narrower than the finite-shot bar here;
+    // docs/trust.md measures the widths with the default four)
     // Too few samples for the members' own error bars: their warnings come out with the estimate.
     const few = ["observe", p("jobs"), "--observable", "energy", "--samples", "40", "--chains", "4", "--burn-in", "0"];
     const fj = lastJson(qst([...few, "--json"]).stdout).energy;
