@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { exactMetrics } from "../src/estimate/metrics.js";
 import { generateDataset } from "../src/physics/generate.js";
 import { LikelihoodWatch, NLL_ESCAPE } from "../src/train/callbacks.js";
-import type { Callback, EpochRecord } from "../src/train/driver.js";
+import type { Callback, DriverState, EpochRecord } from "../src/train/driver.js";
 import { driverFor } from "../src/train/driver.js";
 
 const data = generateDataset({ model: "tfim", N: 8, h: 1, boundary: "open", shots: 2000, seed: 4 });
@@ -44,6 +44,30 @@ describe("the likelihood watch", () => {
     expect(r.lines).toHaveLength(1);
     expect(r.lines[0]).toMatch(/epoch 3: the Z-basis shots' NLL rose from .* switching to parallel tempering/);
     expect(r.d.average.report()).toMatchObject({ negativePhase: "pt", switchedAtEpoch: 3 });
+  });
+
+  it("a run resumed before the rise switches at the same epoch, bit for bit (the lowest NLL is checkpointed)", async () => {
+    const whole = run("auto", 3);
+    await whole.done;
+    // the same run split after epoch 2: a fresh watch in the resumed run sees the rise all the same
+    const first = driverFor(data, { seed: 2, epochs: 6, negativePhase: "auto", evalEvery: 1 });
+    const firstWatch = new LikelihoodWatch(data.samples, data.bases, 8, 1, () => {});
+    for (let e = 0; e < 2; e++) {
+      const record = await first.runEpoch();
+      firstWatch.onEpochEnd(first, record);
+    }
+    const state = JSON.parse(JSON.stringify(first.getState())) as DriverState;
+    const resumed = driverFor(data, { seed: 2, epochs: 6, negativePhase: "auto", evalEvery: 1 }, state);
+    const lines: string[] = [];
+    const corrupt: Callback = {
+      onEpochEnd: (driver, record) => {
+        if (record.epoch === 3) driver.model.amplitude.visibleBias.fill(4);
+      },
+    };
+    await resumed.run([corrupt, new LikelihoodWatch(data.samples, data.bases, 8, 1, (l) => lines.push(l))]);
+    expect(lines).toHaveLength(1);
+    expect(resumed.average.report()).toMatchObject({ negativePhase: "pt", switchedAtEpoch: 3 });
+    expect(Array.from(resumed.model.params)).toEqual(Array.from(whole.d.model.params));
   });
 
   it("with an explicit negative phase it only warns, with a hint", async () => {

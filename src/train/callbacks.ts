@@ -186,7 +186,6 @@ export const NLL_ESCAPE = 1;
  */
 export class LikelihoodWatch implements Callback {
   alarm: string | null = null;
-  private lowest = Number.POSITIVE_INFINITY;
   private readonly zShots: Uint8Array;
   private readonly nZ: number;
 
@@ -222,13 +221,13 @@ export class LikelihoodWatch implements Callback {
     for (let k = 0; k < this.nZ; k++) sum += rbm.freeEnergy(this.zShots, k * N, scratch);
     const nll = sum / this.nZ + logPartitionFunction(rbm);
     record.nll_z = nll;
-    if (nll > this.lowest + NLL_ESCAPE && this.alarm === null) {
-      this.alarm = `epoch ${e}: the Z-basis shots' NLL rose from ${this.lowest.toFixed(3)} to ${nll.toFixed(3)} per shot: probability has moved away from the data, into configurations the chains do not visit`;
-      const switched = driver.average.temperNow?.(e) ?? false;
+    // the lowest value so far lives in the chains' checkpointed state: a resumed run decides the same
+    const rose = driver.average.nllRose?.(e, nll, NLL_ESCAPE) ?? null;
+    if (rose && this.alarm === null) {
+      this.alarm = `epoch ${e}: the Z-basis shots' NLL rose from ${rose.from.toFixed(3)} to ${nll.toFixed(3)} per shot: probability has moved away from the data, into configurations the chains do not visit`;
       this.write(
-        `qst: warning: ${this.alarm}; ${switched ? "switching to parallel tempering" : "try --negative-phase pt (or auto)"}`,
+        `qst: warning: ${this.alarm}; ${rose.switched ? "switching to parallel tempering" : "try --negative-phase pt (or auto)"}`,
       );
     }
-    this.lowest = Math.min(this.lowest, nll);
   }
 }

@@ -34,6 +34,8 @@ export interface ChainState {
   temperedFromEpoch?: number;
   /** Exchange moves: the epoch after which they started (0 = from the start) and their stream. */
   exchange?: { fromEpoch: number; rng: number[] };
+  /** The lowest Z-basis NLL the likelihood watch reported, so that a resumed run judges a rise the same. */
+  lowestNll?: number;
 }
 
 /** What the negative phase is doing, for logs: the phase in use and the tempering ladder. */
@@ -69,10 +71,11 @@ export interface ModelAverage {
   endEpoch(epoch: number): MixingSummary | null;
   report(): NegativePhaseReport;
   /**
-   * Under negativePhase "auto", switch the chains to parallel tempering now (the likelihood watch saw
-   * the model's mass leave the data); false when not auto, already tempered, or not chains.
+   * The likelihood watch's Z-basis NLL at `epoch` (chains only: the exact average cannot miss a mode).
+   * When it lies more than `threshold` above the lowest reported before, returns that lowest value and,
+   * under negativePhase "auto", switches the chains to parallel tempering (`switched`); else null.
    */
-  temperNow?(epoch: number): boolean;
+  nllRose?(epoch: number, nll: number, threshold: number): { from: number; switched: boolean } | null;
   getState(): ChainState;
   restore(state: ChainState): void;
 }
@@ -144,6 +147,8 @@ abstract class ChainsKept {
 class ChainAverage extends ChainsKept implements ModelAverage {
   private readonly theta: Float64Array;
   private tempered: TemperedChains | null = null;
+  /** The lowest NLL reported by nllRose (checkpointed). */
+  private lowestNll = Number.POSITIVE_INFINITY;
   /** Measures mixing for auto and the alarm; CD's chains restart at the data, so not for CD. */
   private readonly monitor: MixingMonitor | null;
   private switchedAtEpoch: number | undefined;
@@ -209,11 +214,16 @@ class ChainAverage extends ChainsKept implements ModelAverage {
     this.tempered.adapt();
   }
 
-  temperNow(epoch: number): boolean {
-    if (this.options.negativePhase !== "auto" || this.tempered) return false;
-    this.switchedAtEpoch = epoch;
-    this.temper();
-    return true;
+  nllRose(epoch: number, nll: number, threshold: number): { from: number; switched: boolean } | null {
+    const from = this.lowestNll;
+    this.lowestNll = Math.min(from, nll);
+    if (!(nll > from + threshold)) return null;
+    const switched = this.options.negativePhase === "auto" && !this.tempered;
+    if (switched) {
+      this.switchedAtEpoch = epoch;
+      this.temper();
+    }
+    return { from, switched };
   }
 
   override endEpoch(epoch: number): MixingSummary | null {
@@ -249,9 +259,11 @@ class ChainAverage extends ChainsKept implements ModelAverage {
     const exchange = this.exchange
       ? { exchange: { fromEpoch: this.exchange.fromEpoch, rng: [...this.exchange.rng.getState()] } }
       : {};
-    if (!this.tempered) return { ...s, ...exchange };
+    const nll = Number.isFinite(this.lowestNll) ? { lowestNll: this.lowestNll } : {};
+    if (!this.tempered) return { ...s, ...exchange, ...nll };
     return {
       ...s,
+      ...nll,
       tempering: this.tempered.getState(),
       ...(this.switchedAtEpoch !== undefined ? { temperedFromEpoch: this.switchedAtEpoch } : {}),
       ...exchange,
@@ -260,6 +272,7 @@ class ChainAverage extends ChainsKept implements ModelAverage {
 
   override restore(s: ChainState): void {
     super.restore(s);
+    this.lowestNll = s.lowestNll ?? Number.POSITIVE_INFINITY;
     this.monitor?.rememberChains(this.sampler.visible);
     if (s.tempering) {
       if (!this.tempered) this.temper();
