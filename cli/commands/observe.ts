@@ -356,7 +356,7 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
     result.burn_in = burnInJson(estimates[0].burnIn, burnIn);
     const autoNote =
       tempered && args.tempering === "auto"
-        ? `the plain Gibbs chains did not mix (R̂ > ${MODE_RHAT_THRESHOLD} or τ > 1/${MIN_CHAIN_LENGTH_IN_TAU} of a chain), so these estimates come from tempered chains (--tempering off to keep the plain ones)`
+        ? `the plain Gibbs chains did not mix (R̂ > ${MODE_RHAT_THRESHOLD}, τ > 1/${MIN_CHAIN_LENGTH_IN_TAU} of a chain, or no settling within the adaptive burn-in), so these estimates come from tempered chains (--tempering off to keep the plain ones)`
         : undefined;
     if (args.json) {
       if (autoNote) result.sampler_note = autoNote;
