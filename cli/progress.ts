@@ -7,12 +7,14 @@ export class Progress {
   private lastPlain = 0;
   private readonly tty = Boolean(process.stderr.isTTY);
   constructor(
-    private readonly total: number,
+    private total: number,
     private readonly label: string,
     private readonly quiet = false,
   ) {}
 
-  update(done: number, metrics: Record<string, number | undefined> = {}): void {
+  /** `total`: a new total (a run that decides its length as it goes). */
+  update(done: number, metrics: Record<string, number | undefined> = {}, total = this.total): void {
+    this.total = total;
     if (this.quiet) return;
     const elapsed = (performance.now() - this.start) / 1000;
     const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;

@@ -90,6 +90,7 @@ export {
   COMPLEX_DEFAULTS,
   DENSITY_DEFAULTS,
   MAX_EXACT_NEGATIVE_PHASE_QUBITS,
+  MIN_CYCLE_UPDATES,
   EXACT_NEGATIVE_PHASE_AUTO_MAX,
   type TrainOptions,
   type TrainOptionsInput,
@@ -104,7 +105,17 @@ export {
   MixingAlarm,
   LikelihoodWatch,
   finiteValues,
+  NLL_ESCAPE,
 } from "./train/callbacks.js";
+export {
+  ZBasisShots,
+  anotherCycle,
+  cyclesConverged,
+  CYCLE_NLL_TOLERANCE,
+  MIN_CYCLES,
+  MAX_CYCLES,
+  LIKELIHOOD_WATCH_MAX_QUBITS,
+} from "./train/cycles.js";
 export { TemperedChains, sampleTempered, type TemperingState } from "./sample/tempering.js";
 export { ExchangeMoves } from "./sample/exchange.js";
 export {

@@ -192,7 +192,7 @@ describe("the energy extrapolated to zero variance", () => {
     const point = async (shots: typeof data | ReturnType<typeof holdOut>["heldOut"], seed: number) => {
       // uncentred training leaves the full model a bias well above its Gibbs error, which is what the
       // extrapolation must get past (centred models are closer: 0.005 here, too close to test it on)
-      const driver = driverFor(shots, { seed, centering: false });
+      const driver = driverFor(shots, { seed, centering: false, epochs: 50 });
       await driver.run();
       const [e] = estimateObservables(driver.model, [H], {
         chains: 10,

@@ -11,6 +11,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
   type Callback,
   COMPLEX_DEFAULTS,
+  CYCLE_NLL_TOLERANCE,
   DENSITY_DEFAULTS,
   DEFAULTS,
   Driver,
@@ -30,7 +31,11 @@ import {
   finiteValues,
   MAX_DENSITY_QUBITS,
   MAX_EXACT_QUBITS,
+  LIKELIHOOD_WATCH_MAX_QUBITS,
   LikelihoodWatch,
+  MAX_CYCLES,
+  MIN_CYCLE_UPDATES,
+  MIN_CYCLES,
   MixingAlarm,
   type ModelKind,
   QstError,
@@ -128,7 +133,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       })
       .option("epochs", {
         type: "number",
-        describe: `passes over the data (default ${DEFAULTS.epochs}; complex model ${COMPLEX_DEFAULTS.epochs}; density model ${DENSITY_DEFAULTS.epochs}, or more so that there are ${DENSITY_DEFAULTS.minUpdates} updates)`,
+        describe: `passes over the data in one learning-rate cycle (default for the positive model with N ≤ ${LIKELIHOOD_WATCH_MAX_QUBITS}: until converged, cycles of ${DEFAULTS.epochs} epochs (more for a small file, so that a cycle has ${MIN_CYCLE_UPDATES} updates) repeated while the Z-basis NLL falls by > ${CYCLE_NLL_TOLERANCE} per shot, ${MIN_CYCLES}–${MAX_CYCLES} cycles; otherwise one such cycle; complex model ${COMPLEX_DEFAULTS.epochs}; density model ${DENSITY_DEFAULTS.epochs}, or more so that there are ${DENSITY_DEFAULTS.minUpdates} updates)`,
       })
       .option("lr", {
         type: "number",
@@ -341,6 +346,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           nAux: args.aux,
           warmStart: args["warm-start"],
           epochs: args.epochs,
+          // until converged needs the Z-basis shots in memory; streamed files get a fixed number
+          ...(wantStream ? { untilConverged: false } : {}),
           learningRate: args.lr,
           optimizer: args.optimizer,
           momentum: args.momentum,
@@ -360,6 +367,10 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   );
   if (resumed) {
     ensure(
+      !(resumed.options.untilConverged && args.epochs !== undefined),
+      `${args.resume}: the checkpoint trains until converged (cycles of ${resumed.options.epochs} epochs); resume it without --epochs`,
+    );
+    ensure(
       resumed.nQubits === data.nQubits,
       `${args.resume}: the checkpoint is for N = ${resumed.nQubits} qubits but ${args.data} has N = ${data.nQubits}`,
     );
@@ -369,7 +380,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       `${args.resume}: the checkpoint was trained on a different data file (SHA-256 differs from ${args.data})`,
     );
     ensure(
-      resumed.state.epoch <= options.epochs,
+      resumed.options.untilConverged || resumed.state.epoch <= options.epochs,
       `${args.resume}: the checkpoint is at epoch ${resumed.state.epoch}, beyond --epochs ${options.epochs}`,
     );
   }
@@ -435,7 +446,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       `${args.data} has Z-basis shots only, which fix the diagonal of ρ but none of its coherences: the density model's off-diagonal elements are not determined by the data (measure in X/Y bases too)`,
     );
   if (!args.quiet) for (const d of doubts) process.stderr.write(`qst: warning: ${d}\n`);
-  const progress = new Progress(options.epochs, "training", args.quiet);
+  const progress = new Progress(driver.plannedEpochs, "training", args.quiet);
   // Density-matrix metrics diagonalise 2^(N+1) × 2^(N+1) matrices, a cost that grows as 8^N (N = 10:
   // tens of seconds): from SLOW_DENSITY_METRICS_QUBITS on they run at the end only, unless asked for.
   const slowMetrics = exactPossible && exactLimit === MAX_DENSITY_QUBITS && data.nQubits >= SLOW_DENSITY_METRICS_QUBITS;
@@ -478,7 +489,11 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     new JsonlLog(logPath, resumed ? resumed.state.epoch : null),
     {
       onEpochEnd: (_d, record) =>
-        progress.update(record.epoch, { fidelity: record.fidelity, kl: record.kl, nll: record.nll }),
+        progress.update(
+          record.epoch,
+          { fidelity: record.fidelity, kl: record.kl, nll: record.nll },
+          driver.plannedEpochs, // grows when training until converged adds a cycle
+        ),
     },
     new Checkpointer(checkpointPath, args["checkpoint-every"], sections),
     ...(stopAfter !== undefined ? [new StopAfter(stopAfter)] : []),
@@ -514,7 +529,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       return;
     }
     process.stderr.write(
-      `qst: stopped at epoch ${driver.epoch}/${options.epochs}; checkpoint written to ${checkpointPath}; continue with\n  qst train ${args.data} --resume ${checkpointPath} --out ${out}\n`,
+      `qst: stopped at epoch ${driver.epoch}/${driver.plannedEpochs}; checkpoint written to ${checkpointPath}; continue with\n  qst train ${args.data} --resume ${checkpointPath} --out ${out}\n`,
     );
     process.exit(130);
   }
@@ -541,6 +556,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     ...(best?.best ? { best_epoch: best.best.epoch } : {}),
   };
   saveModelFile(out, modelFile(driver.model, { ...sections(), metrics }));
+  const notConverged = driver.converged === false ? [notConvergedWarning(driver)] : [];
+  const warnings = [...doubts, ...(likelihood?.warnings ?? []), ...notConverged];
   const result = {
     model: out,
     log: logPath,
@@ -552,14 +569,18 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     ...negativePhaseFields(driver),
     ...(mixingAlarm.alarm ? { mixing_alarm: mixingAlarm.alarm } : {}),
     ...(likelihoodWatch?.alarm ? { likelihood_alarm: likelihoodWatch.alarm } : {}),
-    ...(doubts.length || likelihood?.warnings.length ? { warnings: [...doubts, ...(likelihood?.warnings ?? [])] } : {}),
+    ...cycleFields(driver),
+    ...(warnings.length ? { warnings } : {}),
     ...metrics,
   };
-  for (const w of likelihood?.warnings ?? []) process.stderr.write(`qst: warning: ${w}\n`);
+  for (const w of [...(likelihood?.warnings ?? []), ...notConverged]) process.stderr.write(`qst: warning: ${w}\n`);
   if (args.json) printJson(result);
   else {
     process.stdout.write(`model written to ${out} (log: ${logPath})\n`);
-    process.stdout.write(`epochs ${driver.epoch}, training time ${fmt(result.train_time_s, 2)} s\n`);
+    const cycles = result.cycles
+      ? ` (until converged: ${result.cycles.nll_z.length} cycles of ${result.cycles.length}, Z-basis NLL per shot ${result.cycles.nll_z.map((x) => fmt(x, 4)).join(" → ")})`
+      : "";
+    process.stdout.write(`epochs ${driver.epoch}${cycles}, training time ${fmt(result.train_time_s, 2)} s\n`);
     if (metrics.fidelity !== undefined)
       process.stdout.write(
         `fidelity ${fmt(metrics.fidelity, 6)}   KL ${fmt(metrics.kl, 6)}` +
@@ -591,6 +612,18 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       : "";
     process.stdout.write(`negative phase ${result.negative_phase}${from}${pt}${exchange}\n`);
   }
+}
+
+/** Training until converged, for --json: the cycles' length, the Z-basis NLL at each one's end, the verdict. */
+function cycleFields(driver: Driver) {
+  if (driver.converged === null) return {};
+  return { cycles: { length: driver.options.epochs, nll_z: [...driver.cycleNll], converged: driver.converged } };
+}
+
+function notConvergedWarning(driver: Driver): string {
+  const n = driver.cycleNll,
+    drop = n[n.length - 2] - n[n.length - 1];
+  return `the Z-basis NLL still fell by ${fmt(drop, 4)} nats per shot over the last of ${n.length} cycles of ${driver.options.epochs} epochs (tolerance ${CYCLE_NLL_TOLERANCE}): the fit may not have converged; train longer, e.g. --epochs ${2 * driver.epoch} (one cycle)`;
 }
 
 /** The negative phase a run used, for --json: tempering's ladder and swap rates when it tempered. */

@@ -3,10 +3,9 @@
  * Here the ones that need nothing but the driver; the JSON-lines log and checkpoints, which write
  * qst's file formats, are in src/io/training-files.ts.
  */
-import { logPartitionFunction } from "../nn/enumeration.js";
 import type { Model } from "../nn/model.js";
+import { ZBasisShots } from "./cycles.js";
 import type { Callback, Driver, EpochRecord } from "./driver.js";
-import { isZBasisRow } from "./shots.js";
 
 /** Numbers a metrics function returns; undefined or non-finite values are left out of the record. */
 export type MetricValues = Record<string, number | undefined>;
@@ -25,7 +24,7 @@ export class EvaluateEvery<M extends Model = Model> implements Callback<M> {
 
   onEpochEnd(driver: Driver<M>, record: EpochRecord): void {
     const e = record.epoch;
-    if (!((this.every > 0 && e % this.every === 0) || e === driver.options.epochs)) return;
+    if (!((this.every > 0 && e % this.every === 0) || e === driver.plannedEpochs)) return;
     this.last = finiteValues(this.metrics(driver));
     Object.assign(record, this.last);
   }
@@ -151,7 +150,7 @@ export class MixingAlarm implements Callback {
     }
     // Chains that do not move between modes are reported when it lasts two epochs. A histogram that
     // differs while the chains renew is a model still learning, reported only if it lasts to the end.
-    const last = record.epoch === driver.options.epochs;
+    const last = record.epoch === driver.plannedEpochs;
     const flagged = mixing?.stuck != null || (last && mixing?.verdict != null);
     if (flagged) record.mixing_alarm = 1;
     if (flagged && (this.flaggedBefore || last) && this.alarm === null) {
@@ -168,8 +167,6 @@ export class MixingAlarm implements Callback {
   }
 }
 
-/** Largest N whose Z-basis NLL the likelihood watch computes (log Z exactly, over 2^N configurations). */
-export const LIKELIHOOD_WATCH_MAX_QUBITS = 20;
 /** A rise of the Z-basis NLL above its lowest by more than this (nats per shot): the mass has left the data. */
 export const NLL_ESCAPE = 1;
 
@@ -186,40 +183,29 @@ export const NLL_ESCAPE = 1;
  */
 export class LikelihoodWatch implements Callback {
   alarm: string | null = null;
-  private readonly zShots: Uint8Array;
-  private readonly nZ: number;
+  private readonly zShots: ZBasisShots;
 
   constructor(
     samples: Uint8Array,
     bases: Uint8Array | null,
-    private readonly nQubits: number,
+    nQubits: number,
     private readonly every: number,
     private readonly write: (line: string) => void,
   ) {
-    const rows: number[] = [];
-    const n = samples.length / nQubits;
-    for (let m = 0; m < n; m++) if (!bases || isZBasisRow(bases, m * nQubits, nQubits)) rows.push(m);
-    this.nZ = rows.length;
-    this.zShots = new Uint8Array(rows.length * nQubits);
-    for (let k = 0; k < rows.length; k++)
-      this.zShots.set(samples.subarray(rows[k] * nQubits, (rows[k] + 1) * nQubits), k * nQubits);
+    this.zShots = new ZBasisShots(samples, bases, nQubits);
   }
 
   /** Whether the watch can run: Z-basis shots, and N small enough to enumerate. */
   get active(): boolean {
-    return this.nZ > 0 && this.nQubits <= LIKELIHOOD_WATCH_MAX_QUBITS;
+    return this.zShots.exact;
   }
 
   onEpochEnd(driver: Driver, record: EpochRecord): void {
     const e = record.epoch;
     if (!this.active || driver.model.kind === "density") return;
-    if (!((this.every > 0 && e % this.every === 0) || e === driver.options.epochs)) return;
-    const rbm = driver.model.amplitude,
-      N = this.nQubits,
-      scratch = new Float64Array(rbm.nHidden);
-    let sum = 0;
-    for (let k = 0; k < this.nZ; k++) sum += rbm.freeEnergy(this.zShots, k * N, scratch);
-    const nll = sum / this.nZ + logPartitionFunction(rbm);
+    if (!((this.every > 0 && e % this.every === 0) || e === driver.plannedEpochs)) return;
+    // at a cycle's end the driver has just computed it (src/train/cycles.ts)
+    const nll = record.cycle_nll_z ?? this.zShots.nll(driver.model.amplitude);
     record.nll_z = nll;
     // the lowest value so far lives in the chains' checkpointed state: a resumed run decides the same
     const rose = driver.average.nllRose?.(e, nll, NLL_ESCAPE) ?? null;

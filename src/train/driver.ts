@@ -19,6 +19,7 @@ import type { DensityRbm } from "../nn/density.js";
 import { createModel, type Model, type ModelKind } from "../nn/model.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
 import { Centering, type CenteringState } from "./centering.js";
+import { anotherCycle, cyclesConverged, LIKELIHOOD_WATCH_MAX_QUBITS, ZBasisShots } from "./cycles.js";
 import { dataGradient, type DataGradient } from "./gradients.js";
 import type { MixingSummary } from "./mixing.js";
 import { dataSector } from "./mixing.js";
@@ -60,6 +61,8 @@ export interface DriverState extends ChainState {
   nAux?: number;
   /** The centring's offsets (absent when the run has no centring). */
   centering?: CenteringState;
+  /** Training until converged: the Z-basis NLL at the end of every cycle so far (src/train/cycles.ts). */
+  cycleNll?: number[];
 }
 
 /** How a run ended: all epochs done, or stopped early by a callback (with its reason). */
@@ -100,9 +103,16 @@ export class Driver<M extends Model = Model> {
   readonly rng: Rng;
   readonly average: ModelAverage;
   readonly optimizer: Optimizer;
-  /** Parameter updates in the whole run (the schedule's horizon). */
+  /** Parameter updates in one cycle of the schedule (the whole run unless options.untilConverged). */
   readonly totalSteps: number;
   epoch = 0;
+  /**
+   * Epochs the run will have: options.epochs, or, when training until converged, the cycles decided
+   * so far (another cycle is added at the end of one whose NLL still fell; src/train/cycles.ts).
+   */
+  plannedEpochs: number;
+  /** The Z-basis NLL at the end of each cycle, when training until converged. */
+  readonly cycleNll: number[] = [];
   step = 0;
   /** Seconds spent in training epochs (excluding evaluation), carried across resumes. */
   elapsed = 0;
@@ -116,6 +126,8 @@ export class Driver<M extends Model = Model> {
   private readonly grad: Float64Array;
   /** The amplitude RBM's centring (options.centering; never for the density model). */
   private readonly centering: Centering | null;
+  /** The shots whose NLL decides another cycle (options.untilConverged with the shots in memory). */
+  private readonly cycleShots: ZBasisShots | null;
 
   /**
    * A new model of `kind`, initialised from options.seed, on `shots`; with `state`, continued from a
@@ -153,6 +165,13 @@ export class Driver<M extends Model = Model> {
     let perEpoch = 0;
     for (let b = 0; b < shots.nBlocks; b++) perEpoch += Math.ceil(shots.blockSize(b) / options.batchSize);
     this.totalSteps = options.epochs * perEpoch;
+    this.plannedEpochs = options.epochs;
+    const zShots = options.untilConverged && block ? new ZBasisShots(block.samples, block.bases, N) : null;
+    this.cycleShots = zShots?.exact ? zShots : null;
+    if (options.untilConverged && !this.cycleShots)
+      throw new QstError(
+        `training until converged needs the Z-basis shots in memory and N ≤ ${LIKELIHOOD_WATCH_MAX_QUBITS} (the exact NLL); give the number of --epochs`,
+      );
     if (state) this.restore(state);
   }
 
@@ -185,6 +204,12 @@ export class Driver<M extends Model = Model> {
       lr,
       grad_norm: Math.sqrt(gradNorm2 / batches),
     };
+    if (this.cycleShots && this.epoch === this.plannedEpochs) {
+      const nll = this.cycleShots.nll(this.model.amplitude);
+      this.cycleNll.push(nll);
+      record.cycle_nll_z = nll;
+      if (anotherCycle(this.cycleNll)) this.plannedEpochs += this.options.epochs;
+    }
     if (this.mixing && Number.isFinite(this.mixing.renewal)) record.renewal = this.mixing.renewal;
     const { betas, swapRates, exchange } = this.average.report();
     if (betas && swapRates) {
@@ -219,7 +244,7 @@ export class Driver<M extends Model = Model> {
       gradient.compute(batch, count, this.average, grad);
       this.addWeightDecay(grad);
       for (let p = 0; p < grad.length; p++) gradNorm2 += grad[p] * grad[p];
-      lr = learningRateAt(o, this.step, this.totalSteps);
+      lr = learningRateAt(o, this.step % this.totalSteps, this.totalSteps);
       this.centering?.centre(grad, block.samples, block.bases, batch, count);
       this.optimizer.update(this.model.params, grad, lr);
       this.centering?.afterStep();
@@ -251,22 +276,34 @@ export class Driver<M extends Model = Model> {
   async run(callbacks: readonly Callback<M>[] = []): Promise<RunResult> {
     for (const cb of callbacks) await cb.onStart?.(this);
     try {
-      while (this.epoch < this.options.epochs) {
+      while (!this.finished) {
         const record = this.runEpoch();
         for (const cb of callbacks) await cb.onEpochEnd?.(this, record);
         await new Promise((r) => setImmediate(r));
-        if (this.stopRequest !== null && this.epoch < this.options.epochs) break;
+        if (this.stopRequest !== null && !this.finished) break;
       }
     } catch (e) {
       for (const cb of callbacks) await cb.onEnd?.(this, { reason: "failed", stoppedBy: null, error: e });
       throw e;
     }
-    const result: RunResult =
-      this.epoch < this.options.epochs
-        ? { reason: "stopped", stoppedBy: this.stopRequest }
-        : { reason: "completed", stoppedBy: null };
+    const result: RunResult = !this.finished
+      ? { reason: "stopped", stoppedBy: this.stopRequest }
+      : { reason: "completed", stoppedBy: null };
     for (const cb of callbacks) await cb.onEnd?.(this, result);
     return result;
+  }
+
+  /** Whether every planned epoch has run (all cycles decided, when training until converged). */
+  get finished(): boolean {
+    return this.epoch >= this.plannedEpochs;
+  }
+
+  /**
+   * Training until converged: whether the fit converged (the last cycle lowered the Z-basis NLL by at
+   * most CYCLE_NLL_TOLERANCE), null when the run has a fixed number of epochs or is not finished.
+   */
+  get converged(): boolean | null {
+    return this.cycleShots && this.finished ? cyclesConverged(this.cycleNll) : null;
   }
 
   /** Ends run() after the current epoch (the first reason given is kept). */
@@ -303,6 +340,7 @@ export class Driver<M extends Model = Model> {
       ...(this.model.kind === "complex" ? { nHiddenPhase: this.model.phase!.nHidden } : {}),
       ...(this.model.kind === "density" ? { nAux: this.model.nAux } : {}),
       ...(this.centering ? { centering: this.centering.getState() } : {}),
+      ...(this.cycleShots ? { cycleNll: [...this.cycleNll] } : {}),
     };
   }
 
@@ -328,6 +366,13 @@ export class Driver<M extends Model = Model> {
     if (this.centering) {
       if (!s.centering) throw new QstError("the checkpoint has no centring state, but the options ask for centring");
       this.centering.setState(s.centering);
+    }
+    if (this.cycleShots) {
+      if (!s.cycleNll) throw new QstError("the checkpoint has no cycles, but the options ask to train until converged");
+      this.cycleNll.push(...s.cycleNll);
+      // every cycle ended so far, plus the one that each decision added
+      for (let c = 1; c <= s.cycleNll.length; c++)
+        if (anotherCycle(s.cycleNll.slice(0, c))) this.plannedEpochs += this.options.epochs;
     }
   }
 }
