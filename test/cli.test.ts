@@ -117,6 +117,49 @@ describe("checkpoints", () => {
     expect(resumed.metrics).toEqual(full.metrics);
   });
 
+  it("without --epochs: trained until converged, reported in --json; a resume continues the rule and refuses --epochs", () => {
+    const whole = qst(["train", p("target.h5"), "--out", p("conv.json"), "--json", "--quiet"]);
+    expect(whole.status).toBe(0);
+    const j = lastJson(whole.stdout);
+    // 3000 shots are 30 batches: a cycle of ⌈5000/30⌉ = 167 epochs, at least two of them
+    expect(j.cycles.length).toBe(167);
+    expect(j.cycles.nll_z.length).toBeGreaterThanOrEqual(2);
+    expect(j.epochs).toBe(167 * j.cycles.nll_z.length);
+    expect(typeof j.cycles.converged).toBe("boolean");
+    expect(j.nll).toBeCloseTo(j.cycles.nll_z.at(-1), 9); // Z-basis shots only: the same NLL
+    const stop = qst(["train", p("target.h5"), "--stop-after", "200", "--out", p("conv2.json"), "--quiet"]);
+    expect(stop.status).toBe(0);
+    const refused = qst([
+      "train",
+      p("target.h5"),
+      "--resume",
+      p("conv2.ckpt.json"),
+      "--epochs",
+      "400",
+      "--out",
+      p("c3.json"),
+    ]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/trains until converged.*without --epochs/);
+    expect(fs.existsSync(p("c3.json"))).toBe(false);
+    const resumed = qst([
+      "train",
+      p("target.h5"),
+      "--resume",
+      p("conv2.ckpt.json"),
+      "--out",
+      p("conv2.json"),
+      "--json",
+      "--quiet",
+    ]);
+    expect(resumed.status).toBe(0);
+    expect(lastJson(resumed.stdout).cycles).toEqual(j.cycles);
+    expect(JSON.parse(fs.readFileSync(p("conv2.json"), "utf8")).rbms).toEqual(
+      JSON.parse(fs.readFileSync(p("conv.json"), "utf8")).rbms,
+    );
+  });
+
   it("SIGINT writes a checkpoint, exits 130 and leaves no temporary files", async () => {
     const child = qstAsync([
       "train",
