@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       time: [],
     };
     for (const seed of SEEDS) {
-      const t = driverFor(data, { ...cfg, seed });
+      const t = driverFor(data, { ...cfg, seed, untilConverged: false }); // one cycle each
       const o = t.options;
       let first: number | null = null,
         fidelity = 0,

@@ -181,7 +181,8 @@ export function trainPositive(
   target = 0.99,
   onEpoch?: (row: LogRow) => void,
 ): TrainResult {
-  const options = resolveOptions("positive", nQubits, { ...partial, evalEvery });
+  // one cycle of the schedule, the figures' "after E epochs" (qst train's default trains until converged)
+  const options = resolveOptions("positive", nQubits, { untilConverged: false, ...partial, evalEvery });
   const driver = new Driver<RbmWaveFunction>("positive", new ShotBlocks({ samples, bases: null }, nQubits), options);
   const log: LogRow[] = [];
   let firstReaching: number | null = null;
