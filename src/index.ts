@@ -117,6 +117,7 @@ export {
   LIKELIHOOD_WATCH_MAX_QUBITS,
 } from "./train/cycles.js";
 export { TemperedChains, sampleTempered, type TemperingState } from "./sample/tempering.js";
+export { hammingWeight, inSector, randomSectorState } from "./nn/sector.js";
 export { ExchangeMoves } from "./sample/exchange.js";
 export {
   AUTO_BURN_IN_DEFAULTS,
@@ -179,6 +180,7 @@ export { densityMetrics, metricsOfDensity, type DensityTruth } from "./estimate/
 export {
   aisLogPartitionFunction,
   logZEstimate,
+  AUTO_EXACT_LOGZ_QUBITS,
   baseRatesFromShots,
   type AisOptions,
   type LogZEstimate,

@@ -64,7 +64,7 @@ describe("exchange moves", () => {
     expect(chi2).toBeLessThan(critical);
   });
 
-  it("accept at the exact Metropolis rate Σ_v p(v|sector) · mean over pairs of min(1, p(v′)/p(v))", () => {
+  it("accept at the exact Metropolis rate Σ_v p(v|sector) · mean over (one, zero) pairs of min(1, p(v′)/p(v))", () => {
     const sector = [...p.keys()].filter((k) => weightOf(k) === 3);
     const z = sector.reduce((a, k) => a + p[k], 0);
     let rate = 0;
@@ -79,7 +79,7 @@ describe("exchange moves", () => {
           sum += Math.min(1, p[indexOf(w, N, 0)] / p[k]);
         }
       }
-      rate += (p[k] / z) * (sum / (N * (N - 1)));
+      rate += (p[k] / z) * (sum / (2 * 3 * (N - 3))); // ordered unlike pairs: 2w(N − w)
     }
     const chains = 4000,
       v = sectorStarts(chains, new Rng(5)),
@@ -95,7 +95,8 @@ describe("exchange moves", () => {
 describe("exchange moves in training", () => {
   const heisenberg = generateDataset({ model: "heisenberg", N, shots: 2000, seed: 3 });
   const tfim = generateDataset({ model: "tfim", N, h: 1, shots: 2000, seed: 3 });
-  const options = { negativePhase: "pcd" as const, epochs: 3, seed: 5 };
+  // exchange moves beside Gibbs sweeps: the plain model (a sector model moves by exchanges alone, test/sector.test.ts)
+  const options = { negativePhase: "pcd" as const, epochs: 3, seed: 5, sector: "off" as const };
 
   it("finds the data's magnetisation sector: one Hamming weight among ≥ 100 Z-basis shots", () => {
     const { samples, nShots } = heisenberg;

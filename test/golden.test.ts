@@ -52,15 +52,20 @@ const CASES: { name: string; data: string; args: string[] }[] = [
   {
     name: "complex exact negative phase (heisenberg N8)",
     data: "heisenberg_chain_N8_torlai.h5",
-    args: ["--negative-phase", "exact", "--epochs", "3"],
+    args: ["--negative-phase", "exact", "--epochs", "3", "--sector", "off"],
   },
   {
     name: "complex pcd (heisenberg N8)",
     data: "heisenberg_chain_N8_torlai.h5",
-    args: ["--negative-phase", "pcd", "--epochs", "2", "--phase-hidden", "6", "--exchange", "off"],
+    args: ["--negative-phase", "pcd", "--epochs", "2", "--phase-hidden", "6", "--exchange", "off", "--sector", "off"],
   },
   {
     name: "complex pcd with exchange moves (heisenberg N8)",
+    data: "heisenberg_chain_N8_torlai.h5",
+    args: ["--negative-phase", "pcd", "--epochs", "1", "--phase-hidden", "6", "--sector", "off"],
+  },
+  {
+    name: "complex pcd in its magnetisation sector (heisenberg N8)",
     data: "heisenberg_chain_N8_torlai.h5",
     args: ["--negative-phase", "pcd", "--epochs", "1", "--phase-hidden", "6"],
   },

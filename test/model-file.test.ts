@@ -64,7 +64,7 @@ describe("model files", () => {
     ["no version", (m) => delete m.version, /has no "version"/],
     ["version −5", (m) => (m.version = -5), /"version" must be a positive integer, got -5/],
     ["version 0", (m) => (m.version = 0), /"version" must be a positive integer, got 0/],
-    ["a newer version", (m) => (m.version = 99), /version 99 is newer than this qst understands \(2\)/],
+    ["a newer version", (m) => (m.version = 99), /version 99 is newer than this qst understands \(3\)/],
     [
       "an unknown kind",
       (m) => (m.kind = "tensor-network"),

@@ -78,7 +78,8 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     let tempered = args.tempering === "on";
     let drawn = (tempered ? sampleTempered : sampleChains)(model.amplitude, sampling, new Rng(args.seed));
     let convergence = magnetizationConvergence(drawn);
-    if ((!convergence.converged || drawn.burnIn?.converged === false) && args.tempering === "auto") {
+    const canTemper = model.amplitude.sector === null; // a sector model's exchange chains are not tempered
+    if ((!convergence.converged || drawn.burnIn?.converged === false) && args.tempering === "auto" && canTemper) {
       // chains stuck in different modes of |ψ|² (e.g. a GHZ model), or that never settle: draw again tempered
       const why = !convergence.converged
         ? `disagree on the magnetisation (R̂ = ${convergence.rhat.toFixed(2)})`
@@ -91,7 +92,7 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
     if (!convergence.converged) {
       process.stderr.write(
         `qst: warning: the chains have not converged (R̂ of the magnetisation = ${convergence.rhat.toFixed(2)} > ${MODE_RHAT_THRESHOLD}): ` +
-          `the shots over-represent some modes of |ψ|²; use a larger --thin${tempered ? "" : " or --tempering on"}\n`,
+          `the shots over-represent some modes of |ψ|²; use a larger --thin${tempered || !canTemper ? "" : " or --tempering on"}\n`,
       );
     }
     if (drawn.burnIn?.converged === false) process.stderr.write(`qst: warning: ${burnInWarning(drawn.burnIn)}\n`);

@@ -10,6 +10,7 @@ import path from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
   type Callback,
+  AUTO_EXACT_LOGZ_QUBITS,
   COMPLEX_DEFAULTS,
   CYCLE_NLL_TOLERANCE,
   DENSITY_DEFAULTS,
@@ -102,6 +103,7 @@ interface TrainArgs {
   stream?: boolean;
   "negative-phase": "auto" | "pcd" | "cd" | "pt" | "exact";
   exchange: "auto" | "on" | "off";
+  sector: "auto" | "off";
   centering: "on" | "off";
   "phase-hidden"?: number;
   json: boolean;
@@ -191,6 +193,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         default: "auto" as const,
         describe:
           "exchange moves of the chains (swap two unlike spins, Metropolis) after each update's Gibbs sweeps; auto: when every Z-basis shot has the same number of ones (one magnetisation sector, e.g. a Heisenberg ground state)",
+      })
+      .option("sector", {
+        choices: ["auto", "off"] as const,
+        default: "auto" as const,
+        describe:
+          "confine the model to the data's magnetisation sector (ψ = 0 where the number of ones differs; chains move by exchanges): auto when every Z-basis shot has the same number of ones (e.g. a Heisenberg ground state), off never",
       })
       .option("centering", {
         choices: ["on", "off"] as const,
@@ -338,6 +346,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           exchange: resumed.options.exchange ?? "off",
           // and those from before centring without it
           centering: resumed.options.centering ?? false,
+          // and those from before sectors without one
+          sector: resumed.options.sector ?? "off",
           nAux: resumed.state.nAux ?? resumed.options.nAux,
         }
       : {
@@ -361,6 +371,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           evalEvery: args["eval-every"],
           negativePhase: args["negative-phase"],
           exchange: args.exchange,
+          sector: args.sector,
           centering: args.centering === "on",
         },
     data.nShots,
@@ -566,6 +577,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     train_time_s: driver.elapsed,
     streamed: streamed !== null,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    ...(driver.model.amplitude.sector !== null ? { sector: driver.model.amplitude.sector } : {}),
     ...negativePhaseFields(driver),
     ...(mixingAlarm.alarm ? { mixing_alarm: mixingAlarm.alarm } : {}),
     ...(likelihoodWatch?.alarm ? { likelihood_alarm: likelihoodWatch.alarm } : {}),
@@ -611,6 +623,10 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       ? `; exchange moves${result.exchange_moves.from_epoch > 0 ? ` from epoch ${result.exchange_moves.from_epoch + 1}` : ""}${options.exchange === "auto" ? " (the shots lie in one magnetisation sector)" : ""}, acceptance ${fmt(result.exchange_moves.acceptance, 2)}`
       : "";
     process.stdout.write(`negative phase ${result.negative_phase}${from}${pt}${exchange}\n`);
+    if (result.sector !== undefined)
+      process.stdout.write(
+        `confined to the magnetisation sector |v| = ${result.sector} (every Z-basis shot has ${result.sector} one${result.sector === 1 ? "" : "s"} of ${driver.model.nVisible}; --sector off to lift it)\n`,
+      );
   }
 }
 
@@ -706,7 +722,13 @@ function likelihoodCallback(
   // The warnings of the latest log Z estimate (AIS carried by a few runs), reported with the result.
   const warnings: string[] = [];
   const metrics = (d: Driver): Record<string, number | undefined> => {
-    const z = logZEstimate(d.model.amplitude, args.logz);
+    const rbm = d.model.amplitude;
+    if (rbm.sector !== null && rbm.nVisible > AUTO_EXACT_LOGZ_QUBITS && args.logz !== "exact") {
+      const why = `the NLL is not estimated: AIS does not cover a model confined to a magnetisation sector (--logz exact enumerates up to N = ${MAX_EXACT_QUBITS})`;
+      warnings.splice(0, warnings.length, why);
+      return {};
+    }
+    const z = logZEstimate(rbm, args.logz);
     warnings.splice(0, warnings.length, ...z.warnings);
     const out: Record<string, number | undefined> = {
       logZ: z.logZ,

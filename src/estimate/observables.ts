@@ -819,6 +819,8 @@ export function estimateObservables(
   };
   if (options.tempering !== "auto") return draw(options.tempering === true);
   const plain = draw(false);
+  // a sector model's exchange chains have no tempered form (src/sample/tempering.ts): their warnings stand
+  if (wf.amplitude.sector !== null) return plain;
   return plain.some((e) => mixesPoorly(e) || e.burnIn?.converged === false) ? draw(true) : plain;
 }
 

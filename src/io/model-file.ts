@@ -17,14 +17,20 @@ import { writeAtomicSync } from "../core/atomic.js";
 import { QstError, ensure } from "../core/errors.js";
 import { RBM } from "../nn/rbm.js";
 import { DensityRbm } from "../nn/density.js";
+import { checkSector } from "../nn/sector.js";
 import type { Model, ModelKind } from "../nn/model.js";
 import { RbmWaveFunction } from "../nn/wavefunction.js";
 import type { DriverState } from "../train/driver.js";
 import type { TrainOptions } from "../train/options.js";
 
 export const MODEL_FORMAT = "qst-model";
-/** 2: `kind` is "positive" or "complex" and every RBM is under `rbms`. */
-export const MODEL_FORMAT_VERSION = 2;
+/**
+ * The newest format this qst reads. 2: `kind` is "positive" or "complex" and every RBM is under `rbms`;
+ * 3: the amplitude RBM may carry `sector` (src/nn/sector.ts). A model without a sector is written as
+ * version 2, which qst before sectors reads; one with a sector as 3, which it refuses rather than
+ * ignoring the sector.
+ */
+export const MODEL_FORMAT_VERSION = 3;
 /** Largest RBM a model file may declare (parameters; 10^8 doubles = 800 MB). */
 export const MAX_MODEL_PARAMETERS = 1e8;
 
@@ -53,6 +59,8 @@ export interface RbmJson {
   weights: number[][];
   visibleBias: number[];
   hiddenBias: number[];
+  /** The amplitude RBM's magnetisation sector (number of ones of every configuration with p > 0), if any. */
+  sector?: number;
 }
 
 /** The RBMs of a wavefunction by role: the amplitude λ, and the phase μ of a complex model. */
@@ -107,6 +115,7 @@ export function rbmToJson(rbm: RBM): RbmJson {
     weights,
     visibleBias: Array.from(rbm.visibleBias),
     hiddenBias: Array.from(rbm.hiddenBias),
+    ...(rbm.sector !== null ? { sector: rbm.sector } : {}),
   };
 }
 
@@ -121,7 +130,7 @@ export function rbmSections(model: Model): RbmSections {
 export function rbmFromJson(j: unknown, where: string): RBM {
   const bad = (what: string) => new QstError(`${where}: ${what}`);
   if (!j || typeof j !== "object" || Array.isArray(j)) throw bad("missing RBM parameters");
-  const { nVisible, nHidden, weights, visibleBias, hiddenBias } = j as Record<string, unknown>;
+  const { nVisible, nHidden, weights, visibleBias, hiddenBias, sector } = j as Record<string, unknown>;
   if (
     !Number.isInteger(nVisible) ||
     (nVisible as number) < 1 ||
@@ -153,6 +162,7 @@ export function rbmFromJson(j: unknown, where: string): RBM {
   for (const [i, row] of (weights as unknown[][]).entries()) put(row, rbm.weights, i * nH, `weights[${i}] entry`);
   put(visibleBias, rbm.visibleBias, 0, "visibleBias entry");
   put(hiddenBias, rbm.hiddenBias, 0, "hiddenBias entry");
+  if (sector !== undefined) rbm.sector = checkSector(sector, nV, where);
   return rbm;
 }
 
@@ -165,6 +175,11 @@ export function modelOf(m: ModelFile, file: string): Model {
     `${file}: a ${codec.kind} model needs "rbms": { ${codec.roles.map((r) => `"${r}": …`).join(", ")} }`,
   );
   const [amplitude, phase] = codec.roles.map((r) => rbmFromJson(rbms[r], `${file}: rbms.${r}`));
+  ensure(!phase || phase.sector === null, `${file}: rbms.phase: only the amplitude RBM can have a sector`);
+  ensure(
+    codec.kind !== "density" || amplitude.sector === null,
+    `${file}: rbms.amplitude: a density model cannot have a sector`,
+  );
   if (!phase) return RbmWaveFunction.positive(amplitude);
   ensure(
     amplitude.nVisible === phase.nVisible,
@@ -204,7 +219,7 @@ export function modelFile(
 ): ModelFile {
   return {
     format: MODEL_FORMAT,
-    version: MODEL_FORMAT_VERSION,
+    version: model.amplitude.sector !== null ? 3 : 2,
     kind: model.kind,
     rbms: rbmSections(model),
     ...(model.kind === "density" ? { nAux: model.nAux } : {}),

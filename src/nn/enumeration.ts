@@ -9,6 +9,7 @@
  */
 import { QstError } from "../core/errors.js";
 import type { RBM } from "./rbm.js";
+import { confineToSector } from "./sector.js";
 import { MAX_KERNEL_HIDDEN, exactFreeEnergies } from "../kernels/exact.js";
 import { rotateToBasis } from "../physics/bases.js";
 import type { RbmWaveFunction } from "./wavefunction.js";
@@ -38,7 +39,7 @@ export function indexOf(v: ArrayLike<number>, n: number, offset = 0): number {
 }
 
 /**
- * −F(v) for every configuration v, at its basis index.
+ * −F(v) for every configuration v, at its basis index (−∞ outside the RBM's sector, src/nn/sector.ts).
  *
  * Σ_j softplus(θ_j) is evaluated as Σ_j max(θ_j, 0) + log Π_j (1 + e^{−|θ_j|}): one exp per hidden
  * unit and a single log per configuration (instead of an exp and a log1p per unit). Every factor
@@ -56,7 +57,7 @@ export function unnormalisedLogProbabilities(rbm: RBM): Float64Array {
   const { weights: W, visibleBias: b, hiddenBias: c } = rbm;
   const dim = 2 ** n;
   const out = new Float64Array(dim);
-  if (nH <= MAX_KERNEL_HIDDEN) return exactFreeEnergies(rbm, out);
+  if (nH <= MAX_KERNEL_HIDDEN) return confineToSector(rbm, exactFreeEnergies(rbm, out));
   const theta = Float64Array.from(c); // v = 0
   const v = new Uint8Array(n);
   let visibleTerm = 0; // b·v
@@ -87,7 +88,7 @@ export function unnormalisedLogProbabilities(rbm: RBM): Float64Array {
     const row = i * nH;
     for (let j = 0; j < nH; j++) theta[j] += d * W[row + j];
   }
-  return out;
+  return confineToSector(rbm, out);
 }
 
 /** log Σ exp(x_k), stable for any range of x. */

@@ -36,6 +36,13 @@ export class RBM {
   readonly visibleBias: Float64Array;
   /** c: hidden biases (a view into params). */
   readonly hiddenBias: Float64Array;
+  /**
+   * The magnetisation sector the RBM's marginal is confined to: p(v) = e^{−F(v)} 1[|v| = sector] / Z,
+   * |v| the number of visible units on (null: every configuration). A conserved total S^z (the
+   * Heisenberg chain's ground state lies in S^z = 0) written into the model, as NetKet's
+   * `Spin(..., total_sz=...)` writes it into the Hilbert space: src/nn/sector.ts.
+   */
+  sector: number | null = null;
 
   constructor(nVisible: number, nHidden: number, params?: Float64Array) {
     if (!Number.isInteger(nVisible) || nVisible < 1)

@@ -8,6 +8,7 @@
 import { QstError } from "../core/errors.js";
 import type { Rng } from "../core/rng.js";
 import { RBM, softplus } from "./rbm.js";
+import { inSector } from "./sector.js";
 
 export interface Complex {
   re: number;
@@ -182,7 +183,9 @@ export class RbmWaveFunction implements WaveFunction {
 
   /** ψ = sqrt(p_λ) of an existing RBM, sharing its parameters. */
   static positive(rbm: RBM): RbmWaveFunction {
-    return new RbmWaveFunction(rbm.nVisible, rbm.nHidden, null, rbm.params);
+    const wf = new RbmWaveFunction(rbm.nVisible, rbm.nHidden, null, rbm.params);
+    wf.amplitude.sector = rbm.sector;
+    return wf;
   }
 
   /** ψ from an amplitude and a phase RBM; their parameters are copied into the joint vector. */
@@ -194,6 +197,7 @@ export class RbmWaveFunction implements WaveFunction {
     }
     const wf = new RbmWaveFunction(amplitude.nVisible, amplitude.nHidden, phase.nHidden);
     wf.amplitude.params.set(amplitude.params);
+    wf.amplitude.sector = amplitude.sector;
     wf.phase!.params.set(phase.params);
     return wf;
   }
@@ -225,7 +229,9 @@ export class RbmWaveFunction implements WaveFunction {
     return this;
   }
 
+  /** log ψ(v); re = −∞ (ψ = 0) outside the amplitude's sector (src/nn/sector.ts). */
   logPsi(v: ArrayLike<number>, offset = 0): Complex {
+    if (!inSector(this.amplitude, v, offset)) return { re: Number.NEGATIVE_INFINITY, im: 0 };
     return {
       re: -0.5 * this.amplitude.freeEnergy(v, offset, this.scratchA),
       im: this.phase ? -0.5 * this.phase.freeEnergy(v, offset, this.scratchP!) : 0,
@@ -235,12 +241,25 @@ export class RbmWaveFunction implements WaveFunction {
   localEvaluator(): LocalEvaluator {
     const a = new FreeEnergyDifference(this.amplitude);
     const p = this.phase ? new FreeEnergyDifference(this.phase) : null;
+    // in a sector, a flip that changes the number of ones leads to ψ = 0 (log ratio −∞)
+    const sector = this.amplitude.sector,
+      state = new Uint8Array(this.nVisible);
     return {
       setState: (v, offset = 0) => {
         a.setState(v, offset);
         p?.setState(v, offset);
+        if (sector !== null) for (let i = 0; i < state.length; i++) state[i] = v[offset + i] ? 1 : 0;
       },
       logRatio: (sites, count, out) => {
+        if (sector !== null) {
+          let change = 0;
+          for (let s = 0; s < count; s++) change += state[sites[s]] ? -1 : 1;
+          if (change !== 0) {
+            out.re = Number.NEGATIVE_INFINITY;
+            out.im = 0;
+            return out;
+          }
+        }
         out.re = 0.5 * a.minusDeltaF(sites, count);
         out.im = p ? 0.5 * p.minusDeltaF(sites, count) : 0;
         return out;

@@ -16,12 +16,19 @@
  *    Rng, so a chain's trajectory depends only on its own stream: the chains can be spread over
  *    worker threads (src/kernels/pool.ts) and the result is bit-identical for any thread count.
  * Activations are float32 (relative error ~1e-7); gradients and exact metrics stay float64.
+ *
+ * An RBM confined to a magnetisation sector (RBM.sector, src/nn/sector.ts) is sampled instead by
+ * exchange moves (src/sample/exchange.ts), which keep the number of ones: the chains start uniformly
+ * in the sector, a "sweep" is ⌈N/2⌉ exchange proposals per chain (sectorSweep), and one stream (the constructor's Rng,
+ * split) serves all chains in order, so the result does not depend on threads either.
  */
 import type { RBM } from "../nn/rbm.js";
 import type { Rng } from "../core/rng.js";
 import { Arena, KERNEL_ABI, Layout, setContextField, writeContext } from "../kernels/wasm.js";
 import { kernelThreads, parallelFor } from "../kernels/pool.js";
+import { randomSectorState } from "../nn/sector.js";
 import { type BurnIn, type BurnInReport, runBurnIn } from "./burn-in.js";
+import { ExchangeMoves } from "./exchange.js";
 
 /**
  * Below this much work per step (chains·k·nV·nH) a step is not even tried on several threads; above
@@ -34,6 +41,13 @@ const STEP_THREAD_WORK = 2e5;
 const BUILD_THREAD_WORK = 5000;
 /** Bias of the padding units: σ(−1e30) = 0 exactly in the kernel, so they are never on. */
 const PADDING_BIAS = -1e30;
+/**
+ * Exchange proposals that make one "sweep" of a sector model's chains: each moves two units, so ⌈N/2⌉
+ * of them touch N units, as a Gibbs sweep does.
+ */
+export function sectorSweep(nVisible: number): number {
+  return Math.ceil(nVisible / 2);
+}
 /** Most threads a sampler will use. */
 const MAX_THREADS = 8;
 
@@ -64,6 +78,8 @@ export class GibbsSampler {
   private readonly scratch: number;
   private readonly scratchStride: number;
   private readonly maxThreads: number;
+  /** A sector RBM's chains: exchange moves and their stream, in place of the Gibbs kernel. */
+  private readonly sectorMoves: { moves: ExchangeMoves; rng: Rng } | null = null;
 
   constructor(rbm: RBM, nChains: number, rng: Rng) {
     if (!Number.isInteger(nChains) || nChains < 1)
@@ -134,6 +150,11 @@ export class GibbsSampler {
         for (let w = 0; w < 4; w++) this.chainRng[c * RNG_WORDS + 4 * w + l] = s[w];
       }
     }
+    if (rbm.sector !== null) {
+      const moves = rng.split();
+      for (let c = 0; c < nChains; c++) randomSectorState(moves, nV, rbm.sector, this.visible, c * nV);
+      this.sectorMoves = { moves: new ExchangeMoves(rbm, moves), rng: moves };
+    }
     this.syncWeights();
   }
 
@@ -145,12 +166,18 @@ export class GibbsSampler {
 
   /** Re-reads the RBM's parameters into the float32 tables; call after every parameter update. */
   syncWeights(): void {
+    if (this.sectorMoves) return; // the exchange moves read the parameters at every step
     const { nVisible: nV, nHidden: nH } = this.rbm;
     this.raw.set(this.rbm.params); // float64 → float64: a plain copy; the kernel converts and pads
     this.arena.exports.load_params(this.ctx);
     const threads = this.threadsFor(nV * nH, BUILD_THREAD_WORK);
     parallelFor(this.arena, "build_h", this.ctx, this.gV, [], threads);
     parallelFor(this.arena, "build_v", this.ctx, this.gH, [], threads);
+  }
+
+  /** A sector RBM's chains: the fraction of exchange proposals accepted since the last call (NaN otherwise). */
+  takeExchangeAcceptance(): number {
+    return this.sectorMoves ? this.sectorMoves.moves.takeAcceptance() : Number.NaN;
   }
 
   /** Sets every chain's visible state (e.g. CD-k starts the chains at the data). */
@@ -162,6 +189,10 @@ export class GibbsSampler {
   step(k: number): void {
     if (!Number.isInteger(k) || k < 0) throw new Error(`sweeps must be an integer ≥ 0, got ${k}`);
     if (k === 0) return;
+    if (this.sectorMoves) {
+      this.sectorMoves.moves.step(this.visible, this.nChains, k * sectorSweep(this.rbm.nVisible));
+      return;
+    }
     const threads = this.threadsFor(this.nChains * k * this.rbm.nVisible * this.rbm.nHidden, STEP_THREAD_WORK);
     parallelFor(this.arena, "step", this.ctx, this.nChains, [k, this.scratch], threads, this.scratchStride);
   }
@@ -186,16 +217,17 @@ export class GibbsSampler {
     return this.arena.f32(at, this.rbm.nVisible).slice();
   }
 
-  /** The chains' RNG streams (16 words per chain), for checkpoints. */
+  /** The chains' RNG streams (16 words per chain; then 4 of the exchange moves' stream in a sector), for checkpoints. */
   getRngState(): number[] {
-    return Array.from(this.chainRng);
+    const words = Array.from(this.chainRng);
+    if (this.sectorMoves) words.push(...this.sectorMoves.rng.getState());
+    return words;
   }
 
   setRngState(words: ArrayLike<number>): void {
-    if (words.length !== this.chainRng.length) {
-      throw new Error(
-        `sampler RNG state has ${words.length} words, ${this.nChains} chains need ${this.chainRng.length}`,
-      );
+    const expected = this.chainRng.length + (this.sectorMoves ? 4 : 0);
+    if (words.length !== expected) {
+      throw new Error(`sampler RNG state has ${words.length} words, ${this.nChains} chains need ${expected}`);
     }
     for (let k = 0; k < words.length; k++) {
       const w = words[k];
@@ -209,7 +241,8 @@ export class GibbsSampler {
         if (any === 0) throw new Error(`sampler RNG state of chain ${c} is all zero`);
       }
     }
-    this.chainRng.set(words);
+    this.chainRng.set(Array.prototype.slice.call(words, 0, this.chainRng.length));
+    if (this.sectorMoves) this.sectorMoves.rng.setState(Array.prototype.slice.call(words, this.chainRng.length));
   }
 
   /** Chains and their RNG streams: with the RBM's parameters, everything a bit-exact resume needs. */

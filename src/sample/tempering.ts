@@ -24,6 +24,7 @@
  * when it falls below `low`, and removes one when every rate is above `high` (where merging two
  * gaps keeps their rate, roughly the product, above `low`).
  */
+import { QstError } from "../core/errors.js";
 import type { Rng } from "../core/rng.js";
 import { RBM } from "../nn/rbm.js";
 import { runBurnIn } from "./burn-in.js";
@@ -97,6 +98,10 @@ export class TemperedChains {
     betas: readonly number[] = [1, 0.5, 0],
     options: Partial<LadderOptions> = {},
   ) {
+    if (cold.rbm.sector !== null)
+      throw new QstError(
+        "parallel tempering is not available for a model confined to a magnetisation sector (its chains move by exchanges, src/nn/sector.ts); sample it without tempering",
+      );
     this.rbm = cold.rbm;
     this.nChains = cold.nChains;
     this.options = { ...LADDER_DEFAULTS, ...options };

@@ -154,9 +154,15 @@ export class Driver<M extends Model = Model> {
     // Shots in memory tell at once whether they lie in one magnetisation sector (exchange moves);
     // streamed ones are judged over the first epoch by the chains' monitor.
     const block = shots.stream ? null : shots.load(0);
-    const inSector =
-      options.exchange === "auto" && block !== null && dataSector(block.samples, block.bases, block.rows, N) !== null;
-    this.average = modelAverage(this.model.amplitude, options, this.rng, inSector);
+    const sector = block !== null ? dataSector(block.samples, block.bases, block.rows, N) : null;
+    // the data's magnetisation sector, written into the model (src/nn/sector.ts) before its chains start
+    if (options.sector === "auto" && this.model.kind !== "density") this.model.amplitude.sector = sector;
+    this.average = modelAverage(
+      this.model.amplitude,
+      options,
+      this.rng,
+      options.exchange === "auto" && sector !== null,
+    );
     this.optimizer = makeOptimizer(options.optimizer, this.model.params.length, options.momentum);
     this.order = new Uint32Array(shots.blockShots);
     this.batch = new Uint32Array(options.batchSize);
@@ -400,6 +406,7 @@ function startFromPureState(model: DensityRbm, shots: ShotBlocks, options: Train
       chains: options.chains,
       k: options.k,
       negativePhase: options.negativePhase,
+      sector: "off", // the density model is not confined to a sector
     }),
   );
   while (pure.epoch < pure.options.epochs) pure.runEpoch();

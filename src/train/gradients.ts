@@ -73,7 +73,7 @@ class RotatedGradient implements DataGradient {
     this.data = new RotatedDataGradient(
       wf.amplitude,
       wf.phase,
-      buildRotatedShotTable(block.samples, block.bases, wf.nVisible),
+      buildRotatedShotTable(block.samples, block.bases, wf.nVisible, wf.amplitude.sector),
     );
   }
 

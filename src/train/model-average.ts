@@ -13,6 +13,7 @@
  * parameters and the order of the shots, is the same whichever negative phase is chosen, and a
  * checkpoint has the same fields; the exact average leaves its chains where they are.
  */
+import { QstError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { addExactModelAverage } from "../nn/enumeration.js";
 import { accumulateFreeEnergyGradient, type RBM } from "../nn/rbm.js";
@@ -152,6 +153,8 @@ class ChainAverage extends ChainsKept implements ModelAverage {
   /** Measures mixing for auto and the alarm; CD's chains restart at the data, so not for CD. */
   private readonly monitor: MixingMonitor | null;
   private switchedAtEpoch: number | undefined;
+  /** A sector model's chains: their exchange acceptance over the last epoch. */
+  private sectorAcceptance = Number.NaN;
   private exchange: { moves: ExchangeMoves; rng: Rng; fromEpoch: number; acceptance: number } | null = null;
 
   constructor(
@@ -163,8 +166,14 @@ class ChainAverage extends ChainsKept implements ModelAverage {
     super(rbm, sampler);
     this.theta = new Float64Array(Math.max(rbm.nHidden, rbm.nVisible));
     this.monitor = options.negativePhase === "cd" ? null : new MixingMonitor(rbm.nVisible);
+    if (rbm.sector !== null && options.negativePhase === "cd")
+      throw new QstError(
+        "CD-k restarts the chains at the shots, some of which (rotated bases) lie outside the model's magnetisation sector; use --negative-phase pcd, or --sector off",
+      );
     if (options.negativePhase === "pt") this.temper();
-    if (options.exchange === "on" || (options.exchange === "auto" && inSector)) this.startExchange(0);
+    // a sector model's chains move by exchanges already (src/sample/gibbs.ts)
+    if (rbm.sector === null && (options.exchange === "on" || (options.exchange === "auto" && inSector)))
+      this.startExchange(0);
   }
 
   private startExchange(fromEpoch: number, rngState?: readonly number[]): void {
@@ -218,7 +227,7 @@ class ChainAverage extends ChainsKept implements ModelAverage {
     const from = this.lowestNll;
     this.lowestNll = Math.min(from, nll);
     if (!(nll > from + threshold)) return null;
-    const switched = this.options.negativePhase === "auto" && !this.tempered;
+    const switched = this.options.negativePhase === "auto" && !this.tempered && this.rbm.sector === null;
     if (switched) {
       this.switchedAtEpoch = epoch;
       this.temper();
@@ -229,12 +238,19 @@ class ChainAverage extends ChainsKept implements ModelAverage {
   override endEpoch(epoch: number): MixingSummary | null {
     const summary = this.monitor?.endEpoch(epoch) ?? null;
     if (this.exchange) this.exchange.acceptance = this.exchange.moves.takeAcceptance();
-    if (this.options.negativePhase === "auto" && !this.tempered && summary?.slow) {
+    if (this.rbm.sector !== null) this.sectorAcceptance = this.sampler.takeExchangeAcceptance();
+    // a sector model has no tempered form (src/sample/tempering.ts): the alarm speaks for it
+    if (this.options.negativePhase === "auto" && !this.tempered && this.rbm.sector === null && summary?.slow) {
       this.switchedAtEpoch = epoch;
       this.temper();
     }
     // streamed data are known after the first epoch: one sector of fixed magnetisation calls for exchanges
-    if (this.options.exchange === "auto" && !this.exchange && this.monitor?.dataSector() != null)
+    if (
+      this.options.exchange === "auto" &&
+      !this.exchange &&
+      this.rbm.sector === null &&
+      this.monitor?.dataSector() != null
+    )
       this.startExchange(epoch);
     return summary;
   }
@@ -243,7 +259,9 @@ class ChainAverage extends ChainsKept implements ModelAverage {
     const o = this.options.negativePhase;
     const exchange = this.exchange
       ? { exchange: { fromEpoch: this.exchange.fromEpoch, acceptance: this.exchange.acceptance } }
-      : {};
+      : this.rbm.sector !== null
+        ? { exchange: { fromEpoch: 0, acceptance: this.sectorAcceptance } }
+        : {};
     if (!this.tempered) return { negativePhase: o === "auto" ? "pcd" : (o as "pcd" | "cd"), ...exchange };
     return {
       negativePhase: "pt",

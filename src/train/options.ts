@@ -59,6 +59,12 @@ export interface TrainOptions {
    */
   exchange: "auto" | "on" | "off";
   /**
+   * Confine the amplitude to the data's magnetisation sector (src/nn/sector.ts): auto does when every
+   * Z-basis shot (at least MIN_SECTOR_SHOTS of them, in memory) has the same number of ones, as the
+   * ground state of an S^z-conserving Hamiltonian gives; off never. Positive and complex models.
+   */
+  sector: "auto" | "off";
+  /**
    * Centring of the amplitude RBM (src/train/centering.ts): the optimiser steps in coordinates
    * centred on the units' means, which keeps the noise of cat-like branches out of the weights'
    * gradient. On by default for the positive and complex models (the density model has no centring).
@@ -90,6 +96,7 @@ export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
   finalLearningRateFraction: 0.05,
   negativePhase: "auto",
   exchange: "auto",
+  sector: "auto",
   centering: true,
   weightDecay: 0,
   seed: 1234,
@@ -216,6 +223,9 @@ export function resolveOptions(
   }
   if (!["auto", "on", "off"].includes(o.exchange))
     throw new QstError(`--exchange must be auto, on or off; got ${String(o.exchange)}`);
+  if (o.sector !== "auto" && o.sector !== "off")
+    throw new QstError(`--sector must be auto or off; got ${String(o.sector)}`);
+  if (kind === "density") o.sector = "off"; // a mixed state need not lie in one sector
   if (typeof o.untilConverged !== "boolean")
     throw new QstError(`untilConverged must be true or false, got ${String(o.untilConverged)}`);
   if (typeof o.centering !== "boolean")

@@ -23,6 +23,7 @@
 import { ensure } from "../core/errors.js";
 import { addEnumeratedGradient, checkExactSize, logSumExp, unnormalisedLogProbabilities } from "../nn/enumeration.js";
 import { type RBM, addGradientFromProbabilities, freeEnergyAndProbabilities } from "../nn/rbm.js";
+import { hammingWeight } from "../nn/sector.js";
 import { BASIS_Z, checkBasis, singleQubitUnitary } from "../physics/bases.js";
 
 /**
@@ -67,6 +68,7 @@ export function buildRotatedShotTable(
   samples: Uint8Array,
   bases: Uint8Array | null,
   nQubits: number,
+  sector: number | null = null,
 ): RotatedShotTable {
   const N = nQubits;
   ensure(Number.isInteger(N) && N >= 1, `the number of qubits must be a positive integer, got ${N}`);
@@ -157,6 +159,8 @@ export function buildRotatedShotTable(
           cr = nr;
           v[i] = s;
         }
+        // a model confined to a sector (src/nn/sector.ts) has ψ(σ′) = 0 outside it: no term
+        if (sector !== null && hammingWeight(v, 0, N) !== sector) continue;
         configs.set(v, nTerms * N);
         let index = 0;
         for (let i = 0; i < N; i++) index = 2 * index + v[i];
@@ -165,6 +169,11 @@ export function buildRotatedShotTable(
         uIm[nTerms] = ci;
         nTerms++;
       }
+      ensure(
+        nTerms > termStart[termStart.length - 1],
+        () =>
+          `shot ${m} (basis ${basis}) is impossible for a state with ${sector} ones in every Z-basis configuration (the sector of the Z-basis shots): train with --sector off`,
+      );
       termStart.push(nTerms);
     }
     pairOfShot[m] = p;
