@@ -80,6 +80,26 @@ describe("kernel ABI", () => {
     expect(() => substituteOffsets("(i32.load offset={gctx.nQ} (i32.const 64))")).toThrow(/\(local.get \$gctx\)/);
   });
 
+  it("assemble.mjs expands templates: one copy per value, {P} substituted, lines kept by @if", async () => {
+    const { expandTemplates } = await import("../src/kernels/assemble.mjs");
+    const wat = [
+      "a",
+      "  ;; @template R=4,3",
+      "  (func $f{R}",
+      "    (x)   ;; @if R=4",
+      "    (y)   ;; @if R<4",
+      "    (z {R}))",
+      "  ;; @end template",
+      "b",
+    ].join("\n");
+    expect(expandTemplates(wat)).toBe(
+      ["a", "  (func $f4", "    (x)", "    (z 4))", "  (func $f3", "    (y)", "    (z 3))", "b"].join("\n"),
+    );
+    expect(() => expandTemplates("  ;; @template R=4\n(x)")).toThrow(/kernels.wat:1: template without @end/);
+    expect(() => expandTemplates("(x)   ;; @if R=4")).toThrow(/kernels.wat:1: @if or @end outside a template/);
+    expect(() => expandTemplates("  ;; @template R=4\n(x) ;; @if Q=4\n  ;; @end template")).toThrow(/kernels.wat:2/);
+  });
+
   it("writeContext writes exactly the table's words, and needs every field, well formed", () => {
     for (const s of CONTEXTS) {
       const L = new Layout();
@@ -187,6 +207,26 @@ describe("Gibbs sampler: the kernel and the reference both sample p(v)", () => {
 });
 
 describe("PCD gradient: the kernel equals the reference", () => {
+  it("batch rows copied 4, 2 or 1 bytes at a time (by the rows' alignment) give the same gradient", () => {
+    setKernelThreads(1);
+    for (const nV of [12, 10, 7]) {
+      const rbm = randomRbm(nV, 6, nV, 1, 1);
+      const rng = new Rng(nV);
+      const rows = new Uint8Array(150 * nV).map(() => rng.uint32() >>> 31);
+      const negative = new Uint8Array(9 * nV).map(() => rng.uint32() >>> 31);
+      const batch = Uint32Array.from({ length: 21 }, () => rng.int(150));
+      const gradients = [0, 1, 2].map((at) => {
+        const buffer = new Uint8Array(rows.length + 4);
+        buffer.set(rows, at);
+        const g = new Float64Array(rbm.params.length);
+        new GradientWorkspace(nV, 6, 30).compute(rbm, buffer.subarray(at, at + rows.length), batch, 21, negative, 9, g);
+        return Array.from(g);
+      });
+      expect(gradients[1]).toEqual(gradients[0]);
+      expect(gradients[2]).toEqual(gradients[0]);
+    }
+  });
+
   // [nV, nH, batch, chains, threads]: sizes off multiples of 4, no chains (exact negative phase), and
   // with 2 threads large enough for the kernel to split the work
   const cases = [
@@ -198,6 +238,7 @@ describe("PCD gradient: the kernel equals the reference", () => {
     [31, 66, 70, 41, 2],
     [50, 50, 100, 100, 2],
     [97, 41, 61, 43, 2],
+    [16, 16, 500, 400, 2],
   ] as const;
   for (const [nV, nH, count, nChains, threads] of cases) {
     it(`to 1e-12 relative: N = ${nV}, ${nH} hidden, batch ${count}, ${nChains} chains, ${threads} thread(s)`, () => {

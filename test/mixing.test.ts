@@ -68,3 +68,36 @@ describe("when auto tempers", () => {
     expect(s.slow).toBe(true);
   });
 });
+
+describe("observeChains", () => {
+  it("counts the same whether the states are read two bytes at a time or one", () => {
+    const run = (at: number) => {
+      const m = new MixingMonitor(N),
+        rng = new Rng(5),
+        chains = 40;
+      const shots = Uint8Array.from({ length: 30 * N }, () => rng.uint32() >>> 31);
+      const buffer = new Uint8Array(chains * N + 1),
+        visible = buffer.subarray(at, at + chains * N);
+      for (let epoch = 1; epoch <= 2; epoch++) {
+        m.observeData(
+          shots,
+          Uint32Array.from({ length: 30 }, (_, k) => k),
+          30,
+          null,
+        );
+        for (let u = 0; u < 20; u++) {
+          // a few chains move at each update
+          for (let k = 0; k < 12; k++) visible[rng.int(visible.length)] = rng.uint32() >>> 31;
+          m.observeChains(visible, chains);
+        }
+        if (epoch === 2) return m.endEpoch(epoch);
+        m.endEpoch(epoch);
+      }
+    };
+    const pairs = run(0),
+      bytes = run(1);
+    expect(pairs).not.toBeNull();
+    expect(pairs!.renewal).toBeGreaterThan(0);
+    expect(bytes).toEqual(pairs);
+  });
+});

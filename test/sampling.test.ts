@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { configurationOf, indexOf, logProbabilities, unnormalisedLogProbabilities } from "../src/nn/enumeration.js";
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } from "../src/kernels/kernels-wasm.js";
 import { setAdaptiveThreads, setKernelThreads } from "../src/kernels/pool.js";
+import type { Arena } from "../src/kernels/wasm.js";
 import { RBM, accumulateFreeEnergyGradient, softplus } from "../src/nn/rbm.js";
 import { Rng } from "../src/core/rng.js";
 import { GibbsSampler, sampleChains } from "../src/sample/gibbs.js";
@@ -179,6 +180,62 @@ describe("Gibbs sampler kernel", () => {
         again = run(1, nV, nH);
       expect(two).toEqual(one);
       expect(again).toEqual(one);
+    }
+  });
+
+  it("the small-layer kernels give the same chains for 1 and 2 threads (rows at the threads' boundary)", () => {
+    setAdaptiveThreads(false);
+    // they write whole 16-byte rows of unit bytes only within their own chains' range: with 5 or 4
+    // units a row spills over several chains'. 501 chains (enough work to split): the two ranges
+    // meet inside a batch of 8.
+    for (const [nV, nH] of [
+      [10, 10],
+      [5, 16],
+      [4, 12],
+    ] as const) {
+      const run = (threads: number, small: boolean) => {
+        setKernelThreads(threads);
+        const rbm = randomRbm(nV, nH, nV + nH, 1, 0.3);
+        const s = new GibbsSampler(rbm, 501, new Rng(13));
+        s.useSmallLayerKernel(small);
+        for (let u = 0; u < 3; u++) {
+          s.step(10);
+          rbm.weights[u] += 0.01;
+          s.syncWeights();
+        }
+        return { v: Array.from(s.visible), h: Array.from(s.hidden), rng: s.getRngState() };
+      };
+      const one = run(1, true);
+      expect(run(2, true)).toEqual(one);
+      expect(run(1, false)).toEqual(one);
+    }
+  });
+
+  it("a step of chains [c0, c1) writes no unit byte outside their rows (what lets threads share the arrays)", () => {
+    // rows of 3–10 units: whole-vector stores of 16 bytes would spill over several chains' rows
+    for (const [nV, nH, small] of [
+      [10, 10, true],
+      [3, 16, true],
+      [5, 4, true],
+      [4, 20, false],
+      [7, 3, false],
+    ] as const) {
+      const s = new GibbsSampler(randomRbm(nV, nH, nV * nH, 1, 0.3), 40, new Rng(2));
+      s.useSmallLayerKernel(small);
+      const inside = s as unknown as { arena: Arena; ctx: number; scratch: number };
+      const [c0, c1] = [5, 22];
+      s.visible.fill(9, 0, c0 * nV);
+      s.visible.fill(9, c1 * nV);
+      s.hidden.fill(9);
+      inside.arena.exports.step(inside.ctx, c0, c1, 3, inside.scratch);
+      // rows outside [c0, c1) keep their 9s; rows inside hold 0/1 units
+      const kept = (a: Uint8Array, n: number) =>
+        [...a.subarray(0, c0 * n), ...a.subarray(c1 * n)].every((x) => x === 9);
+      const units = (a: Uint8Array, n: number) => a.subarray(c0 * n, c1 * n).every((x) => x <= 1);
+      expect(
+        [kept(s.visible, nV), kept(s.hidden, nH), units(s.visible, nV), units(s.hidden, nH)],
+        `N = ${nV}, ${nH} hidden`,
+      ).toEqual([true, true, true, true]);
     }
   });
 

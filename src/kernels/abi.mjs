@@ -29,7 +29,7 @@ export const CONTEXTS = {
     bf: "f32 [4gV] visible biases (padding units −1e30: never on)",
     cf: "f32 [4gH] hidden biases (ditto)",
     raw: "f64 [nV nH + nV + nH] the RBM's parameters [W | b | c], copied in by syncWeights",
-    noSmall: "1: never use $sweep_small (for tests)",
+    noSmall: "1: never use the small-layer kernels $sweep_small4/3 (for tests)",
   },
   // the PCD gradient (src/kernels/gradient.ts)
   gctx: {

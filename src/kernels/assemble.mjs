@@ -26,9 +26,57 @@ export function substituteOffsets(watText, abi = KERNEL_ABI) {
   });
 }
 
+/**
+ * Expands every template: the lines from `;; @template P=a,b,…` to `;; @end template` become one copy
+ * per value of P, in that order. In a copy, `{P}` is the value, and a line ending in a comment
+ * `;; @if P<op>n` (op one of = ≠ < > ≤ ≥, as =, !=, <, >, <=, >=) is kept only where the condition
+ * holds (the comment dropped). Run after substituteOffsets, whose error messages give the line
+ * numbers of kernels.wat as written.
+ */
+export function expandTemplates(watText) {
+  const lines = watText.split("\n");
+  const out = [];
+  for (let i = 0; i < lines.length; i++) {
+    const start = /^\s*;; @template (\w+)=([\d,]+)\s*$/.exec(lines[i]);
+    if (!start) {
+      if (/;; @(if|end)\b/.test(lines[i])) throw new Error(`kernels.wat:${i + 1}: @if or @end outside a template`);
+      out.push(lines[i]);
+      continue;
+    }
+    const [, name, values] = start;
+    const end = lines.findIndex((l, j) => j > i && /^\s*;; @(end template|template)\b/.test(l));
+    if (end < 0 || !/@end template/.test(lines[end]))
+      throw new Error(`kernels.wat:${i + 1}: template without @end template`);
+    const body = lines.slice(i + 1, end);
+    for (const value of values.split(",").map(Number)) {
+      body.forEach((line, j) => {
+        const cond = /\s*;; @if (\w+)(=|!=|<=|>=|<|>)(\d+)\s*$/.exec(line);
+        if (/;; @if/.test(line) && (!cond || cond[1] !== name))
+          throw new Error(`kernels.wat:${i + 2 + j}: expected ;; @if ${name}<op>n at the end of the line`);
+        if (cond) {
+          const n = Number(cond[3]);
+          const keep = {
+            "=": value === n,
+            "!=": value !== n,
+            "<": value < n,
+            ">": value > n,
+            "<=": value <= n,
+            ">=": value >= n,
+          }[cond[2]];
+          if (!keep) return;
+          line = line.slice(0, cond.index);
+        }
+        out.push(line.replaceAll(`{${name}}`, String(value)));
+      });
+    }
+    i = end;
+  }
+  return out.join("\n");
+}
+
 export async function assemble(watText) {
   const wabt = await (await import("wabt")).default();
-  const mod = wabt.parseWat("kernels.wat", substituteOffsets(watText), { simd: true, threads: true });
+  const mod = wabt.parseWat("kernels.wat", expandTemplates(substituteOffsets(watText)), { simd: true, threads: true });
   // (wabt's validate() ignores the threads feature; V8 validates on compile below.)
   const { buffer } = mod.toBinary({ log: false, write_debug_names: true });
   mod.destroy();

@@ -292,19 +292,31 @@
 
 
   ;; The same sweeps for layers of at most 16 units on each side (nG, nVec ≤ 4): every output vector
-  ;; is the sum of exactly four table loads, groups beyond nG reading a zero row placed just after
-  ;; each table (adding +0 changes nothing, so the result is bit-identical to $sweep), and it is
-  ;; sampled straight from the register. This drops the block bookkeeping that dominates tiny layers.
-  (func $sweep_small (param $ctx i32) (param $c0 i32) (param $c1 i32) (param $k i32)
+  ;; is the sum of exactly R table loads, groups beyond nG reading a zero row placed just after each
+  ;; table (adding +0 changes nothing, so the result is bit-identical to $sweep), and it is sampled
+  ;; straight from the register. This drops the block bookkeeping that dominates tiny layers.
+  ;; Two copies from one template (assemble.mjs expands it): $sweep_small4 (R = 4) for nG ≤ 4, and
+  ;; $sweep_small3 (R = 3) for layers of at most 12 units on each side (nG, nVec ≤ 3), where the
+  ;; fourth load would read the zero row. Dropping that +0 changes nothing that follows (a −0 sum
+  ;; would become +0, and the sign of a zero is lost at the first addition of a nonzero constant,
+  ;; y = x + 1.5·2^23 + 128 and e = c₅f + c₄), so the chains are bit-identical to $sweep_small4's and
+  ;; $sweep's. Copies rather than a branch on nG: with the branch (or the fourth offset kept live)
+  ;; V8's register allocation lost the gain, about 5 % of a sweep at N = n_h = 10 (the W1 benchmark).
+  ;; @template R=4,3
+  (func $sweep_small{R} (param $ctx i32) (param $c0 i32) (param $c1 i32) (param $k i32)
     (local $gV i32) (local $gH i32) (local $Th i32) (local $Tv i32) (local $rowH i32) (local $rowV i32)
     (local $c i32) (local $s i32) (local $phase i32) (local $vo i32) (local $ho i32) (local $ro i32)
     (local $T i32) (local $in i32) (local $nG i32) (local $nVec i32) (local $out i32)
     (local $rowOut i32) (local $gStrideOut i32) (local $zero i32)
-    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $acc v128)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32)
+    (local $o3 i32)   ;; @if R=4
+    (local $acc v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $t v128) (local $u v128)
     (local $x v128) (local $y v128) (local $f v128) (local $e v128)
     (local $q i32) (local $qEnd i32) (local $m i32) (local $goff i32) (local $col i32)
     (local $cb i32) (local $ce i32) (local $vOffB i32) (local $hOffB i32) (local $rngB i32)
+    (local $nV i32) (local $nH i32) (local $vis i32) (local $hid i32) (local $M i32) (local $g i32)
+    (local $bytes i32) (local $n i32) (local $recip i32) (local $recipV i32) (local $recipH i32)
     (local.set $gV (i32.load offset={ctx.gV} (local.get $ctx)))
     (local.set $gH (i32.load offset={ctx.gH} (local.get $ctx)))
     (local.set $Th (i32.load offset={ctx.Th} (local.get $ctx)))
@@ -312,8 +324,38 @@
     (local.set $vOffB (i32.load offset={ctx.vOff} (local.get $ctx)))
     (local.set $hOffB (i32.load offset={ctx.hOff} (local.get $ctx)))
     (local.set $rngB (i32.load offset={ctx.rng} (local.get $ctx)))
+    (local.set $nV (i32.load offset={ctx.nV} (local.get $ctx)))
+    (local.set $nH (i32.load offset={ctx.nH} (local.get $ctx)))
+    (local.set $vis (i32.load offset={ctx.vis} (local.get $ctx)))
+    (local.set $hid (i32.load offset={ctx.hid} (local.get $ctx)))
     (local.set $rowH (i32.shl (local.get $gH) (i32.const 4)))
     (local.set $rowV (i32.shl (local.get $gV) (i32.const 4)))
+    (local.set $recipV (i32.div_u (i32.add (i32.const 65535) (local.get $gV)) (local.get $gV)))   ;; ceil(2^16/gV)
+    (local.set $recipH (i32.div_u (i32.add (i32.const 65535) (local.get $gH)) (local.get $gH)))
+    ;; visible bytes → vOff for all chains first ($encode inline: nV ≤ 16 is one vector; the bytes
+    ;; past the row, read but masked off, may be another thread's)
+    (local.set $c (local.get $c0))
+    (block $edone
+      (loop $E
+        (br_if $edone (i32.ge_u (local.get $c) (local.get $c1)))
+        (local.set $M
+          (i32.and
+            (i8x16.bitmask (i8x16.ne (v128.load (i32.add (local.get $vis) (i32.mul (local.get $c) (local.get $nV))))
+                                     (v128.const i32x4 0 0 0 0)))
+            (i32.sub (i32.shl (i32.const 1) (local.get $nV)) (i32.const 1))))
+        (local.set $vo (i32.add (local.get $vOffB) (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2)))))
+        (local.set $goff (i32.const 0))
+        (local.set $g (i32.const 0))
+        (loop $G
+          ;; (16g + m_g)·rowH
+          (i32.store (i32.add (local.get $vo) (i32.shl (local.get $g) (i32.const 2)))
+            (i32.add (local.get $goff)
+              (i32.mul (i32.and (i32.shr_u (local.get $M) (i32.shl (local.get $g) (i32.const 2))) (i32.const 15))
+                       (local.get $rowH))))
+          (local.set $goff (i32.add (local.get $goff) (i32.shl (local.get $rowH) (i32.const 4))))
+          (br_if $G (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $gV))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $E)))
     (local.set $cb (local.get $c0))
     (block $cbdone
       (loop $CB
@@ -347,7 +389,7 @@
                 (local.set $o0 (i32.add (local.get $T) (i32.load offset=0 (local.get $in))))
                 (local.set $o1 (i32.add (local.get $T) (select (i32.load offset=4 (local.get $in)) (local.get $zero) (i32.gt_u (local.get $nG) (i32.const 1)))))
                 (local.set $o2 (i32.add (local.get $T) (select (i32.load offset=8 (local.get $in)) (local.get $zero) (i32.gt_u (local.get $nG) (i32.const 2)))))
-                (local.set $o3 (i32.add (local.get $T) (select (i32.load offset=12 (local.get $in)) (local.get $zero) (i32.gt_u (local.get $nG) (i32.const 3)))))
+                (local.set $o3 (i32.add (local.get $T) (select (i32.load offset=12 (local.get $in)) (local.get $zero) (i32.gt_u (local.get $nG) (i32.const 3)))))   ;; @if R=4
                 (local.set $s0 (v128.load offset=0 (local.get $ro)))
                 (local.set $s1 (v128.load offset=16 (local.get $ro)))
                 (local.set $s2 (v128.load offset=32 (local.get $ro)))
@@ -357,12 +399,15 @@
                 (local.set $goff (i32.const 0))
                 (local.set $col (i32.const 0))
                 (loop $Q
-                  (local.set $acc
-                    (f32x4.add
-                      (f32x4.add
-                        (f32x4.add (v128.load (i32.add (local.get $o0) (local.get $col))) (v128.load (i32.add (local.get $o1) (local.get $col))))
-                        (v128.load (i32.add (local.get $o2) (local.get $col))))
-                      (v128.load (i32.add (local.get $o3) (local.get $col)))))
+                  ;; acc = ((T[o0] + T[o1]) + T[o2]) + T[o3], in stack form (the same code as folded)
+                  (v128.load (i32.add (local.get $o0) (local.get $col)))
+                  (v128.load (i32.add (local.get $o1) (local.get $col)))
+                  (f32x4.add)
+                  (v128.load (i32.add (local.get $o2) (local.get $col)))
+                  (f32x4.add)
+                  (v128.load (i32.add (local.get $o3) (local.get $col)))   ;; @if R=4
+                  (f32x4.add)                                              ;; @if R=4
+                  (local.set $acc)
                 ;; xoshiro128+: output s0 + s3, then the state transition
                 (local.set $u (i32x4.add (local.get $s0) (local.get $s3)))
                 (local.set $t (i32x4.shl (local.get $s1) (i32.const 9)))
@@ -410,8 +455,66 @@
               (br_if $PH (i32.lt_u (local.tee $phase (i32.add (local.get $phase) (i32.const 1))) (i32.const 2))))
             (local.set $s (i32.add (local.get $s) (i32.const 1)))
             (br $S)))
+        ;; the batch's states as unit bytes ($unpack inline): hOff → hid, vOff → vis. The offset of
+        ;; group g is (16g + m)·16·gIn bytes (gIn the input groups of that table), and m is recovered
+        ;; exactly by a multiply: x = off/16 = gIn (16g + m) < 2^8, and for such multiples
+        ;; floor(x·ceil(2^16/gIn)/2^16) = x/gIn. A row is stored as one vector when it stays within
+        ;; this call's rows (it spills into later chains', which are written afterwards; their visible
+        ;; bytes were all encoded above), else byte by byte.
+        (if (local.get $k)
+          (then
+            (local.set $c (local.get $cb))
+            (loop $D
+              (local.set $phase (i32.const 0))
+              (loop $DP
+                (if (i32.eqz (local.get $phase))
+                  (then
+                    (local.set $in (i32.add (local.get $hOffB) (i32.mul (local.get $c) (i32.shl (local.get $gH) (i32.const 2)))))
+                    (local.set $nG (local.get $gH))
+                    (local.set $recip (local.get $recipV))
+                    (local.set $bytes (i32.add (local.get $hid) (i32.mul (local.get $c) (local.get $nH))))
+                    (local.set $n (local.get $nH)))
+                  (else
+                    (local.set $in (i32.add (local.get $vOffB) (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2)))))
+                    (local.set $nG (local.get $gV))
+                    (local.set $recip (local.get $recipH))
+                    (local.set $bytes (i32.add (local.get $vis) (i32.mul (local.get $c) (local.get $nV))))
+                    (local.set $n (local.get $nV))))
+                (local.set $M (i32.const 0))
+                (local.set $g (i32.const 0))
+                (loop $DG
+                  (local.set $M
+                    (i32.or (local.get $M)
+                      (i32.shl
+                        (i32.and
+                          (i32.shr_u
+                            (i32.mul (i32.shr_u (i32.load (i32.add (local.get $in) (i32.shl (local.get $g) (i32.const 2)))) (i32.const 4))
+                                     (local.get $recip))
+                            (i32.const 16))
+                          (i32.const 15))
+                        (i32.shl (local.get $g) (i32.const 2)))))
+                  (br_if $DG (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $nG))))
+                (if (i32.ge_u (i32.mul (i32.sub (local.get $c1) (local.get $c)) (local.get $n)) (i32.const 16))
+                  (then
+                    (v128.store (local.get $bytes)
+                      (i8x16.min_u
+                        (v128.and
+                          (i8x16.swizzle (i16x8.splat (local.get $M)) (v128.const i8x16 0 0 0 0 0 0 0 0 1 1 1 1 1 1 1 1))
+                          (v128.const i8x16 1 2 4 8 16 32 64 128 1 2 4 8 16 32 64 128))
+                        (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1))))
+                  (else
+                    (local.set $g (i32.const 0))
+                    (loop $B
+                      (i32.store8 (i32.add (local.get $bytes) (local.get $g))
+                        (i32.and (i32.shr_u (local.get $M) (local.get $g)) (i32.const 1)))
+                      (br_if $B (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (local.get $n))))))
+                (br_if $DP (i32.lt_u (local.tee $phase (i32.add (local.get $phase) (i32.const 1))) (i32.const 2))))
+              (br_if $D (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $ce))))))
         (local.set $cb (local.get $ce))
         (br $CB))))
+
+  ;; @end template
+
 
   ;; Encodes n unit bytes (nonzero = on) as group offsets offs[g] = (16g + m_g)·rowBytes and, if
   ;; nib ≠ 0, patterns nib[g] = m_g. Reads up to 15 bytes past the end (buffers have slack).
@@ -498,31 +601,37 @@
     (block $done
       (loop $C
         (br_if $done (i32.ge_u (local.get $c) (local.get $c1)))
-        ;; whole-vector stores may spill into the next chain's row, which is decoded next, except
-        ;; after the last chain of the range (the next one may belong to another thread)
-        (local.set $over (i32.lt_u (i32.add (local.get $c) (i32.const 1)) (local.get $c1)))
+        ;; whole-vector stores may spill up to 15 bytes into the next chains' rows, which are decoded
+        ;; next, but not past the range's last row (the next ones may belong to another thread)
+        (local.set $over (i32.sub (local.get $c1) (i32.add (local.get $c) (i32.const 1))))   ;; rows after c
         (call $decode (i32.add (i32.load offset={ctx.vOff} (local.get $ctx))
                         (i32.mul (local.get $c) (i32.shl (local.get $gV) (i32.const 2))))
           (local.get $nV) (i32.shl (local.get $gH) (i32.const 4))
           (i32.add (i32.load offset={ctx.vis} (local.get $ctx)) (i32.mul (local.get $c) (local.get $nV)))
-          (local.get $over))
+          (i32.ge_u (i32.mul (local.get $over) (local.get $nV)) (i32.const 15)))
         (call $decode (i32.add (i32.load offset={ctx.hOff} (local.get $ctx))
                         (i32.mul (local.get $c) (i32.shl (local.get $gH) (i32.const 2))))
           (local.get $nH) (i32.shl (local.get $gV) (i32.const 4))
           (i32.add (i32.load offset={ctx.hid} (local.get $ctx)) (i32.mul (local.get $c) (local.get $nH)))
-          (local.get $over))
+          (i32.ge_u (i32.mul (local.get $over) (local.get $nH)) (i32.const 15)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $C))))
 
   ;; One call for a whole PCD step of chains [c0, c1): visible bytes → patterns, k sweeps, → bytes.
+  ;; (The small-layer kernels pack and unpack inline.)
   (func (export "step") (param $ctx i32) (param $c0 i32) (param $c1 i32) (param $k i32) (param $A i32)
-    (call $pack (local.get $ctx) (local.get $c0) (local.get $c1))
     (if (i32.and (i32.eqz (i32.load offset={ctx.noSmall} (local.get $ctx)))
           (i32.and (i32.le_u (i32.load offset={ctx.gV} (local.get $ctx)) (i32.const 4))
             (i32.le_u (i32.load offset={ctx.gH} (local.get $ctx)) (i32.const 4))))
-      (then (call $sweep_small (local.get $ctx) (local.get $c0) (local.get $c1) (local.get $k)))
-      (else (call $sweep (local.get $ctx) (local.get $c0) (local.get $c1) (local.get $k) (local.get $A))))
-    (call $unpack (local.get $ctx) (local.get $c0) (local.get $c1)))
+      (then
+        (if (i32.and (i32.le_u (i32.load offset={ctx.gV} (local.get $ctx)) (i32.const 3))
+              (i32.le_u (i32.load offset={ctx.gH} (local.get $ctx)) (i32.const 3)))
+          (then (call $sweep_small3 (local.get $ctx) (local.get $c0) (local.get $c1) (local.get $k)))
+          (else (call $sweep_small4 (local.get $ctx) (local.get $c0) (local.get $c1) (local.get $k)))))
+      (else
+        (call $pack (local.get $ctx) (local.get $c0) (local.get $c1))
+        (call $sweep (local.get $ctx) (local.get $c0) (local.get $c1) (local.get $k) (local.get $A))
+        (call $unpack (local.get $ctx) (local.get $c0) (local.get $c1)))))
 
   ;; Th groups [g0, g1) from Wf (rows: visible units) and c;  Tv groups from WfT (rows: hidden) and b.
   (func (export "build_h") (param $ctx i32) (param $g0 i32) (param $g1 i32)
@@ -858,6 +967,10 @@
     (local $nV i32) (local $gV i32) (local $gH i32) (local $s i32) (local $pr i32) (local $pend i32)
     (local $wv v128) (local $offs i32) (local $rowBytesP i32) (local $sigBytes i32)
     (local $x v128) (local $y v128) (local $n v128) (local $r v128) (local $p v128)
+    (local $M i32) (local $g i32) (local $TH i32) (local $rowT i32) (local $addr i32) (local $last i32)
+    (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32) (local $c6 i32) (local $c7 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local.set $nV (i32.load offset={gctx.nV} (local.get $gctx)))
     (local.set $gV (i32.load offset={gctx.gV} (local.get $gctx)))
     (local.set $gH (i32.load offset={gctx.gH} (local.get $gctx)))
@@ -867,25 +980,96 @@
     ;; of once per sample (each call of encode/lut_f64 clobbers the vector registers): at small nH
     ;; (W1: 5 vectors per sample) this made grad_act 10–13 % faster. Every value is computed by the
     ;; same operations from the same inputs as in one pass, so P is bit-identical.
-    (local.set $s (local.get $s0))
-    (block $done
-      (loop $S
-        (br_if $done (i32.ge_u (local.get $s) (local.get $s1)))
-        (local.set $offs (i32.add (i32.load offset={gctx.sOff} (local.get $gctx))
-          (i32.mul (local.get $s) (i32.shl (local.get $gV) (i32.const 2)))))
-        (call $encode (i32.add (i32.load offset={gctx.S} (local.get $gctx)) (i32.mul (local.get $s) (local.get $nV)))
-          (local.get $nV)
-          (local.get $offs) (i32.const 0) (i32.shl (local.get $gH) (i32.const 5)))
-        (local.set $pr (i32.add (i32.load offset={gctx.P} (local.get $gctx))
-          (i32.mul (local.get $s) (local.get $rowBytesP))))
-        (call $lut_f64 (i32.load offset={gctx.TH} (local.get $gctx))
-          (local.get $offs) (local.get $gV) (i32.shl (local.get $gH) (i32.const 1)) (local.get $pr))
-        ;; P[s][4gH] = w_s (after the 2gH vectors of θ, which the σ pass does not reach)
-        (v128.store (i32.add (local.get $pr) (i32.shl (local.get $gH) (i32.const 5)))
-          (f64x2.replace_lane 0 (v128.const f64x2 0 0)
-            (f64.load (i32.add (i32.load offset={gctx.w} (local.get $gctx)) (i32.shl (local.get $s) (i32.const 3))))))
-        (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br $S)))
+    (if (i32.and (i32.le_u (local.get $gV) (i32.const 4)) (i32.le_u (local.get $gH) (i32.const 4)))
+      (then
+        ;; At most 16 units a side: $encode and $lut_f64 inline, θ as 8 columns of accumulators, those
+        ;; beyond the row's 2gH vectors clamped to its last (as in $lut_f64: a duplicated column sums
+        ;; the same loads in the same order and stores the same value to the same place). Each column
+        ;; is T[g = 0] + T[1] + … in group order, as $lut_f64 sums it: bit-identical.
+        (local.set $TH (i32.load offset={gctx.TH} (local.get $gctx)))
+        (local.set $rowT (i32.shl (local.get $gH) (i32.const 5)))
+        (local.set $last (i32.sub (i32.shl (local.get $gH) (i32.const 5)) (i32.const 16)))
+        (local.set $c1 (select (i32.const 16) (local.get $last) (i32.lt_u (i32.const 16) (local.get $last))))
+        (local.set $c2 (select (i32.const 32) (local.get $last) (i32.lt_u (i32.const 32) (local.get $last))))
+        (local.set $c3 (select (i32.const 48) (local.get $last) (i32.lt_u (i32.const 48) (local.get $last))))
+        (local.set $c4 (select (i32.const 64) (local.get $last) (i32.lt_u (i32.const 64) (local.get $last))))
+        (local.set $c5 (select (i32.const 80) (local.get $last) (i32.lt_u (i32.const 80) (local.get $last))))
+        (local.set $c6 (select (i32.const 96) (local.get $last) (i32.lt_u (i32.const 96) (local.get $last))))
+        (local.set $c7 (select (i32.const 112) (local.get $last) (i32.lt_u (i32.const 112) (local.get $last))))
+        (local.set $s (local.get $s0))
+        (block $sdone
+          (loop $S
+            (br_if $sdone (i32.ge_u (local.get $s) (local.get $s1)))
+            (local.set $M
+              (i32.and
+                (i8x16.bitmask
+                  (i8x16.ne (v128.load (i32.add (i32.load offset={gctx.S} (local.get $gctx)) (i32.mul (local.get $s) (local.get $nV))))
+                            (v128.const i32x4 0 0 0 0)))
+                (i32.sub (i32.shl (i32.const 1) (local.get $nV)) (i32.const 1))))
+            (local.set $addr (i32.add (local.get $TH) (i32.mul (i32.and (local.get $M) (i32.const 15)) (local.get $rowT))))
+            (local.set $a0 (v128.load (local.get $addr)))
+            (local.set $a1 (v128.load (i32.add (local.get $addr) (local.get $c1))))
+            (local.set $a2 (v128.load (i32.add (local.get $addr) (local.get $c2))))
+            (local.set $a3 (v128.load (i32.add (local.get $addr) (local.get $c3))))
+            (local.set $a4 (v128.load (i32.add (local.get $addr) (local.get $c4))))
+            (local.set $a5 (v128.load (i32.add (local.get $addr) (local.get $c5))))
+            (local.set $a6 (v128.load (i32.add (local.get $addr) (local.get $c6))))
+            (local.set $a7 (v128.load (i32.add (local.get $addr) (local.get $c7))))
+            (local.set $g (i32.const 1))
+            (block $gdone
+              (loop $G
+                (br_if $gdone (i32.ge_u (local.get $g) (local.get $gV)))
+                ;; row (16g + m_g) of TH
+                (local.set $addr
+                  (i32.add (local.get $TH)
+                    (i32.mul (i32.add (i32.shl (local.get $g) (i32.const 4))
+                                      (i32.and (i32.shr_u (local.get $M) (i32.shl (local.get $g) (i32.const 2))) (i32.const 15)))
+                             (local.get $rowT))))
+                (local.set $a0 (f64x2.add (local.get $a0) (v128.load (local.get $addr))))
+                (local.set $a1 (f64x2.add (local.get $a1) (v128.load (i32.add (local.get $addr) (local.get $c1)))))
+                (local.set $a2 (f64x2.add (local.get $a2) (v128.load (i32.add (local.get $addr) (local.get $c2)))))
+                (local.set $a3 (f64x2.add (local.get $a3) (v128.load (i32.add (local.get $addr) (local.get $c3)))))
+                (local.set $a4 (f64x2.add (local.get $a4) (v128.load (i32.add (local.get $addr) (local.get $c4)))))
+                (local.set $a5 (f64x2.add (local.get $a5) (v128.load (i32.add (local.get $addr) (local.get $c5)))))
+                (local.set $a6 (f64x2.add (local.get $a6) (v128.load (i32.add (local.get $addr) (local.get $c6)))))
+                (local.set $a7 (f64x2.add (local.get $a7) (v128.load (i32.add (local.get $addr) (local.get $c7)))))
+                (local.set $g (i32.add (local.get $g) (i32.const 1)))
+                (br $G)))
+            (local.set $pr (i32.add (i32.load offset={gctx.P} (local.get $gctx))
+              (i32.mul (local.get $s) (local.get $rowBytesP))))
+            (v128.store (local.get $pr) (local.get $a0))
+            (v128.store (i32.add (local.get $pr) (local.get $c1)) (local.get $a1))
+            (v128.store (i32.add (local.get $pr) (local.get $c2)) (local.get $a2))
+            (v128.store (i32.add (local.get $pr) (local.get $c3)) (local.get $a3))
+            (v128.store (i32.add (local.get $pr) (local.get $c4)) (local.get $a4))
+            (v128.store (i32.add (local.get $pr) (local.get $c5)) (local.get $a5))
+            (v128.store (i32.add (local.get $pr) (local.get $c6)) (local.get $a6))
+            (v128.store (i32.add (local.get $pr) (local.get $c7)) (local.get $a7))
+            (v128.store (i32.add (local.get $pr) (i32.shl (local.get $gH) (i32.const 5)))
+              (f64x2.replace_lane 0 (v128.const f64x2 0 0)
+                (f64.load (i32.add (i32.load offset={gctx.w} (local.get $gctx)) (i32.shl (local.get $s) (i32.const 3))))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $S))))
+      (else
+        (local.set $s (local.get $s0))
+        (block $done
+          (loop $S
+            (br_if $done (i32.ge_u (local.get $s) (local.get $s1)))
+            (local.set $offs (i32.add (i32.load offset={gctx.sOff} (local.get $gctx))
+              (i32.mul (local.get $s) (i32.shl (local.get $gV) (i32.const 2)))))
+            (call $encode (i32.add (i32.load offset={gctx.S} (local.get $gctx)) (i32.mul (local.get $s) (local.get $nV)))
+              (local.get $nV)
+              (local.get $offs) (i32.const 0) (i32.shl (local.get $gH) (i32.const 5)))
+            (local.set $pr (i32.add (i32.load offset={gctx.P} (local.get $gctx))
+              (i32.mul (local.get $s) (local.get $rowBytesP))))
+            (call $lut_f64 (i32.load offset={gctx.TH} (local.get $gctx))
+              (local.get $offs) (local.get $gV) (i32.shl (local.get $gH) (i32.const 1)) (local.get $pr))
+            ;; P[s][4gH] = w_s (after the 2gH vectors of θ, which the σ pass does not reach)
+            (v128.store (i32.add (local.get $pr) (i32.shl (local.get $gH) (i32.const 5)))
+              (f64x2.replace_lane 0 (v128.const f64x2 0 0)
+                (f64.load (i32.add (i32.load offset={gctx.w} (local.get $gctx)) (i32.shl (local.get $s) (i32.const 3))))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $S)))))
     ;; σ only where there are hidden units (padding columns keep θ = 0 and are never read)
     (local.set $sigBytes
       (i32.shl (i32.shr_u (i32.add (i32.load offset={gctx.nH} (local.get $gctx)) (i32.const 1)) (i32.const 1))

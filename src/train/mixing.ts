@@ -61,6 +61,8 @@ export class MixingMonitor {
   private compared = 0;
   private updates = 0;
   private previous: Uint8Array | null = null;
+  /** 16-bit views of the chains' and the previous states (observeChains), by the byte array they view. */
+  private views16 = new WeakMap<Uint8Array, Uint16Array>();
 
   constructor(nVisible: number) {
     this.nV = nVisible;
@@ -106,11 +108,53 @@ export class MixingMonitor {
     this.previous = visible.slice();
   }
 
-  /** The chains after an update's sweeps (chain-major). */
+  /** The chains after an update's sweeps (chain-major, 0/1 bytes). */
   observeChains(visible: Uint8Array, nChains: number): void {
     const nV = this.nV,
       n = nChains * nV;
     const prev = this.previous;
+    if (prev && prev.length === n) {
+      // the usual case, in one pass that also keeps the states for the next call; 0/1 bytes two at a
+      // time where the rows allow (W1, N = 10: 0.8 µs per call, was 2.0)
+      const hamming = this.chainsHamming;
+      let moved = 0;
+      const pairs = nV % 2 === 0 && visible.byteOffset % 2 === 0 && prev.byteOffset % 2 === 0 && nV < 512;
+      if (pairs) {
+        const v16 = this.view16(visible, n),
+          p16 = this.view16(prev, n),
+          len = nV >> 1;
+        for (let c = 0, i = 0; c < nChains; c++) {
+          let sum = 0,
+            changed = 0;
+          for (const end = i + len; i < end; i++) {
+            const x = v16[i];
+            sum += x;
+            changed |= x ^ p16[i];
+            p16[i] = x;
+          }
+          hamming[(sum & 0xff) + (sum >>> 8)]++;
+          if (changed !== 0) moved++;
+        }
+      } else {
+        for (let c = 0, i = 0; c < nChains; c++) {
+          let weight = 0,
+            changed = 0;
+          for (const end = i + nV; i < end; i++) {
+            const x = visible[i];
+            weight += x;
+            changed |= x ^ prev[i];
+            prev[i] = x;
+          }
+          hamming[weight]++;
+          moved += changed;
+        }
+      }
+      this.moved += moved;
+      this.compared += nChains;
+      this.chainStates += nChains;
+      this.updates++;
+      return;
+    }
     for (let c = 0; c < nChains; c++) {
       let weight = 0,
         changed = 0;
@@ -126,6 +170,15 @@ export class MixingMonitor {
     this.updates++;
     if (!prev || prev.length !== n) this.previous = visible.slice(0, n);
     else prev.set(visible.subarray(0, n));
+  }
+
+  /** `bytes[0..n)` as 16-bit units (n even, offset even), the view kept for the next call. */
+  private view16(bytes: Uint8Array, n: number): Uint16Array {
+    const kept = this.views16.get(bytes);
+    if (kept && kept.length === n >> 1) return kept;
+    const view = new Uint16Array(bytes.buffer, bytes.byteOffset, n >> 1);
+    this.views16.set(bytes, view);
+    return view;
   }
 
   /**
