@@ -4,6 +4,7 @@
  * (χ²); the energy estimator against the projected state's exact energy; the rotated-basis gradient
  * against finite differences; the driver's choice from the data, training, checkpoints, model files.
  */
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Rng } from "../src/core/rng.js";
 import { estimateObservables, energy as energyObservable } from "../src/estimate/observables.js";
@@ -25,7 +26,10 @@ import { GibbsSampler } from "../src/sample/gibbs.js";
 import { sampleTempered } from "../src/sample/tempering.js";
 import { driverFor } from "../src/train/driver.js";
 import { buildRotatedShotTable, RotatedDataGradient } from "../src/train/rotated-gradient.js";
+import { writeMeasurements } from "../src/io/measurement-file.js";
 import { chiSquare, randomRbm } from "./helpers/chi-square.js";
+import { lastJson, qst } from "./helpers/cli.js";
+import { tempDir } from "./helpers/files.js";
 import { finiteDifferenceError } from "./helpers/finite-differences.js";
 
 const N = 6,
@@ -192,4 +196,21 @@ describe("model files", () => {
     const phaseWithSector = { ...m, rbms: { ...m.rbms, phase: { ...m.rbms.phase!, sector: 2 } } };
     expect(() => modelOf(JSON.parse(JSON.stringify(phaseWithSector)), "y.json")).toThrow(/only the amplitude/);
   });
+});
+
+describe("the command line", () => {
+  it("train reports the sector; observe samples it by exchanges and meets the projected model's exact energy", async () => {
+    const dir = tempDir("qst-sector-");
+    const data = generateDataset({ model: "heisenberg", N, shots: 3000, seed: 12 });
+    await writeMeasurements(path.join(dir, "h.h5"), { ...data, bases: null });
+    const t = qst(["train", "h.h5", "--epochs", "20", "--out", "m.json", "--json", "--quiet"], dir);
+    expect(t.status).toBe(0);
+    expect(lastJson(t.stdout).sector).toBe(W);
+    const o = qst(["observe", "m.json", "--observable", "energy", "--exact", "h.h5", "--json"], dir);
+    expect(o.status).toBe(0);
+    const j = lastJson(o.stdout);
+    expect(j.sampler).toBe("exchange");
+    expect(j.sector).toBe(W);
+    expect(Math.abs(j.energy.mean - j.energy.exactModel)).toBeLessThan(4 * j.energy.stderr);
+  }, 60_000);
 });

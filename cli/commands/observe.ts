@@ -352,7 +352,10 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
 
     // Which chains the numbers came from, and why, so that a rerun with other options is comparable.
     const tempered = estimates[0].tempered === true;
-    result.sampler = tempered ? "tempered" : "gibbs";
+    // a model confined to a magnetisation sector is sampled by exchange moves (src/sample/gibbs.ts)
+    const sector = wf.amplitude.sector;
+    result.sampler = tempered ? "tempered" : sector !== null ? "exchange" : "gibbs";
+    if (sector !== null) result.sector = sector;
     result.burn_in = burnInJson(estimates[0].burnIn, burnIn);
     const autoNote =
       tempered && args.tempering === "auto"
@@ -370,6 +373,10 @@ export const observeCommand: CommandModule<object, ObserveArgs> = {
         "\n",
     );
     if (modelNote) process.stdout.write(`(${modelNote})\n`);
+    if (sector !== null)
+      process.stdout.write(
+        `(the model is confined to the magnetisation sector |v| = ${sector}: its chains move by exchange moves)\n`,
+      );
     if (autoNote) process.stdout.write(`qst: ${autoNote}\n`);
     const k = names.indexOf("energy");
     if (k >= 0) {
