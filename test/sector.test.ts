@@ -62,6 +62,17 @@ describe("enumeration, log ψ and local ratios of a sector model", () => {
       if (hammingWeight(configurationOf(k, N), 0, N) !== W) expect(re[k] === 0 && im[k] === 0).toBe(true);
     }
     expect(norm).toBeCloseTo(1, 12);
+    // a truth with rounding-level amplitudes outside the sector (a Lanczos vector's ~1e-11): the KL
+    // divergence, in the Z basis and a rotated one, stays finite (≈ 0 against the model's own state)
+    const truth = { re: Float64Array.from(re, (x) => (x === 0 ? 1e-11 : x)), im: Float64Array.from(im) };
+    const shots = {
+      samples: Uint8Array.from([1, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1]),
+      bases: Uint8Array.from("ZZZZZZXXZZZZ", (c) => c.charCodeAt(0)),
+      nQubits: N,
+    };
+    const m = exactMetrics(wf, shots, truth);
+    expect(m.fidelity).toBeCloseTo(1, 9);
+    expect(m.kl).toBeLessThan(1e-9);
     // the phase RBM is not confined: its enumeration covers every configuration
     expect(Number.isFinite(Math.min(...unnormalisedLogProbabilities(wf.phase!)))).toBe(true);
   });

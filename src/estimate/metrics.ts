@@ -112,7 +112,7 @@ function basisKl(truth: { re: Float64Array; im: Float64Array }, model: { re: Flo
   let d = 0;
   for (let k = 0; k < truth.re.length; k++) {
     const q = truth.re[k] * truth.re[k] + truth.im[k] * truth.im[k];
-    if (q > 0) d += q * (Math.log(q) - Math.log(model.re[k] * model.re[k] + model.im[k] * model.im[k]));
+    if (q > TRUTH_ROUNDING) d += q * (Math.log(q) - Math.log(model.re[k] * model.re[k] + model.im[k] * model.im[k]));
   }
   return d;
 }
@@ -158,13 +158,23 @@ export function fidelityWithPositive(state: StateVector, logp: Float64Array): nu
   return re * re + im * im;
 }
 
-/** KL(q ‖ p) = Σ q (log q − log p) for q = |ψ|², with 0·log 0 = 0. */
+/**
+ * Probabilities of the ground truth at or below this are rounding, not support: a normalised state in
+ * double precision (ε ≈ 2.2e-16) cannot resolve them, nor can any number of shots, and a Lanczos
+ * vector's amplitudes outside its symmetry sector are ~1e-11 (probabilities up to ~1e-22; the shipped
+ * Heisenberg sets). A model confined to the sector (src/nn/sector.ts) has exactly 0 there, which
+ * would make the KL divergence infinite over a weight no measurement could ever see. Skipped terms with
+ * a nonzero model probability would have added at most ~1e-13.
+ */
+export const TRUTH_ROUNDING = 1e-15;
+
+/** KL(q ‖ p) = Σ q (log q − log p) for q = |ψ|², over q > TRUTH_ROUNDING (0·log 0 = 0). */
 export function klDivergence(state: StateVector, logp: Float64Array): number {
   const psi = parts(state);
   let kl = 0;
   for (let k = 0; k < logp.length; k++) {
     const q = psi.re[k] * psi.re[k] + (psi.im ? psi.im[k] * psi.im[k] : 0);
-    if (q > 0) kl += q * (Math.log(q) - logp[k]);
+    if (q > TRUTH_ROUNDING) kl += q * (Math.log(q) - logp[k]);
   }
   return kl;
 }
