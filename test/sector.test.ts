@@ -24,6 +24,8 @@ import { buildModel, generateDataset } from "../src/physics/generate.js";
 import { energy as exactEnergy } from "../src/physics/states.js";
 import { GibbsSampler } from "../src/sample/gibbs.js";
 import { sampleTempered } from "../src/sample/tempering.js";
+import { LikelihoodWatch, NLL_ESCAPE } from "../src/train/callbacks.js";
+import { ZBasisShots } from "../src/train/cycles.js";
 import { driverFor } from "../src/train/driver.js";
 import { buildRotatedShotTable, RotatedDataGradient } from "../src/train/rotated-gradient.js";
 import { writeMeasurements } from "../src/io/measurement-file.js";
@@ -171,6 +173,17 @@ describe("training a sector model", () => {
     expect(driverFor(heis, { epochs: 1, sector: "off" }).model.amplitude.sector).toBeNull();
     expect(driverFor(tfim, { epochs: 1 }).model.amplitude.sector).toBeNull();
     expect(() => driverFor(heis, { epochs: 1, negativePhase: "pt" })).toThrow(/magnetisation sector/);
+    // a rise of the NLL does not switch a sector model to tempering, and the hint says what to do instead
+    const d = driverFor(heis, { epochs: 1 });
+    d.runEpoch();
+    const lines: string[] = [];
+    const watch = new LikelihoodWatch(heis.samples, null, N, 1, (l) => lines.push(l));
+    const nll = new ZBasisShots(heis.samples, null, N).nll(d.model.amplitude);
+    d.average.nllRose!(0, nll - 5, NLL_ESCAPE); // as if the NLL had been 5 nats lower before
+    watch.onEpochEnd(d, { epoch: 1, step: d.step, time_s: 0, lr: 0, grad_norm: 0 });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/tempering does not cover: try a larger -k/);
+    expect(d.average.report().negativePhase).toBe("pcd");
     expect(() => driverFor(heis, { epochs: 1, negativePhase: "cd" })).toThrow(/--sector off/);
   });
 

@@ -140,7 +140,11 @@ export class MixingAlarm implements Callback {
       mixing = driver.mixing;
     if (report.exchange && report.exchange.fromEpoch === record.epoch && record.epoch > 0)
       this.write(
-        `qst: epoch ${record.epoch}: every Z-basis shot has the same number of ones (one magnetisation sector, where Gibbs sweeps move slowly); adding exchange moves to the chains`,
+        `qst: epoch ${record.epoch}: every Z-basis shot has the same number of ones (one magnetisation sector, where Gibbs sweeps move slowly); adding exchange moves to the chains` +
+          // streamed shots are judged only now, after the model was made: it is not confined to the sector
+          (driver.shots.stream && driver.options.sector === "auto"
+            ? " (streamed shots: the model is not confined to the sector; --no-stream confines it)"
+            : ""),
       );
     if (report.switchedAtEpoch === record.epoch) {
       const why = mixing?.stuck ?? `the chains renew ${mixing?.renewal.toFixed(2)} as often as independent draws would`;
@@ -159,12 +163,22 @@ export class MixingAlarm implements Callback {
         ? "the chains renew, so the model itself has not fitted the data: it may need more --epochs or --hidden units"
         : report.negativePhase === "pt"
           ? "even the tempered chains disagree with the data: the model may need more --epochs or --hidden units"
-          : "the chains may be stuck in some modes of p_λ, which biases the gradient: try --negative-phase pt (or auto)";
+          : `the chains may be stuck in some modes of p_λ, which biases the gradient: ${tryInstead(driver)}`;
       this.alarm = `epoch ${record.epoch}: the negative phase's chains disagree with the data: ${stuck ? mixing!.stuck : mixing!.verdict}`;
       this.write(`qst: warning: ${this.alarm}; ${hint}`);
     }
     this.flaggedBefore = flagged;
   }
+}
+
+/**
+ * The remedy for chains that miss modes: tempering, which a model confined to a magnetisation sector
+ * does not have (src/sample/tempering.ts); its exchange chains get more sweeps instead.
+ */
+function tryInstead(driver: Driver): string {
+  return driver.model.amplitude.sector === null
+    ? "try --negative-phase pt (or auto)"
+    : "the model is confined to a magnetisation sector, which tempering does not cover: try a larger -k (exchange sweeps per update), or --sector off";
 }
 
 /** A rise of the Z-basis NLL above its lowest by more than this (nats per shot): the mass has left the data. */
@@ -212,7 +226,7 @@ export class LikelihoodWatch implements Callback {
     if (rose && this.alarm === null) {
       this.alarm = `epoch ${e}: the Z-basis shots' NLL rose from ${rose.from.toFixed(3)} to ${nll.toFixed(3)} per shot: probability has moved away from the data, into configurations the chains do not visit`;
       this.write(
-        `qst: warning: ${this.alarm}; ${rose.switched ? "switching to parallel tempering" : "try --negative-phase pt (or auto)"}`,
+        `qst: warning: ${this.alarm}; ${rose.switched ? "switching to parallel tempering" : tryInstead(driver)}`,
       );
     }
   }
