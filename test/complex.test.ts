@@ -456,6 +456,13 @@ describe("qst CLI with rotated bases", () => {
     const j = lastJson(t.stdout);
     expect(j.kind).toBe("complex");
     for (const k of ["fidelity", "kl", "nll", "logZ"]) expect(Number.isFinite(j[k])).toBe(true);
+    // iterate averaging, the complex model's default: the second half of 30 epochs × 18 batches (1800 shots)
+    expect(j.averaged_iterates).toBe(270);
+    const last = qst(["train", p("rot.h5"), "--epochs", "30", "--averaging", "off", "--out", p("cx-last.json")]);
+    expect(last.status).toBe(0);
+    expect(last.stdout).not.toMatch(/mean of the last/);
+    const mean = qst(["train", p("rot.h5"), "--epochs", "30", "--out", p("cx-mean.json")]);
+    expect(mean.stdout).toMatch(/the model is the mean of the last 270 iterates/);
     const model = JSON.parse(fs.readFileSync(p("cx.json"), "utf8"));
     expect(model.kind).toBe("complex");
     expect(Object.keys(model.rbms)).toEqual(["amplitude", "phase"]);

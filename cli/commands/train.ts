@@ -105,6 +105,7 @@ interface TrainArgs {
   exchange: "auto" | "on" | "off";
   sector: "auto" | "off";
   centering: "on" | "off";
+  averaging?: "on" | "off";
   "phase-hidden"?: number;
   json: boolean;
   quiet: boolean;
@@ -205,6 +206,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         default: "on" as const,
         describe:
           "centre the amplitude RBM's gradient on the units' means (Melchior et al. 2016): the noise of cat-like branches stays out of the weights (positive and complex models)",
+      })
+      .option("averaging", {
+        choices: ["on", "off"] as const,
+        describe:
+          "the trained model is the mean of the parameters over the second half of the last learning-rate cycle (iterate averaging), which removes the optimiser's jitter (default: on for the complex model, off otherwise)",
       })
       .option("phase-hidden", {
         type: "number",
@@ -346,6 +352,8 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           exchange: resumed.options.exchange ?? "off",
           // and those from before centring without it
           centering: resumed.options.centering ?? false,
+          // and those from before iterate averaging without it
+          averaging: resumed.options.averaging ?? false,
           // and those from before sectors without one
           sector: resumed.options.sector ?? "off",
           nAux: resumed.state.nAux ?? resumed.options.nAux,
@@ -373,6 +381,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
           exchange: args.exchange,
           sector: args.sector,
           centering: args.centering === "on",
+          averaging: args.averaging === undefined ? undefined : args.averaging === "on",
         },
     data.nShots,
   );
@@ -582,6 +591,7 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     ...(mixingAlarm.alarm ? { mixing_alarm: mixingAlarm.alarm } : {}),
     ...(likelihoodWatch?.alarm ? { likelihood_alarm: likelihoodWatch.alarm } : {}),
     ...cycleFields(driver),
+    ...averagingFields(driver),
     ...(warnings.length ? { warnings } : {}),
     ...metrics,
   };
@@ -592,7 +602,12 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     const cycles = result.cycles
       ? ` (until converged: ${result.cycles.nll_z.length} cycles of ${result.cycles.length}, Z-basis NLL per shot ${result.cycles.nll_z.map((x) => fmt(x, 4)).join(" → ")})`
       : "";
-    process.stdout.write(`epochs ${driver.epoch}${cycles}, training time ${fmt(result.train_time_s, 2)} s\n`);
+    const averaged = result.averaged_iterates
+      ? `, the model is the mean of the last ${result.averaged_iterates} iterates`
+      : "";
+    process.stdout.write(
+      `epochs ${driver.epoch}${cycles}, training time ${fmt(result.train_time_s, 2)} s${averaged}\n`,
+    );
     if (metrics.fidelity !== undefined)
       process.stdout.write(
         `fidelity ${fmt(metrics.fidelity, 6)}   KL ${fmt(metrics.kl, 6)}` +
@@ -634,6 +649,12 @@ async function train(args: ArgumentsCamelCase<TrainArgs>): Promise<void> {
 function cycleFields(driver: Driver) {
   if (driver.converged === null) return {};
   return { cycles: { length: driver.options.epochs, nll_z: [...driver.cycleNll], converged: driver.converged } };
+}
+
+/** Iterate averaging, for --json: how many iterates the trained model is the mean of. */
+function averagingFields(driver: Driver) {
+  const a = driver.iterateAverage;
+  return a && driver.finished ? { averaged_iterates: a.iterates } : {};
 }
 
 function notConvergedWarning(driver: Driver): string {

@@ -18,6 +18,7 @@ import { Rng } from "../core/rng.js";
 import type { DensityRbm } from "../nn/density.js";
 import { createModel, type Model, type ModelKind } from "../nn/model.js";
 import type { RbmWaveFunction } from "../nn/wavefunction.js";
+import { type AveragingState, IterateAverage } from "./averaging.js";
 import { Centering, type CenteringState } from "./centering.js";
 import { anotherCycle, cyclesConverged, LIKELIHOOD_WATCH_MAX_QUBITS, ZBasisShots } from "./cycles.js";
 import { dataGradient, type DataGradient } from "./gradients.js";
@@ -63,6 +64,8 @@ export interface DriverState extends ChainState {
   centering?: CenteringState;
   /** Training until converged: the Z-basis NLL at the end of every cycle so far (src/train/cycles.ts). */
   cycleNll?: number[];
+  /** The running mean of the parameters (options.averaging; src/train/averaging.ts). */
+  averaging?: AveragingState;
 }
 
 /** How a run ended: all epochs done, or stopped early by a callback (with its reason). */
@@ -128,6 +131,8 @@ export class Driver<M extends Model = Model> {
   private readonly centering: Centering | null;
   /** The shots whose NLL decides another cycle (options.untilConverged with the shots in memory). */
   private readonly cycleShots: ZBasisShots | null;
+  /** The mean of the parameters over the second half of the cycle (options.averaging). */
+  readonly iterateAverage: IterateAverage | null;
 
   /**
    * A new model of `kind`, initialised from options.seed, on `shots`; with `state`, continued from a
@@ -172,6 +177,7 @@ export class Driver<M extends Model = Model> {
     for (let b = 0; b < shots.nBlocks; b++) perEpoch += Math.ceil(shots.blockSize(b) / options.batchSize);
     this.totalSteps = options.epochs * perEpoch;
     this.plannedEpochs = options.epochs;
+    this.iterateAverage = options.averaging ? new IterateAverage(this.model.params.length, this.totalSteps) : null;
     const zShots = options.untilConverged && block ? new ZBasisShots(block.samples, block.bases, N) : null;
     this.cycleShots = zShots?.exact ? zShots : null;
     if (options.untilConverged && !this.cycleShots)
@@ -216,6 +222,8 @@ export class Driver<M extends Model = Model> {
       record.cycle_nll_z = nll;
       if (anotherCycle(this.cycleNll)) this.plannedEpochs += this.options.epochs;
     }
+    // the run's result is the mean of the last cycle's second half (the cycle NLL above judged the iterate)
+    if (this.finished) this.iterateAverage?.applyTo(this.model.params);
     if (this.mixing && Number.isFinite(this.mixing.renewal)) record.renewal = this.mixing.renewal;
     const { betas, swapRates, exchange } = this.average.report();
     if (betas && swapRates) {
@@ -255,6 +263,7 @@ export class Driver<M extends Model = Model> {
       this.optimizer.update(this.model.params, grad, lr);
       this.centering?.afterStep();
       this.average.afterUpdate();
+      this.iterateAverage?.add(this.step, this.model.params);
       this.step++;
       batches++;
     }
@@ -347,6 +356,7 @@ export class Driver<M extends Model = Model> {
       ...(this.model.kind === "density" ? { nAux: this.model.nAux } : {}),
       ...(this.centering ? { centering: this.centering.getState() } : {}),
       ...(this.cycleShots ? { cycleNll: [...this.cycleNll] } : {}),
+      ...(this.iterateAverage ? { averaging: this.iterateAverage.getState() } : {}),
     };
   }
 
@@ -372,6 +382,10 @@ export class Driver<M extends Model = Model> {
     if (this.centering) {
       if (!s.centering) throw new QstError("the checkpoint has no centring state, but the options ask for centring");
       this.centering.setState(s.centering);
+    }
+    if (this.iterateAverage) {
+      if (!s.averaging) throw new QstError("the checkpoint has no iterate average, but the options ask for averaging");
+      this.iterateAverage.setState(s.averaging);
     }
     if (this.cycleShots) {
       if (!s.cycleNll) throw new QstError("the checkpoint has no cycles, but the options ask to train until converged");

@@ -70,6 +70,12 @@ export interface TrainOptions {
    * gradient. On by default for the positive and complex models (the density model has no centring).
    */
   centering: boolean;
+  /**
+   * Iterate averaging (src/train/averaging.ts): the trained model is the mean of the parameters over
+   * the second half of the last cycle. On by default for the complex model, whose phase the optimiser's
+   * noise blurs most (docs/complex.md).
+   */
+  averaging: boolean;
   /** L2 penalty on the weights of every RBM (0 = none). */
   weightDecay: number;
   seed: number;
@@ -98,6 +104,7 @@ export const DEFAULTS: Omit<TrainOptions, "nHidden"> = {
   exchange: "auto",
   sector: "auto",
   centering: true,
+  averaging: false,
   weightDecay: 0,
   seed: 1234,
   evalEvery: 10,
@@ -113,9 +120,9 @@ export const MIN_CYCLE_UPDATES = 5000;
 
 /**
  * The complex model converges more slowly (two RBMs, rotated bases): its own defaults, measured
- * on the N = 8 Heisenberg chain (docs/complex.md).
+ * on the N = 8 Heisenberg chain, and iterate averaging, measured at N = 14 (docs/complex.md).
  */
-export const COMPLEX_DEFAULTS = { epochs: 100, learningRate: 0.05 };
+export const COMPLEX_DEFAULTS = { epochs: 100, learningRate: 0.05, averaging: true };
 
 /**
  * The density model's own defaults, measured on QuCumber's tutorial-3 data (W state, N = 2, 900 shots)
@@ -228,6 +235,8 @@ export function resolveOptions(
   if (kind === "density") o.sector = "off"; // a mixed state need not lie in one sector
   if (typeof o.untilConverged !== "boolean")
     throw new QstError(`untilConverged must be true or false, got ${String(o.untilConverged)}`);
+  if (typeof o.averaging !== "boolean")
+    throw new QstError(`averaging must be true or false, got ${String(o.averaging)}`);
   if (typeof o.centering !== "boolean")
     throw new QstError(`centering must be true or false, got ${String(o.centering)}`);
   if (o.negativePhase === "cd") o.chains = o.batchSize;
