@@ -53,6 +53,23 @@ export const CONTEXTS = {
     gc: "f64 [4gH + 2] Σ_s P[s]",
     raw: "f64 [nV nH + nV + nH] the parameters as given",
   },
+  // exchange moves (src/sample/exchange.ts); chain c's rows of the per-chain arrays at c·(row length)
+  xctx: {
+    nV: "visible units",
+    nH2: "hidden units rounded up to even: rows below are that long (padding unit: e^{±W} = 1, p = 0, q = 1)",
+    vis: "u8 [chains][nV] visible units",
+    eW: "f64 [nV][nH2] e^{W} (W clamped to ±354, so that e^{W_u}·e^{−W_d} stays finite and > 0)",
+    emW: "f64 [nV][nH2] e^{−W} (ditto)",
+    eb: "f64 [nV] e^{b} (b clamped to ±354)",
+    emb: "f64 [nV] e^{−b}",
+    rng: "u32 [chains][4] xoshiro128** words s0..s3, one stream per chain",
+    cnt: "i32 [chains][2] ones w of the chain (0 or nV: no move), proposals accepted (added to)",
+    pos: "i32 [chains][nV] the positions of the chain's ones, then of its zeros",
+    p: "f64 [chains][nH2] σ(θ_j)",
+    q: "f64 [chains][nH2] σ(−θ_j)",
+    t: "f64 [chains][nH2] the last proposal's e^{Δθ_j}",
+    f: "f64 [chains][nH2] the last proposal's factors q_j + p_j e^{Δθ_j}",
+  },
   // exact enumeration (src/kernels/exact.ts)
   ectx: {
     n: "visible units",

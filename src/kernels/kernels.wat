@@ -1369,4 +1369,191 @@
               (br $K))))
         (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
         (br $CH))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Exchange moves: context xctx (src/kernels/abi.mjs); the caller is src/sample/exchange.ts, the
+  ;; plain-TypeScript twin exchangeReference in src/kernels/reference.ts (same f64 operations in the
+  ;; same order: the two agree bit for bit, test/kernels.test.ts).
+  ;;
+  ;; Each chain draws from its own xoshiro128** stream (the generator of src/core/rng.ts: the same
+  ;; 32-bit outputs as Rng.uint32), so a chain's moves do not depend on which thread runs it or on the
+  ;; other chains. The stream is held in four locals while its chain is moved, the generator written
+  ;; out inline at each draw (a function call per draw with the state in globals, and a division per
+  ;; integer, took about a third of the time of a step).
+  ;;
+  ;; `moves` Metropolis exchange proposals on each of the chains [c0, c1). A proposal takes one of the
+  ;; chain's w ones (site d, 1 → 0) and one of its N − w zeros (site u, 0 → 1) uniformly: a, b, then
+  ;; the acceptance uniform, from the chain's stream. With Δθ_j = W_uj − W_dj,
+  ;;   p(v′)/p(v) = e^{−ΔF} = e^{b_u} e^{−b_d} Π_j f_j,   f_j = q_j + p_j t_j,   t_j = e^{W_uj} e^{−W_dj},
+  ;; p_j = σ(θ_j), q_j = σ(−θ_j) (set by the caller from θ = c + Wᵀv), and the move is accepted iff
+  ;; u < p(v′)/p(v): the linear form of min(1, e^{−ΔF}), with no log or exp (WebAssembly has neither).
+  ;; t_j is clamped to [2^−200, 2^200] (exact unless |Δθ_j| > 138), so every f_j lies in [2^−201, 2^201];
+  ;; the running product takes them two at a time (f64x2 for everything elementwise) and is brought
+  ;; back by 2^∓500 (exactly) whenever it leaves [2^−500, 2^500], and
+  ;; the count s of those rescalings applied at the end: no overflow or underflow on the way, whatever
+  ;; n_hidden. An accepted swap updates p_j ← p_j t_j / f_j, q_j ← q_j / f_j: O(n_hidden), no exp.
+  (func (export "exchange") (param $xctx i32) (param $c0 i32) (param $c1 i32) (param $moves i32)
+    (local $nV i32) (local $nH8 i32) (local $c i32) (local $w i32) (local $m i32)
+    (local $a i32) (local $b i32) (local $u f64) (local $up i32) (local $down i32)
+    (local $cnt i32) (local $pos i32) (local $rg i32) (local $vis i32) (local $acc i32)
+    (local $p i32) (local $q i32) (local $t i32) (local $f i32) (local $eu i32) (local $ed i32)
+    (local $j i32) (local $P f64) (local $s i32) (local $r f64) (local $tv v128) (local $fv v128) (local $rv v128)
+    (local $z i32) (local $thrA i32) (local $thrB i32) (local $mx i64) (local $eW i32) (local $emW i32) (local $eb i32) (local $emb i32)
+    (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $n2 i32) (local $n3 i32) (local $x i32)
+    (local.set $eW (i32.load offset={xctx.eW} (local.get $xctx)))
+    (local.set $emW (i32.load offset={xctx.emW} (local.get $xctx)))
+    (local.set $eb (i32.load offset={xctx.eb} (local.get $xctx)))
+    (local.set $emb (i32.load offset={xctx.emb} (local.get $xctx)))
+    (local.set $nV (i32.load offset={xctx.nV} (local.get $xctx)))
+    (local.set $nH8 (i32.shl (i32.load offset={xctx.nH2} (local.get $xctx)) (i32.const 3)))
+    (local.set $c (local.get $c0))
+    (block $cdone
+      (loop $C
+        (br_if $cdone (i32.ge_u (local.get $c) (local.get $c1)))
+        (local.set $cnt (i32.add (i32.load offset={xctx.cnt} (local.get $xctx)) (i32.shl (local.get $c) (i32.const 3))))
+        (local.set $w (i32.load (local.get $cnt)))
+        ;; no ones or no zeros: one configuration in the sector, nothing to exchange
+        (if (i32.and (i32.gt_s (local.get $w) (i32.const 0)) (i32.lt_s (local.get $w) (local.get $nV)))
+          (then
+            (local.set $acc (i32.load offset=4 (local.get $cnt)))
+            (local.set $pos (i32.add (i32.load offset={xctx.pos} (local.get $xctx)) (i32.shl (i32.mul (local.get $c) (local.get $nV)) (i32.const 2))))
+            (local.set $vis (i32.add (i32.load offset={xctx.vis} (local.get $xctx)) (i32.mul (local.get $c) (local.get $nV))))
+            (local.set $p (i32.add (i32.load offset={xctx.p} (local.get $xctx)) (i32.mul (local.get $c) (local.get $nH8))))
+            (local.set $q (i32.add (i32.load offset={xctx.q} (local.get $xctx)) (i32.mul (local.get $c) (local.get $nH8))))
+            (local.set $t (i32.add (i32.load offset={xctx.t} (local.get $xctx)) (i32.mul (local.get $c) (local.get $nH8))))
+            (local.set $f (i32.add (i32.load offset={xctx.f} (local.get $xctx)) (i32.mul (local.get $c) (local.get $nH8))))
+            (local.set $rg (i32.add (i32.load offset={xctx.rng} (local.get $xctx)) (i32.shl (local.get $c) (i32.const 4))))
+            (local.set $s0 (i32.load offset=0 (local.get $rg)))
+            (local.set $s1 (i32.load offset=4 (local.get $rg)))
+            (local.set $s2 (i32.load offset=8 (local.get $rg)))
+            (local.set $s3 (i32.load offset=12 (local.get $rg)))
+            (local.set $z (i32.sub (local.get $nV) (local.get $w)))
+            ;; Lemire's rejection thresholds 2^32 mod n for n = w and n = N − w (fixed for the chain)
+            (local.set $thrA (i32.wrap_i64 (i64.rem_u (i64.const 4294967296) (i64.extend_i32_u (local.get $w)))))
+            (local.set $thrB (i32.wrap_i64 (i64.rem_u (i64.const 4294967296) (i64.extend_i32_u (local.get $z)))))
+            (local.set $m (i32.const 0))
+            (block $mdone
+              (loop $M
+                (br_if $mdone (i32.ge_u (local.get $m) (local.get $moves)))
+                ;; a uniform in [0, w), b in [0, N − w), by Lemire's method: the high word of x·n, x rejected
+                ;; when the low word is below 2^32 mod n (rarely: n/2^32); a multiplication, no division
+                (loop $RA
+                  ;; $x = next 32 bits of xoshiro128** (Rng.uint32)
+                  (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+                  (local.set $n2 (i32.xor (local.get $s2) (local.get $s0)))
+                  (local.set $n3 (i32.xor (local.get $s3) (local.get $s1)))
+                  (local.set $s2 (i32.xor (local.get $n2) (i32.shl (local.get $s1) (i32.const 9))))
+                  (local.set $s1 (i32.xor (local.get $s1) (local.get $n2)))
+                  (local.set $s0 (i32.xor (local.get $s0) (local.get $n3)))
+                  (local.set $s3 (i32.rotl (local.get $n3) (i32.const 11)))
+                  (local.set $mx (i64.mul (i64.extend_i32_u (local.get $x)) (i64.extend_i32_u (local.get $w))))
+                  (br_if $RA (i32.lt_u (i32.wrap_i64 (local.get $mx)) (local.get $thrA))))
+                (local.set $a (i32.wrap_i64 (i64.shr_u (local.get $mx) (i64.const 32))))
+                (loop $RB
+                  ;; $x = next 32 bits of xoshiro128** (Rng.uint32)
+                  (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+                  (local.set $n2 (i32.xor (local.get $s2) (local.get $s0)))
+                  (local.set $n3 (i32.xor (local.get $s3) (local.get $s1)))
+                  (local.set $s2 (i32.xor (local.get $n2) (i32.shl (local.get $s1) (i32.const 9))))
+                  (local.set $s1 (i32.xor (local.get $s1) (local.get $n2)))
+                  (local.set $s0 (i32.xor (local.get $s0) (local.get $n3)))
+                  (local.set $s3 (i32.rotl (local.get $n3) (i32.const 11)))
+                  (local.set $mx (i64.mul (i64.extend_i32_u (local.get $x)) (i64.extend_i32_u (local.get $z))))
+                  (br_if $RB (i32.lt_u (i32.wrap_i64 (local.get $mx)) (local.get $thrB))))
+                (local.set $b (i32.wrap_i64 (i64.shr_u (local.get $mx) (i64.const 32))))
+                ;; u uniform in [0, 1) from 27 + 26 bits (Rng.uniform53; every operation exact)
+                ;; $x = next 32 bits of xoshiro128** (Rng.uint32)
+                (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+                (local.set $n2 (i32.xor (local.get $s2) (local.get $s0)))
+                (local.set $n3 (i32.xor (local.get $s3) (local.get $s1)))
+                (local.set $s2 (i32.xor (local.get $n2) (i32.shl (local.get $s1) (i32.const 9))))
+                (local.set $s1 (i32.xor (local.get $s1) (local.get $n2)))
+                (local.set $s0 (i32.xor (local.get $s0) (local.get $n3)))
+                (local.set $s3 (i32.rotl (local.get $n3) (i32.const 11)))
+                (local.set $u (f64.mul (f64.convert_i32_u (i32.shr_u (local.get $x) (i32.const 5))) (f64.const 67108864)))
+                ;; $x = next 32 bits of xoshiro128** (Rng.uint32)
+                (local.set $x (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+                (local.set $n2 (i32.xor (local.get $s2) (local.get $s0)))
+                (local.set $n3 (i32.xor (local.get $s3) (local.get $s1)))
+                (local.set $s2 (i32.xor (local.get $n2) (i32.shl (local.get $s1) (i32.const 9))))
+                (local.set $s1 (i32.xor (local.get $s1) (local.get $n2)))
+                (local.set $s0 (i32.xor (local.get $s0) (local.get $n3)))
+                (local.set $s3 (i32.rotl (local.get $n3) (i32.const 11)))
+                (local.set $u (f64.mul (f64.add (local.get $u) (f64.convert_i32_u (i32.shr_u (local.get $x) (i32.const 6))))
+                                       (f64.const 0x1p-53)))
+                (local.set $down (i32.load (i32.add (local.get $pos) (i32.shl (local.get $a) (i32.const 2)))))
+                (local.set $up (i32.load (i32.add (local.get $pos) (i32.shl (i32.add (local.get $w) (local.get $b)) (i32.const 2)))))
+                (local.set $eu (i32.add (local.get $eW) (i32.mul (local.get $up) (local.get $nH8))))
+                (local.set $ed (i32.add (local.get $emW) (i32.mul (local.get $down) (local.get $nH8))))
+                (local.set $P (f64.const 1))
+                (local.set $s (i32.const 0))
+                (local.set $j (i32.const 0))
+                ;; two hidden units at a time (nH2 is even; a padding unit has f = 1 exactly); the factors
+                ;; enter the product a pair at a time, f_j·f_{j+1} ∈ [2^−402, 2^402]
+                (block $jdone
+                  (loop $J
+                    (br_if $jdone (i32.ge_u (local.get $j) (local.get $nH8)))
+                    (local.set $tv (f64x2.min (f64x2.max (f64x2.mul (v128.load (i32.add (local.get $eu) (local.get $j)))
+                                                                    (v128.load (i32.add (local.get $ed) (local.get $j))))
+                                                         (v128.const f64x2 0x1p-200 0x1p-200))
+                                              (v128.const f64x2 0x1p200 0x1p200)))
+                    (local.set $fv (f64x2.add (v128.load (i32.add (local.get $q) (local.get $j)))
+                                              (f64x2.mul (v128.load (i32.add (local.get $p) (local.get $j))) (local.get $tv))))
+                    (v128.store (i32.add (local.get $t) (local.get $j)) (local.get $tv))
+                    (v128.store (i32.add (local.get $f) (local.get $j)) (local.get $fv))
+                    (local.set $P (f64.mul (local.get $P) (f64.mul (f64x2.extract_lane 0 (local.get $fv)) (f64x2.extract_lane 1 (local.get $fv)))))
+                    (if (f64.gt (local.get $P) (f64.const 0x1p500))
+                      (then (local.set $P (f64.mul (local.get $P) (f64.const 0x1p-500)))
+                            (local.set $s (i32.add (local.get $s) (i32.const 1))))
+                      (else (if (f64.lt (local.get $P) (f64.const 0x1p-500))
+                        (then (local.set $P (f64.mul (local.get $P) (f64.const 0x1p500)))
+                              (local.set $s (i32.sub (local.get $s) (i32.const 1)))))))
+                    (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                    (br $J)))
+                ;; the visible biases' factor, clamped to [2^−400, 2^400]; then the rescalings
+                (local.set $r (f64.mul (local.get $P)
+                  (f64.min (f64.max (f64.mul (f64.load (i32.add (local.get $eb) (i32.shl (local.get $up) (i32.const 3))))
+                                             (f64.load (i32.add (local.get $emb) (i32.shl (local.get $down) (i32.const 3)))))
+                                    (f64.const 0x1p-400))
+                           (f64.const 0x1p400))))
+                (block $sdone
+                  (loop $S
+                    (br_if $sdone (i32.le_s (local.get $s) (i32.const 0)))
+                    (local.set $r (f64.mul (local.get $r) (f64.const 0x1p500)))
+                    (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+                    (br $S)))
+                (block $sdone2
+                  (loop $S2
+                    (br_if $sdone2 (i32.ge_s (local.get $s) (i32.const 0)))
+                    (local.set $r (f64.mul (local.get $r) (f64.const 0x1p-500)))
+                    (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                    (br $S2)))
+                (if (f64.lt (local.get $u) (local.get $r))
+                  (then
+                    (i32.store8 (i32.add (local.get $vis) (local.get $up)) (i32.const 1))
+                    (i32.store8 (i32.add (local.get $vis) (local.get $down)) (i32.const 0))
+                    (i32.store (i32.add (local.get $pos) (i32.shl (local.get $a) (i32.const 2))) (local.get $up))
+                    (i32.store (i32.add (local.get $pos) (i32.shl (i32.add (local.get $w) (local.get $b)) (i32.const 2))) (local.get $down))
+                    (local.set $acc (i32.add (local.get $acc) (i32.const 1)))
+                    (local.set $j (i32.const 0))
+                    (block $udone
+                      (loop $U
+                        (br_if $udone (i32.ge_u (local.get $j) (local.get $nH8)))
+                        (local.set $rv (f64x2.div (v128.const f64x2 1 1) (v128.load (i32.add (local.get $f) (local.get $j)))))
+                        (v128.store (i32.add (local.get $p) (local.get $j))
+                          (f64x2.mul (v128.load (i32.add (local.get $p) (local.get $j)))
+                                     (f64x2.mul (v128.load (i32.add (local.get $t) (local.get $j))) (local.get $rv))))
+                        (v128.store (i32.add (local.get $q) (local.get $j))
+                          (f64x2.mul (v128.load (i32.add (local.get $q) (local.get $j))) (local.get $rv)))
+                        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                        (br $U)))))
+                (local.set $m (i32.add (local.get $m) (i32.const 1)))
+                (br $M)))
+            (i32.store offset=4 (local.get $cnt) (local.get $acc))
+            (i32.store offset=0 (local.get $rg) (local.get $s0))
+            (i32.store offset=4 (local.get $rg) (local.get $s1))
+            (i32.store offset=8 (local.get $rg) (local.get $s2))
+            (i32.store offset=12 (local.get $rg) (local.get $s3))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $C))))
 )

@@ -32,6 +32,7 @@ const FUNCTIONS = [
   "grad_utab",
   "grad_outer",
   "exact_chunks",
+  "exchange",
 ] as const;
 export type ParallelFunction = (typeof FUNCTIONS)[number];
 

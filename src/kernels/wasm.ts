@@ -30,6 +30,7 @@ export interface KernelExports {
   grad_outer(gctx: number, i0: number, i1: number): void;
   grad_finish(gctx: number): void;
   exact_chunks(ectx: number, ch0: number, ch1: number, theta: number): void;
+  exchange(xctx: number, c0: number, c1: number, moves: number): void;
 }
 
 /**
