@@ -149,5 +149,11 @@ describe("exchange moves in training", () => {
     expect(resumed.getState().exchange?.fromEpoch).toBe(0);
     await resumed.run();
     expect(Array.from(resumed.model.params)).toEqual(Array.from(straight.model.params));
+    // one stream per chain (4 words each) in the checkpoint; the one shared stream of before is refused
+    const state = JSON.parse(JSON.stringify(first.getState()));
+    expect(state.exchange.chainRng.length).toBe(4 * first.average.sampler.nChains);
+    delete state.exchange.chainRng;
+    state.exchange.rng = [1, 2, 3, 4];
+    expect(() => driverFor(heisenberg, options, state)).toThrow(/before their chains had one stream each/);
   });
 });

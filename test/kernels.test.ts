@@ -18,6 +18,7 @@ import { configurationOf, indexOf, logSumExp, unnormalisedLogProbabilities } fro
 import type { RBM } from "../src/nn/rbm.js";
 import { chiSquare, randomRbm } from "./helpers/chi-square.js";
 import { GibbsSampler } from "../src/sample/gibbs.js";
+import { ExchangeMoves } from "../src/sample/exchange.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONTEXTS = Object.keys(KERNEL_ABI) as ContextName[];
@@ -263,4 +264,121 @@ describe("PCD gradient: the kernel equals the reference", () => {
       expect(maxDiff / maxRef).toBeLessThanOrEqual(1e-12);
     });
   }
+});
+
+/** Chains of N sites with varying numbers of ones, including none and all (which cannot move). */
+function exchangeStarts(N: number, chains: number, rng: Rng): Uint8Array {
+  const v = new Uint8Array(chains * N);
+  for (let c = 0; c < chains; c++) {
+    const w = c === 0 ? 0 : c === 1 ? N : 1 + (c % (N - 1));
+    const order = Array.from({ length: N }, (_, i) => i);
+    rng.shuffle(order);
+    for (let k = 0; k < w; k++) v[c * N + order[k]] = 1;
+  }
+  return v;
+}
+
+/** Runs `steps` exchange steps, with a parameter change between steps, and everything the run leaves. */
+function exchangeRun(rbm: RBM, chains: number, steps: number, setup: (m: ExchangeMoves) => void = () => {}) {
+  const rbmCopy = rbm.clone();
+  const moves = new ExchangeMoves(rbmCopy, new Rng(17), chains);
+  setup(moves);
+  const v = exchangeStarts(rbm.nVisible, chains, new Rng(5));
+  const acceptance: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    moves.step(v, chains, 3 + t);
+    acceptance.push(moves.takeAcceptance());
+    for (let k = 0; k < rbmCopy.params.length; k++) rbmCopy.params[k] *= 0.97; // as an update would
+  }
+  return { v: Array.from(v), rng: moves.getRngState(), acceptance };
+}
+
+describe("exchange moves: the kernel equals the reference bit for bit", () => {
+  // odd n_hidden (a padding unit), n_hidden = N, and weights so large that the clamps act
+  const extreme = randomRbm(9, 5, 4, 1, 1);
+  extreme.weights[3] = 500;
+  extreme.weights[7] = -420;
+  extreme.weights[12] = 200;
+  extreme.visibleBias[2] = 400;
+  const cases: [string, RBM][] = [
+    ["N = 7, 5 hidden", randomRbm(7, 5, 1, 1.2, 0.8)],
+    ["N = 14, 14 hidden", randomRbm(14, 14, 2, 0.6, 0.5)],
+    ["N = 9, 5 hidden, |W| and |b| beyond the clamps", extreme],
+  ];
+  for (const [label, rbm] of cases) {
+    it(`${label}: chains, acceptance and every stream`, () => {
+      const kernel = exchangeRun(rbm, 23, 6);
+      const reference = exchangeRun(rbm, 23, 6, (m) => m.useReference(true));
+      expect(kernel).toEqual(reference);
+      expect(kernel.acceptance.every((a) => a > 0 && a < 1)).toBe(true);
+      // the chains that can move did; the Hamming weights are kept
+      const N = rbm.nVisible,
+        start = exchangeStarts(N, 23, new Rng(5));
+      for (let c = 0; c < 23; c++) {
+        const weight = (x: ArrayLike<number>) =>
+          Array.from(x)
+            .slice(c * N, (c + 1) * N)
+            .reduce((a, b) => a + b, 0);
+        expect(weight(kernel.v)).toBe(weight(start));
+      }
+    });
+  }
+
+  it("are bit-identical on 1 and 2 threads (split chains, each with its own stream)", () => {
+    const rbm = randomRbm(14, 14, 3, 0.6, 0.5);
+    setAdaptiveThreads(false); // always split when offered threads
+    setKernelThreads(1);
+    const one = exchangeRun(rbm, 100, 4);
+    setKernelThreads(2);
+    const two = exchangeRun(rbm, 100, 4);
+    expect(two).toEqual(one);
+    // a sector model's sampler as well
+    rbm.sector = 7;
+    const sampler = () => {
+      const s = new GibbsSampler(rbm, 100, new Rng(8));
+      s.step(3);
+      s.step(2);
+      return { v: Array.from(s.visible), rng: s.getRngState(), acceptance: s.takeExchangeAcceptance() };
+    };
+    setKernelThreads(1);
+    const a = sampler();
+    setKernelThreads(2);
+    expect(sampler()).toEqual(a);
+  });
+
+  it("resume from getRngState/setRngState mid-run bit for bit; old sector checkpoints are refused", () => {
+    const rbm = randomRbm(10, 6, 6, 0.8, 0.5);
+    const chains = 31;
+    const straight = new ExchangeMoves(rbm, new Rng(2), chains);
+    const v = exchangeStarts(10, chains, new Rng(3));
+    for (let t = 0; t < 4; t++) straight.step(v, chains, 7);
+    const first = new ExchangeMoves(rbm, new Rng(2), chains);
+    const u = exchangeStarts(10, chains, new Rng(3));
+    for (let t = 0; t < 2; t++) first.step(u, chains, 7);
+    const words = JSON.parse(JSON.stringify(first.getRngState()));
+    expect(words.length).toBe(4 * chains);
+    const resumed = new ExchangeMoves(rbm, new Rng(99), chains); // another seed: the state decides
+    resumed.setRngState(words);
+    for (let t = 0; t < 2; t++) resumed.step(u, chains, 7);
+    expect(Array.from(u)).toEqual(Array.from(v));
+    expect(resumed.getRngState()).toEqual(straight.getRngState());
+    expect(() => resumed.setRngState(words.slice(4))).toThrow(/4 per chain/);
+
+    // a sector model's sampler: getState/setState mid-run
+    rbm.sector = 5;
+    const a = new GibbsSampler(rbm, chains, new Rng(4));
+    a.step(2); // (each step starts p(h|v) afresh from v: the same calls, not the same total)
+    a.step(3);
+    const b = new GibbsSampler(rbm, chains, new Rng(4));
+    b.step(2);
+    const saved = JSON.parse(JSON.stringify(b.getState()));
+    expect(saved.rng.length).toBe(4 * chains);
+    const c = new GibbsSampler(rbm, chains, new Rng(77));
+    c.setState(saved);
+    c.step(3);
+    expect(Array.from(c.visible)).toEqual(Array.from(a.visible));
+    expect(c.getRngState()).toEqual(a.getRngState());
+    // the layout before per-chain streams: 16 words per chain, then one shared stream of 4
+    expect(() => c.setRngState(new Array(16 * chains + 4).fill(1))).toThrow(/before its chains had one stream each/);
+  });
 });

@@ -18,17 +18,20 @@
  * Activations are float32 (relative error ~1e-7); gradients and exact metrics stay float64.
  *
  * An RBM confined to a magnetisation sector (RBM.sector, src/nn/sector.ts) is sampled instead by
- * exchange moves (src/sample/exchange.ts), which keep the number of ones: the chains start uniformly
- * in the sector, a "sweep" is ⌈N/2⌉ exchange proposals per chain (sectorSweep), and one stream (the constructor's Rng,
- * split) serves all chains in order, so the result does not depend on threads either.
+ * exchange moves (src/sample/exchange.ts, the WebAssembly kernel "exchange"), which keep the number
+ * of ones: the chains start uniformly in the sector, a "sweep" is ⌈N/2⌉ exchange proposals per chain
+ * (sectorSweep), and every chain draws from its own xoshiro128** stream (split from the constructor's
+ * Rng), so the result does not depend on threads either. Such a sampler's RNG state (checkpoints) is
+ * those streams alone, 4 words per chain: the Gibbs lanes are never drawn from.
  */
 import type { RBM } from "../nn/rbm.js";
 import type { Rng } from "../core/rng.js";
+import { QstError } from "../core/errors.js";
 import { Arena, KERNEL_ABI, Layout, setContextField, writeContext } from "../kernels/wasm.js";
 import { kernelThreads, parallelFor } from "../kernels/pool.js";
 import { randomSectorState } from "../nn/sector.js";
 import { type BurnIn, type BurnInReport, runBurnIn } from "./burn-in.js";
-import { ExchangeMoves } from "./exchange.js";
+import { EXCHANGE_RNG_WORDS, ExchangeMoves } from "./exchange.js";
 
 /**
  * Below this much work per step (chains·k·nV·nH) a step is not even tried on several threads; above
@@ -57,7 +60,7 @@ const RNG_WORDS = 16;
 export interface SamplerState {
   /** Visible states, chain-major (as `visible`). */
   visible: number[];
-  /** The chains' RNG streams: 16 words per chain. */
+  /** The chains' RNG streams (getRngState): 16 words per chain, 4 for a sector RBM's. */
   rng: number[];
 }
 
@@ -78,8 +81,8 @@ export class GibbsSampler {
   private readonly scratch: number;
   private readonly scratchStride: number;
   private readonly maxThreads: number;
-  /** A sector RBM's chains: exchange moves and their stream, in place of the Gibbs kernel. */
-  private readonly sectorMoves: { moves: ExchangeMoves; rng: Rng } | null = null;
+  /** A sector RBM's chains: exchange moves (one stream per chain), in place of the Gibbs kernel. */
+  private readonly sectorMoves: ExchangeMoves | null = null;
 
   constructor(rbm: RBM, nChains: number, rng: Rng) {
     if (!Number.isInteger(nChains) || nChains < 1)
@@ -153,7 +156,7 @@ export class GibbsSampler {
     if (rbm.sector !== null) {
       const moves = rng.split();
       for (let c = 0; c < nChains; c++) randomSectorState(moves, nV, rbm.sector, this.visible, c * nV);
-      this.sectorMoves = { moves: new ExchangeMoves(rbm, moves), rng: moves };
+      this.sectorMoves = new ExchangeMoves(rbm, moves, nChains);
     }
     this.syncWeights();
   }
@@ -177,7 +180,7 @@ export class GibbsSampler {
 
   /** A sector RBM's chains: the fraction of exchange proposals accepted since the last call (NaN otherwise). */
   takeExchangeAcceptance(): number {
-    return this.sectorMoves ? this.sectorMoves.moves.takeAcceptance() : Number.NaN;
+    return this.sectorMoves ? this.sectorMoves.takeAcceptance() : Number.NaN;
   }
 
   /** Sets every chain's visible state (e.g. CD-k starts the chains at the data). */
@@ -190,7 +193,7 @@ export class GibbsSampler {
     if (!Number.isInteger(k) || k < 0) throw new Error(`sweeps must be an integer ≥ 0, got ${k}`);
     if (k === 0) return;
     if (this.sectorMoves) {
-      this.sectorMoves.moves.step(this.visible, this.nChains, k * sectorSweep(this.rbm.nVisible));
+      this.sectorMoves.step(this.visible, this.nChains, k * sectorSweep(this.rbm.nVisible));
       return;
     }
     const threads = this.threadsFor(this.nChains * k * this.rbm.nVisible * this.rbm.nHidden, STEP_THREAD_WORK);
@@ -217,15 +220,30 @@ export class GibbsSampler {
     return this.arena.f32(at, this.rbm.nVisible).slice();
   }
 
-  /** The chains' RNG streams (16 words per chain; then 4 of the exchange moves' stream in a sector), for checkpoints. */
+  /**
+   * The chains' RNG streams, for checkpoints: 16 words per chain (four xoshiro128+ lanes, word w of
+   * lane l at 16c + 4w + l); for a sector RBM instead 4 words per chain, the exchange moves'
+   * xoshiro128** streams (s0..s3 of chain c at 4c..4c+3).
+   */
   getRngState(): number[] {
-    const words = Array.from(this.chainRng);
-    if (this.sectorMoves) words.push(...this.sectorMoves.rng.getState());
-    return words;
+    return this.sectorMoves ? this.sectorMoves.getRngState() : Array.from(this.chainRng);
   }
 
   setRngState(words: ArrayLike<number>): void {
-    const expected = this.chainRng.length + (this.sectorMoves ? 4 : 0);
+    if (this.sectorMoves) {
+      // before, the sector chains shared one stream: 16 words per chain and then its 4
+      if (words.length === this.chainRng.length + 4)
+        throw new QstError(
+          "this checkpoint of a model confined to a magnetisation sector is from before its chains had one stream each; it cannot be resumed (start the run afresh)",
+        );
+      if (words.length !== EXCHANGE_RNG_WORDS * this.nChains)
+        throw new Error(
+          `sampler RNG state has ${words.length} words, ${this.nChains} chains in a sector need ${EXCHANGE_RNG_WORDS * this.nChains}`,
+        );
+      this.sectorMoves.setRngState(words);
+      return;
+    }
+    const expected = this.chainRng.length;
     if (words.length !== expected) {
       throw new Error(`sampler RNG state has ${words.length} words, ${this.nChains} chains need ${expected}`);
     }
@@ -242,7 +260,6 @@ export class GibbsSampler {
       }
     }
     this.chainRng.set(Array.prototype.slice.call(words, 0, this.chainRng.length));
-    if (this.sectorMoves) this.sectorMoves.rng.setState(Array.prototype.slice.call(words, this.chainRng.length));
   }
 
   /** Chains and their RNG streams: with the RBM's parameters, everything a bit-exact resume needs. */

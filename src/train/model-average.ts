@@ -33,8 +33,12 @@ export interface ChainState {
   tempering?: TemperingState;
   /** Epoch after which auto switched to PT. */
   temperedFromEpoch?: number;
-  /** Exchange moves: the epoch after which they started (0 = from the start) and their stream. */
-  exchange?: { fromEpoch: number; rng: number[] };
+  /**
+   * Exchange moves: the epoch after which they started (0 = from the start) and their streams,
+   * `chainRng`: 4 words per chain (ExchangeMoves.getRngState). `rng` (one stream of 4 words for all
+   * chains) is what checkpoints from before the per-chain streams hold; they are refused.
+   */
+  exchange?: { fromEpoch: number; chainRng?: number[]; rng?: number[] };
   /** The lowest Z-basis NLL the likelihood watch reported, so that a resumed run judges a rise the same. */
   lowestNll?: number;
 }
@@ -155,7 +159,7 @@ class ChainAverage extends ChainsKept implements ModelAverage {
   private switchedAtEpoch: number | undefined;
   /** A sector model's chains: their exchange acceptance over the last epoch. */
   private sectorAcceptance = Number.NaN;
-  private exchange: { moves: ExchangeMoves; rng: Rng; fromEpoch: number; acceptance: number } | null = null;
+  private exchange: { moves: ExchangeMoves; fromEpoch: number; acceptance: number } | null = null;
 
   constructor(
     rbm: RBM,
@@ -176,10 +180,15 @@ class ChainAverage extends ChainsKept implements ModelAverage {
       this.startExchange(0);
   }
 
-  private startExchange(fromEpoch: number, rngState?: readonly number[]): void {
-    const rng = exchangeRng(this.options.seed);
-    if (rngState) rng.setState(rngState);
-    this.exchange = { moves: new ExchangeMoves(this.rbm, rng), rng, fromEpoch, acceptance: Number.NaN };
+  private startExchange(fromEpoch: number, saved?: ChainState["exchange"]): void {
+    // one stream per chain, split from the run's exchange seed
+    const moves = new ExchangeMoves(this.rbm, exchangeRng(this.options.seed), this.sampler.nChains);
+    if (saved && !saved.chainRng)
+      throw new QstError(
+        "this checkpoint's exchange moves are from before their chains had one stream each; it cannot be resumed (start the run afresh)",
+      );
+    if (saved?.chainRng) moves.setRngState(saved.chainRng);
+    this.exchange = { moves, fromEpoch, acceptance: Number.NaN };
   }
 
   private temper(): void {
@@ -275,7 +284,7 @@ class ChainAverage extends ChainsKept implements ModelAverage {
   override getState(): ChainState {
     const s = super.getState();
     const exchange = this.exchange
-      ? { exchange: { fromEpoch: this.exchange.fromEpoch, rng: [...this.exchange.rng.getState()] } }
+      ? { exchange: { fromEpoch: this.exchange.fromEpoch, chainRng: this.exchange.moves.getRngState() } }
       : {};
     const nll = Number.isFinite(this.lowestNll) ? { lowestNll: this.lowestNll } : {};
     if (!this.tempered) return { ...s, ...exchange, ...nll };
@@ -297,7 +306,7 @@ class ChainAverage extends ChainsKept implements ModelAverage {
       this.tempered!.setState(s.tempering);
       this.switchedAtEpoch = s.temperedFromEpoch;
     }
-    if (s.exchange) this.startExchange(s.exchange.fromEpoch, s.exchange.rng);
+    if (s.exchange) this.startExchange(s.exchange.fromEpoch, s.exchange);
   }
 }
 
