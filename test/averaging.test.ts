@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { exactMetrics } from "../src/estimate/metrics.js";
-import { generateDataset } from "../src/physics/generate.js";
+import { generateDataset, generateMixedDataset } from "../src/physics/generate.js";
 import { IterateAverage } from "../src/train/averaging.js";
 import { StopAfter } from "../src/train/callbacks.js";
 import { driverFor } from "../src/train/driver.js";
@@ -100,6 +100,32 @@ describe("the driver", () => {
     const resumed = driverFor(data, { ...input, averaging: true }, state);
     await resumed.run();
     expect(Array.from(resumed.model.params)).toEqual(Array.from(whole.model.params));
+  });
+
+  it("the density model's warm start copies the complex run's last iterate, not its mean", () => {
+    const mixed = generateMixedDataset({ state: { kind: "w", N: 2 }, globalNoise: 0.2, shots: 9 * 60, seed: 5 });
+    const data = { samples: mixed.samples, bases: mixed.bases, nQubits: 2 };
+    const density = driverFor(data, { model: "density", seed: 4 }); // the warm start runs in the constructor
+    const o = density.options;
+    const complex = (averaging: boolean) => {
+      const d = driverFor(data, {
+        model: "complex",
+        nHidden: o.nHidden,
+        epochs: 100,
+        seed: 4,
+        batchSize: o.batchSize,
+        chains: o.chains,
+        k: o.k,
+        negativePhase: o.negativePhase,
+        sector: "off",
+        averaging,
+      });
+      while (!d.finished) d.runEpoch();
+      return d.model.amplitude;
+    };
+    const copied = Array.from(density.model.amplitude.visibleBias);
+    expect(copied).toEqual(Array.from(complex(false).visibleBias));
+    expect(copied).not.toEqual(Array.from(complex(true).visibleBias));
   });
 
   it("is on by default for the complex model only", () => {

@@ -421,6 +421,9 @@ function startFromPureState(model: DensityRbm, shots: ShotBlocks, options: Train
       k: options.k,
       negativePhase: options.negativePhase,
       sector: "off", // the density model is not confined to a sector
+      // a starting point, not a result: the last iterate, as before averaging existed (fig-density's rows
+      // with the mean instead were the same within the seeds' scatter; docs/density.md)
+      averaging: false,
     }),
   );
   while (pure.epoch < pure.options.epochs) pure.runEpoch();
